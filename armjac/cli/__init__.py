@@ -1,0 +1,47 @@
+"""The ``armjac`` command line.
+
+Each sub-command lives in its own module with a ``register(subparsers)``
+function; heavy imports (TensorFlow, PyBullet) happen inside the command, so
+``armjac info`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from armjac.errors import ArmjacError
+
+COMMANDS = ("info", "jacobian", "sim", "train", "compare", "demo")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="armjac", description="Manipulator Jacobians for force control."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"armjac.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"armjac.cli.{name}":
+                raise
+            continue  # command not part of this build
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ArmjacError as exc:
+        print(f"armjac {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""On-disk cache of compiled kernels.
+
+An entry is a folder named by a hash of everything that determines the code
+(robot fingerprint, kernel list, backend, armjac and sympy versions). It holds
+the generated source, the built library and a ``manifest.json`` with the
+SHA-256 of every file. Entries are built in a private temporary folder and
+renamed into place, so a reader never sees half an entry. An entry whose
+manifest or hashes do not check out is reported, removed and rebuilt, never
+loaded.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import sympy
+
+from armjac._version import __version__
+from armjac.codegen import c_backend, numpy_backend
+from armjac.codegen.kernel import KernelSpec, lower
+from armjac.errors import CacheError
+
+BACKENDS = ("auto", "c", "numpy")
+# Modules whose source decides the generated code; their text is part of the key,
+# so an entry made by other derivation or codegen code is never reused.
+_CODE_MODULES = (
+    "symbolic/derivation.py",
+    "symbolic/transforms.py",
+    "codegen/kernel.py",
+    "codegen/c_backend.py",
+    "codegen/numpy_backend.py",
+)
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    pkg = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for rel in _CODE_MODULES:
+        h.update((pkg / rel).read_bytes())
+    return h.hexdigest()
+
+
+def cache_root(override: str | os.PathLike | None = None) -> Path:
+    """Cache folder: ``override``, else ``$ARMJAC_CACHE_DIR``, else the user cache."""
+    if override is not None:
+        return Path(override)
+    env = os.environ.get("ARMJAC_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "armjac"
+
+
+def resolve_backend(backend: str) -> str:
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if backend == "auto":
+        return "c" if c_backend.compiler() else "numpy"
+    if backend == "c" and c_backend.compiler() is None:
+        raise CacheError("backend='c' needs a C compiler; none was found (set $CC)")
+    return backend
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class KernelCache:
+    """Builds, stores and loads kernel libraries under one cache root."""
+
+    def __init__(self, root: str | os.PathLike | None = None):
+        self.root = cache_root(root)
+        self.last_build_seconds: float | None = None
+
+    @staticmethod
+    def key(fields: dict, backend: str) -> str:
+        full = dict(
+            fields,
+            backend=backend,
+            armjac=__version__,
+            sympy=sympy.__version__,
+            codegen=CODEGEN_VERSION,
+        )
+        return hashlib.sha256(json.dumps(full, sort_keys=True).encode()).hexdigest()
+
+    def entry_dir(self, label: str, key: str) -> Path:
+        return self.root / f"{label}-{key[:20]}"
+
+    def load_or_build(
+        self,
+        label: str,
+        fields: dict,
+        specs: Callable[[], Sequence[KernelSpec]],
+        dof: int,
+        backend: str = "auto",
+    ) -> dict:
+        """Kernels for ``fields``, from the cache if valid, else freshly built.
+
+        ``specs`` is only called on a miss, so the symbolic derivation is skipped
+        entirely when the cache is warm.
+        """
+        backend = resolve_backend(backend)
+        key = self.key(fields, backend)
+        path = self.entry_dir(label, key)
+        if path.exists():
+            try:
+                return self._load(path, key)
+            except CacheError as exc:
+                warnings.warn(
+                    f"armjac: discarding cache entry {path}: {exc}; regenerating", stacklevel=3
+                )
+                shutil.rmtree(path, ignore_errors=True)
+        t0 = time.perf_counter()
+        self._build(path, key, fields, specs(), dof, backend)
+        self.last_build_seconds = time.perf_counter() - t0
+        return self._load(path, key)
+
+    # -- internals ---------------------------------------------------------------
+    def _load(self, path: Path, key: str) -> dict:
+        try:
+            manifest = json.loads((path / "manifest.json").read_text())
+        except (OSError, ValueError) as exc:
+            raise CacheError(f"unreadable manifest ({exc})") from None
+        if not isinstance(manifest, dict) or manifest.get("key") != key:
+            raise CacheError("manifest does not match this model and version")
+        try:
+            files = manifest["files"]
+            kernels = {k: tuple(v) for k, v in manifest["kernels"].items()}
+            for name, digest in files.items():
+                if _sha256(path / name) != digest:
+                    raise CacheError(f"{name} does not match its recorded hash (corrupt)")
+            lib = manifest["library"]
+        except (KeyError, TypeError, AttributeError, OSError) as exc:
+            raise CacheError(f"incomplete entry ({exc!r})") from None
+        if manifest["backend"] == "c":
+            return c_backend.load(str(path / lib), kernels)
+        return numpy_backend.load(str(path / lib), kernels)
+
+    def _build(self, path: Path, key: str, fields: dict, specs, dof: int, backend: str) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=self.root))
+        try:
+            lowered = [lower(s) for s in specs]
+            files = {}
+            if backend == "c":
+                src = c_backend.source(lowered, dof)
+                (tmp / "kernels.c").write_text(src)
+                lib = f"kernels-{hashlib.sha256(src.encode()).hexdigest()[:12]}.so"
+                c_backend.build(str(tmp / "kernels.c"), str(tmp / lib))
+                files["kernels.c"] = _sha256(tmp / "kernels.c")
+            else:
+                lib = "kernels.py"
+                (tmp / lib).write_text(numpy_backend.source(lowered, dof))
+            files[lib] = _sha256(tmp / lib)
+            manifest = {
+                "key": key,
+                "fields": fields,
+                "backend": backend,
+                "library": lib,
+                "kernels": {s.name: list(s.shape) for s in specs},
+                "files": files,
+            }
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
+            try:
+                os.rename(tmp, path)
+            except OSError:
+                if not path.exists():
+                    raise
+                # Another process finished the same entry first; use theirs.
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,104 @@
+"""Where arms come from: bundled names, URDF paths and YAML arm configs.
+
+A YAML arm config (``configs/arms/*.yaml``) looks like::
+
+    name: kuka_iiwa
+    urdf: pybullet_data:kuka_iiwa/model.urdf   # or a path relative to this file
+    ee_link: lbr_iiwa_link_7
+    home: [0, 0.5, 0, -1.2, 0, 0.8, 0]         # optional resting posture
+
+``pybullet_data:`` resolves inside the ``pybullet_data`` package, which ships
+the bundled robot descriptions offline.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from armjac.errors import ConfigError
+
+# armjac runs from a checkout (editable install); configs/ sits beside the package.
+CONFIG_DIR = Path(
+    os.environ.get("ARMJAC_CONFIG_DIR", Path(__file__).resolve().parents[2] / "configs")
+)
+ARMS_DIR = CONFIG_DIR / "arms"
+
+
+@dataclass(frozen=True)
+class ArmSpec:
+    """A resolved arm description."""
+
+    name: str
+    urdf: Path
+    ee_link: str | None = None
+    home: tuple[float, ...] | None = None
+    gravity: tuple[float, float, float] = (0.0, 0.0, -9.81)
+    source: str = ""
+
+
+def bundled_arms() -> list[str]:
+    """Names of the arms shipped in ``configs/arms``."""
+    return sorted(p.stem for p in ARMS_DIR.glob("*.yaml"))
+
+
+def _resolve_urdf(ref: str, relative_to: Path) -> Path:
+    if ref.startswith("pybullet_data:"):
+        import pybullet_data
+
+        return Path(pybullet_data.getDataPath()) / ref.split(":", 1)[1]
+    path = Path(ref)
+    return path if path.is_absolute() else (relative_to / path)
+
+
+def load_arm_config(path: str | os.PathLike) -> ArmSpec:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"cannot read arm config {path}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: malformed YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: an arm config must be a mapping, got {type(data).__name__}")
+    unknown = set(data) - {"name", "urdf", "ee_link", "home", "gravity", "description"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown keys {sorted(unknown)}")
+    if "urdf" not in data:
+        raise ConfigError(f"{path}: missing required key 'urdf'")
+    home = data.get("home")
+    gravity = data.get("gravity", (0.0, 0.0, -9.81))
+    try:
+        home = None if home is None else tuple(float(v) for v in home)
+        gravity = tuple(float(v) for v in gravity)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{path}: 'home' and 'gravity' must be lists of numbers") from None
+    if len(gravity) != 3:
+        raise ConfigError(f"{path}: 'gravity' must have 3 numbers, got {len(gravity)}")
+    return ArmSpec(
+        name=str(data.get("name", path.stem)),
+        urdf=_resolve_urdf(str(data["urdf"]), path.parent),
+        ee_link=data.get("ee_link"),
+        home=home,
+        gravity=gravity,
+        source=str(path),
+    )
+
+
+def resolve(spec: str | os.PathLike) -> ArmSpec:
+    """Turn a bundled name, a URDF path or a YAML path into an :class:`ArmSpec`."""
+    text = os.fspath(spec)
+    if (ARMS_DIR / f"{text}.yaml").is_file():
+        return load_arm_config(ARMS_DIR / f"{text}.yaml")
+    path = Path(text)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return load_arm_config(path)
+    if path.suffix.lower() == ".urdf" or path.is_file():
+        return ArmSpec(name=path.stem, urdf=path, source=str(path))
+    raise ConfigError(
+        f"unknown arm {text!r}: not a bundled arm ({', '.join(bundled_arms())}) "
+        "nor a path to a .urdf or .yaml file"
+    )

@@ -1,0 +1,178 @@
+"""Immutable kinematic tree: links, joints and inertials as parsed from a URDF.
+
+Nothing here knows about sympy or numerics beyond plain floats; the tree is the
+single source every later stage (derivation, codegen, simulation) reads from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+
+from armjac.errors import UnknownLinkError, URDFError
+
+Vec3 = tuple[float, float, float]
+
+MOVABLE_TYPES = ("revolute", "continuous", "prismatic")
+JOINT_TYPES = (*MOVABLE_TYPES, "fixed")
+
+
+@dataclass(frozen=True)
+class Inertial:
+    """Mass properties of one link.
+
+    ``inertia`` holds (ixx, ixy, ixz, iyy, iyz, izz) about the centre of mass,
+    in the inertial frame given by ``xyz``/``rpy`` relative to the link frame.
+    """
+
+    mass: float
+    xyz: Vec3 = (0.0, 0.0, 0.0)
+    rpy: Vec3 = (0.0, 0.0, 0.0)
+    inertia: tuple[float, float, float, float, float, float] = (0.0,) * 6
+
+
+@dataclass(frozen=True)
+class Link:
+    name: str
+    inertial: Inertial | None = None
+
+
+@dataclass(frozen=True)
+class Joint:
+    """A URDF joint. ``axis`` is a unit vector in the joint frame."""
+
+    name: str
+    type: str
+    parent: str
+    child: str
+    xyz: Vec3 = (0.0, 0.0, 0.0)
+    rpy: Vec3 = (0.0, 0.0, 0.0)
+    axis: Vec3 = (1.0, 0.0, 0.0)
+    lower: float = float("-inf")
+    upper: float = float("inf")
+    effort: float = float("inf")
+    velocity: float = float("inf")
+    damping: float = 0.0
+
+    @property
+    def movable(self) -> bool:
+        return self.type in MOVABLE_TYPES
+
+
+@dataclass(frozen=True)
+class RobotModel:
+    """A robot as a tree of links joined by joints.
+
+    Construction validates the tree: every joint's parent and child exist, every
+    link has at most one parent joint, and exactly one link (the root) has none.
+    """
+
+    name: str
+    links: tuple[Link, ...]
+    joints: tuple[Joint, ...]
+    source: str = field(default="<memory>", compare=False)
+
+    def __post_init__(self) -> None:
+        names = [lk.name for lk in self.links]
+        if len(set(names)) != len(names):
+            dup = sorted({n for n in names if names.count(n) > 1})
+            raise URDFError(f"{self.source}: duplicate link names {dup}")
+        known = set(names)
+        parent_of: dict[str, str] = {}
+        for j in self.joints:
+            if j.type not in JOINT_TYPES:
+                raise URDFError(
+                    f"{self.source}: joint {j.name!r} has unsupported type {j.type!r}; "
+                    f"armjac handles {', '.join(JOINT_TYPES)}"
+                )
+            for role, lk in (("parent", j.parent), ("child", j.child)):
+                if lk not in known:
+                    raise URDFError(
+                        f"{self.source}: joint {j.name!r} names {role} link {lk!r}, "
+                        "which is not defined"
+                    )
+            if j.child in parent_of:
+                raise URDFError(
+                    f"{self.source}: link {j.child!r} has two parent joints "
+                    f"({parent_of[j.child]!r} and {j.name!r}); a closed loop is not a tree"
+                )
+            parent_of[j.child] = j.name
+        roots = [n for n in names if n not in parent_of]
+        if len(roots) != 1:
+            raise URDFError(
+                f"{self.source}: a robot tree needs exactly one root link, found "
+                f"{roots or 'none (the joints form a closed loop)'}"
+            )
+        # A cycle that does not include the root leaves links unreachable.
+        reach = {roots[0]}
+        frontier = [roots[0]]
+        while frontier:
+            cur = frontier.pop()
+            for j in self.joints:
+                if j.parent == cur and j.child not in reach:
+                    reach.add(j.child)
+                    frontier.append(j.child)
+        if reach != known:
+            raise URDFError(
+                f"{self.source}: links {sorted(known - reach)} are not connected to the "
+                f"root {roots[0]!r}; the joints form a closed loop"
+            )
+
+    # -- lookup -----------------------------------------------------------------
+    @cached_property
+    def root(self) -> str:
+        children = {j.child for j in self.joints}
+        return next(lk.name for lk in self.links if lk.name not in children)
+
+    @cached_property
+    def _links(self) -> dict[str, Link]:
+        return {lk.name: lk for lk in self.links}
+
+    @cached_property
+    def _parent_joint(self) -> dict[str, Joint]:
+        return {j.child: j for j in self.joints}
+
+    @property
+    def link_names(self) -> tuple[str, ...]:
+        return tuple(lk.name for lk in self.links)
+
+    def link(self, name: str) -> Link:
+        try:
+            return self._links[name]
+        except KeyError:
+            raise UnknownLinkError(
+                f"robot {self.name!r} has no link {name!r}; links are {list(self.link_names)}"
+            ) from None
+
+    def parent_joint(self, link: str) -> Joint | None:
+        """The joint whose child is ``link`` (None for the root)."""
+        self.link(link)
+        return self._parent_joint.get(link)
+
+    def path_to(self, link: str) -> tuple[Joint, ...]:
+        """Joints from the root down to ``link``, in order."""
+        path = []
+        j = self.parent_joint(link)
+        while j is not None:
+            path.append(j)
+            j = self._parent_joint.get(j.parent)
+        return tuple(reversed(path))
+
+    def children(self, link: str) -> tuple[Joint, ...]:
+        return tuple(j for j in self.joints if j.parent == link)
+
+    def leaves(self) -> tuple[str, ...]:
+        parents = {j.parent for j in self.joints}
+        return tuple(n for n in self.link_names if n not in parents)
+
+    def fingerprint(self) -> str:
+        """A hash of everything that determines the robot's kinematics and dynamics."""
+        payload = {
+            "name": self.name,
+            "links": [asdict(lk) for lk in self.links],
+            "joints": [asdict(j) for j in self.joints],
+        }
+        text = json.dumps(payload, sort_keys=True, default=repr)
+        return hashlib.sha256(text.encode()).hexdigest()
