@@ -89,7 +89,7 @@ class KernelCache:
             backend=backend,
             armjac=__version__,
             sympy=sympy.__version__,
-            codegen=CODEGEN_VERSION,
+            code=code_fingerprint(),
         )
         return hashlib.sha256(json.dumps(full, sort_keys=True).encode()).hexdigest()
 
