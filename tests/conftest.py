@@ -1,0 +1,40 @@
+"""Shared fixtures. The kernel cache lives in a per-session temp folder, so tests
+never read a developer's cache and each arm is generated once per session."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("MPLBACKEND", "Agg")
+_CACHE = tempfile.mkdtemp(prefix="armjac-test-cache-")
+os.environ["ARMJAC_CACHE_DIR"] = _CACHE
+
+
+@pytest.fixture(scope="session")
+def cache_dir() -> str:
+    return _CACHE
+
+
+@pytest.fixture(scope="session")
+def arms():
+    """Lazily loaded bundled arms, shared by the whole session."""
+    from armjac import load_arm
+
+    loaded: dict = {}
+
+    def get(name: str):
+        if name not in loaded:
+            loaded[name] = load_arm(name)
+        return loaded[name]
+
+    return get
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
