@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import shutil
+import sysconfig
 import tempfile
 import time
 import warnings
@@ -30,6 +31,7 @@ from armjac.codegen.kernel import KernelSpec, lower
 from armjac.errors import CacheError
 
 BACKENDS = ("auto", "c", "numpy")
+_DISPATCHER: list = []  # the dispatcher extension, imported at most once per process
 # Modules whose source decides the generated code; their text is part of the key,
 # so an entry made by other derivation or codegen code is never reused.
 _CODE_MODULES = (
@@ -75,12 +77,27 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _fill_dispatcher(folder: Path) -> None:
+    c_backend.build_dispatcher(folder)
+    (lib,) = [p for p in folder.iterdir() if p.name.startswith("armjac_dispatch")]
+    (folder / "sha256").write_text(f"{lib.name} {_sha256(lib)}")
+
+
+def _dispatcher_intact(folder: Path) -> bool:
+    try:
+        name, digest = (folder / "sha256").read_text().split()
+        return _sha256(folder / name) == digest
+    except (OSError, ValueError):
+        return False
+
+
 class KernelCache:
     """Builds, stores and loads kernel libraries under one cache root."""
 
     def __init__(self, root: str | os.PathLike | None = None):
         self.root = cache_root(root)
         self.last_build_seconds: float | None = None
+        self._dispatch = None
 
     @staticmethod
     def key(fields: dict, backend: str) -> str:
@@ -125,6 +142,47 @@ class KernelCache:
         self.last_build_seconds = time.perf_counter() - t0
         return self._load(path, key)
 
+    def dispatcher(self):
+        """The compiled kernel dispatcher, or None (then kernels are called via ctypes)."""
+        if self._dispatch is False:
+            return None
+        if self._dispatch is None and _DISPATCHER:
+            self._dispatch = _DISPATCHER[0]
+        if self._dispatch is None:
+            src = (Path(c_backend.__file__).with_name("dispatch.c")).read_bytes()
+            tag = hashlib.sha256(src + sysconfig.get_config_var("EXT_SUFFIX").encode())
+            folder = self.root / f"dispatch-{tag.hexdigest()[:16]}"
+            try:
+                if folder.exists() and not _dispatcher_intact(folder):
+                    warnings.warn(f"armjac: rebuilding corrupt dispatcher {folder}", stacklevel=2)
+                    shutil.rmtree(folder, ignore_errors=True)
+                if not folder.exists():
+                    self._build_folder(folder, _fill_dispatcher)
+                self._dispatch = c_backend.load_dispatcher(folder)
+                _DISPATCHER.append(self._dispatch)
+            except (CacheError, OSError, ImportError) as exc:
+                warnings.warn(
+                    f"armjac: kernel dispatcher unavailable ({exc}); using ctypes", stacklevel=2
+                )
+                self._dispatch = False
+                return None
+        return self._dispatch
+
+    def _build_folder(self, final: Path, fill: Callable[[Path], None]) -> None:
+        """Run ``fill`` on a private temp folder, then rename it to ``final``."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=self.root))
+        try:
+            fill(tmp)
+            try:
+                os.rename(tmp, final)
+            except OSError:
+                if not final.exists():
+                    raise
+                # Another process finished the same entry first; use theirs.
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
     # -- internals ---------------------------------------------------------------
     def _load(self, path: Path, key: str) -> dict:
         try:
@@ -143,14 +201,13 @@ class KernelCache:
         except (KeyError, TypeError, AttributeError, OSError) as exc:
             raise CacheError(f"incomplete entry ({exc!r})") from None
         if manifest["backend"] == "c":
-            return c_backend.load(str(path / lib), kernels)
+            return c_backend.load(str(path / lib), kernels, self.dispatcher())
         return numpy_backend.load(str(path / lib), kernels)
 
     def _build(self, path: Path, key: str, fields: dict, specs, dof: int, backend: str) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=self.root))
-        try:
-            lowered = [lower(s) for s in specs]
+        lowered = [lower(s) for s in specs]
+
+        def fill(tmp: Path) -> None:
             files = {}
             if backend == "c":
                 src = c_backend.source(lowered, dof)
@@ -167,15 +224,10 @@ class KernelCache:
                 "fields": fields,
                 "backend": backend,
                 "library": lib,
-                "kernels": {s.name: list(s.shape) for s in specs},
+                "kernels": {s.spec.name: list(s.spec.shape) for s in lowered},
                 "files": files,
             }
+            # Written last: an entry without a manifest is never loaded.
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
-            try:
-                os.rename(tmp, path)
-            except OSError:
-                if not path.exists():
-                    raise
-                # Another process finished the same entry first; use theirs.
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+
+        self._build_folder(path, fill)
