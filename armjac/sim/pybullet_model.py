@@ -14,6 +14,9 @@ PyBullet facts that shape this code:
 * The URDF is loaded with ``URDF_USE_INERTIA_FROM_FILE``; otherwise PyBullet
   recomputes inertias from collision shapes.
 * Link poses from ``getLinkState`` carry about 1e-7 of error.
+* ``calculateJacobian`` and ``calculateInverseDynamics`` work in the base's
+  *inertial* frame. When the root link's ``<inertial>`` is rotated, the Jacobian
+  must be rotated back to the world and gravity given in that frame.
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ class PyBulletModel:
             if info[2] in MOVABLE:
                 self.movable.append(i)
         self.link_index[arm.model.root] = -1
+        _, orn = pb.getBasePositionAndOrientation(body, physicsClientId=self.client)
+        self._base_rot = np.array(pb.getMatrixFromQuaternion(orn)).reshape(3, 3)
         self.chain = [names[n] for n in arm.joint_names]  # PyBullet indices of chain joints
         # Columns of the chain joints within PyBullet's movable-joint ordering.
         self._cols = [self.movable.index(i) for i in self.chain]
@@ -132,7 +137,8 @@ class PyBulletModel:
         lin, ang = pb.calculateJacobian(
             self.body, self._link(link), local, full, zeros, zeros, physicsClientId=self.client
         )
-        jac = np.vstack([np.asarray(lin), np.asarray(ang)])
+        rot = self._base_rot
+        jac = np.vstack([rot @ np.asarray(lin), rot @ np.asarray(ang)])
         return jac[:, self._cols]
 
     def mass_matrix(self, q) -> np.ndarray:
@@ -145,7 +151,8 @@ class PyBulletModel:
     def gravity(self, q) -> np.ndarray:
         """Inverse dynamics at zero velocity and acceleration, under the arm's gravity."""
         q = self._check_q(q)
-        pb.setGravity(*self.arm.gravity_vector, physicsClientId=self.client)
+        g_base = self._base_rot.T @ np.asarray(self.arm.gravity_vector)
+        pb.setGravity(*g_base, physicsClientId=self.client)
         full = self._full(q)
         zeros = [0.0] * len(full)
         tau = pb.calculateInverseDynamics(
