@@ -1,0 +1,150 @@
+"""Hybrid position/force control in operational space.
+
+Along a unit direction ``n`` (e.g. the table normal) the controller regulates
+the contact force; in the other task directions it is the OSC. With the
+selection ``S = n n^T``::
+
+    F = Mx ((I - S) a - S kv_f xdot - dJ dq) + n f_cmd
+    f_cmd = f_d + kp_f (f_d - f_m) + ki_f ∫(f_d - f_m) dt
+
+``f_d`` and ``f_m`` are the desired and measured force the end effector
+*applies* to the environment, along ``n``. ``f_d`` is the feed-forward; the
+integral removes the residual (friction, model error); ``kv_f`` damps motion
+along ``n`` so the approach before contact is slow and the impact mild.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from armjac.control.osc import OSC
+from armjac.errors import InputError
+
+
+class HybridForceOSC(OSC):
+    """Regulate force along ``force_direction``, position/orientation elsewhere.
+
+    Parameters
+    ----------
+    source
+        Jacobian source, as for :class:`~armjac.control.osc.OSC`.
+    force_direction : 3 floats
+        World-frame direction along which force is controlled (normalised).
+    kp_force : float
+        Proportional force gain (dimensionless).
+    ki_force : float
+        Integral force gain, 1/s.
+    kv_force : float
+        Damping along the force direction, 1/s (task acceleration per m/s).
+    force_filter : float
+        Time constant (s) of a first-order low-pass on the measured force
+        (PyBullet's contact forces chatter from step to step); 0 disables it.
+    force_integral_limit : float
+        Clamp on the force integral, N·s.
+    **osc_kwargs
+        Everything else :class:`OSC` takes (kp, ko, ctrlr_dof, dynamics, ...).
+        ``ctrlr_dof`` must include x, y and z.
+    """
+
+    def __init__(
+        self,
+        source,
+        force_direction: Sequence[float] = (0.0, 0.0, 1.0),
+        kp_force: float = 0.5,
+        ki_force: float = 5.0,
+        kv_force: float = 30.0,
+        force_filter: float = 0.005,
+        force_integral_limit: float = 20.0,
+        **osc_kwargs,
+    ):
+        super().__init__(source, **osc_kwargs)
+        if not self.mask[:3].all():
+            raise InputError("hybrid force control needs x, y and z in ctrlr_dof")
+        n = np.asarray(force_direction, dtype=float)
+        norm = np.linalg.norm(n) if n.shape == (3,) else 0.0
+        if not (norm > 1e-9 and np.isfinite(norm)):
+            raise InputError(
+                f"force_direction must be a non-zero 3-vector; got {force_direction!r}"
+            )
+        self.direction = n / norm
+        k = self.rows.size
+        sel = np.zeros((k, k))
+        sel[:3, :3] = np.outer(self.direction, self.direction)
+        self._free = np.eye(k) - sel  # directions under motion control
+        self._sel = sel
+        self._n = np.zeros(k)
+        self._n[:3] = self.direction
+        self.kp_force = float(kp_force)
+        self.ki_force = float(ki_force)
+        self.kv_force = float(kv_force)
+        self.force_filter = float(force_filter)
+        self.force_integral_limit = float(force_integral_limit)
+        self._f_int = 0.0
+        self._f_meas: float | None = None
+        self.force_command = 0.0  # last f_cmd, N
+
+    def reset(self) -> None:
+        super().reset()
+        self._f_int = 0.0
+        self._f_meas = None
+
+    def _measured(self, force_measured) -> float:
+        f = float(np.asarray(force_measured, dtype=float).reshape(-1)[:3] @ self.direction)
+        if not np.isfinite(f):
+            raise InputError(f"measured force must be finite; got {force_measured}")
+        if self._f_meas is None or self.force_filter <= 0:
+            self._f_meas = f
+        else:
+            alpha = self.dt / (self.force_filter + self.dt)
+            self._f_meas += alpha * (f - self._f_meas)
+        return self._f_meas
+
+    def generate(
+        self,
+        q,
+        dq,
+        target,
+        force_target=(0.0, 0.0, 0.0),
+        force_measured=(0.0, 0.0, 0.0),
+        target_velocity=None,
+        target_acceleration=None,
+    ) -> np.ndarray:
+        """Torques (N,) for the motion ``target`` and the contact force ``force_target``.
+
+        Parameters
+        ----------
+        q, dq : (N,) arrays
+        target : (3,) or (7,) array
+            Position (+ quaternion); its component along the force direction is ignored.
+        force_target, force_measured : 3-vectors or scalars
+            Force the end effector applies to the environment (world frame, N);
+            only the component along ``force_direction`` is used. A scalar is
+            that component.
+        """
+        q, dq = self._state(q, dq)
+        e = self.task_error(q, target)
+        self.error = e
+        jac, minv_jt, mx, mass = self._dynamics(q)
+        xdot = jac @ dq
+        a = self._free @ self._accel(e, xdot, target_velocity, target_acceleration)
+        a -= self.kv_force * (self._sel @ xdot)
+        if self.use_dJ:
+            a -= self._djdq(q, dq)
+        f_d = (
+            float(np.atleast_1d(np.asarray(force_target, dtype=float)) @ self.direction)
+            if np.size(force_target) == 3
+            else float(force_target)
+        )
+        f_m = (
+            self._measured(force_measured)
+            if np.size(force_measured) == 3
+            else self._measured(float(force_measured) * self.direction)
+        )
+        lim = self.force_integral_limit
+        self._f_int = min(max(self._f_int + (f_d - f_m) * self.dt, -lim), lim)
+        f_cmd = f_d + self.kp_force * (f_d - f_m) + self.ki_force * self._f_int
+        self.force_command = f_cmd
+        force = mx @ a + self._n * f_cmd
+        return self._torques(q, dq, jac, minv_jt, mx, mass, force)

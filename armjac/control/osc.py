@@ -1,0 +1,283 @@
+"""Khatib's operational-space controller.
+
+With task Jacobian ``J`` (the controlled rows), joint-space inertia ``M`` and
+gravity ``g``::
+
+    Mx = (J M^-1 J^T)^-1                       task-space inertia
+    u  = J^T Mx (kp e - kv (xdot - xdot_d) + xddot_d - dJ dq) + g
+       + (I - J^T Jbar^T) M qdd_null           Jbar = M^-1 J^T Mx
+
+``e`` stacks the position error and the orientation error (a rotation vector
+from quaternions). ``M^-1 J^T`` comes from one solve; ``Mx`` from one
+symmetric eigendecomposition, damped near singularities
+(:func:`~armjac.control.linalg.damped_inverse_sym`). The null-space term uses
+the same two products, so a step costs one solve and one ``eigh``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from armjac.control.linalg import damped_inverse_sym, solve_spd
+from armjac.control.model import ControlModel
+from armjac.control.orientation import normalize_quat, orientation_error, quat_from_matrix
+from armjac.errors import InputError
+
+POSITION_DOF = (True, True, True, False, False, False)
+
+
+def _dof_mask(ctrlr_dof: Sequence[bool] | None) -> np.ndarray:
+    mask = np.asarray(POSITION_DOF if ctrlr_dof is None else ctrlr_dof, dtype=bool)
+    if mask.shape != (6,) or not mask.any():
+        raise InputError(
+            "ctrlr_dof must be 6 booleans (x, y, z, roll, pitch, yaw), at least one True; "
+            f"got {ctrlr_dof!r}"
+        )
+    return mask
+
+
+class OSC:
+    """Operational-space controller over any Jacobian source.
+
+    Parameters
+    ----------
+    source : object with ``fk`` and ``jacobian``
+        The Jacobian source: an ``Arm``, a ``PyBulletModel``, a learned model.
+    kp : float
+        Position stiffness, 1/s^2 (the task behaves as a unit mass).
+    ko : float, optional
+        Orientation stiffness (default ``kp``).
+    kv, kvo : float, optional
+        Position and orientation damping (default critical: ``2 sqrt(kp)``).
+    ki : float
+        Integral gain on the task error, 1/s^3 (0: none). Removes steady-state
+        errors from unmodelled loads; the integral is clamped to
+        ``integral_limit`` (m or rad·s) per axis.
+    ctrlr_dof : 6 booleans, optional
+        Which of (x, y, z, rx, ry, rz) are controlled; default position only.
+    null_controllers : sequence
+        Objects with ``generate(q, dq) -> qdd`` (see :mod:`armjac.control.null_space`).
+    vmax : float or (float, float), optional
+        Task-speed limits (m/s, rad/s) on the motion the gains ask for.
+    use_dJ : bool
+        Subtract ``dJ/dt dq`` (when the source provides ``dJdq``).
+    use_g : bool
+        Add gravity compensation.
+    dynamics : object with ``mass_matrix`` and ``gravity``, optional
+        Dynamics when the source has none (see :class:`ControlModel`).
+    fk_source : {"trusted", "source"} or object
+        Where the end-effector pose is measured (see :class:`ControlModel`).
+    torque_limits : (N,) array, optional
+        Torque clamp; default the sources' ``effort_limits``.
+    singular_threshold : float
+        Eigenvalue of ``J M^-1 J^T`` below which ``Mx`` is damped.
+    dt : float
+        Control period, s (for the integral term).
+    """
+
+    def __init__(
+        self,
+        source,
+        kp: float = 100.0,
+        ko: float | None = None,
+        kv: float | None = None,
+        kvo: float | None = None,
+        ki: float = 0.0,
+        ctrlr_dof: Sequence[bool] | None = None,
+        null_controllers: Sequence = (),
+        vmax: float | Sequence[float] | None = None,
+        use_dJ: bool = True,
+        use_g: bool = True,
+        *,
+        dynamics=None,
+        fk_source="trusted",
+        torque_limits=None,
+        singular_threshold: float = 1e-3,
+        dt: float = 1e-3,
+        integral_limit: float = 0.05,
+    ):
+        self.model = ControlModel(source, dynamics, fk_source, torque_limits)
+        self.dof = self.model.dof
+        self.mask = _dof_mask(ctrlr_dof)
+        if self.mask[3:].any() and (self.model.task_rows < 6 or not self.model.has_orientation):
+            raise InputError(
+                "orientation control needs a source with a 6-row Jacobian and a pose sensor "
+                f"with a 4x4 fk; {self.model!r} is position-only: use ctrlr_dof with the "
+                "last three False"
+            )
+        self.rows = np.flatnonzero(self.mask)
+        self._all_rows = self.rows.size == self.model.task_rows
+        self.n_lin = int(self.mask[:3].sum())
+        kp = float(kp)
+        ko = kp if ko is None else float(ko)
+        kv = 2.0 * np.sqrt(kp) if kv is None else float(kv)
+        kvo = 2.0 * np.sqrt(ko) if kvo is None else float(kvo)
+        if min(kp, ko) < 0 or min(kv, kvo) <= 0:
+            raise InputError(
+                f"gains must be kp, ko >= 0 and kv, kvo > 0; got {kp}, {ko}, {kv}, {kvo}"
+            )
+        self.kp, self.ko, self.kv, self.kvo = kp, ko, kv, kvo
+        self._kp = np.array([kp] * 3 + [ko] * 3)[self.rows]
+        self._kv = np.array([kv] * 3 + [kvo] * 3)[self.rows]
+        self.ki = float(ki)
+        self.integral_limit = float(integral_limit)
+        self.dt = float(dt)
+        self.null_controllers = list(null_controllers)
+        self.vmax = self._vmax(vmax)
+        self.use_dJ = bool(use_dJ) and self.model.dJdq is not None
+        self.use_g = bool(use_g)
+        self.singular_threshold = float(singular_threshold)
+        self.torque_limits = self.model.torque_limits
+        self._integral = np.zeros(self.rows.size)
+        self.error = np.zeros(self.rows.size)  # task error of the last step (controlled rows)
+
+    @staticmethod
+    def _vmax(vmax) -> np.ndarray | None:
+        if vmax is None:
+            return None
+        v = np.atleast_1d(np.asarray(vmax, dtype=float))
+        if v.size == 1:
+            v = np.array([v[0], np.inf])
+        if v.shape != (2,) or (v <= 0).any():
+            raise InputError(f"vmax must be a positive speed or (linear, angular); got {vmax!r}")
+        return v
+
+    def reset(self) -> None:
+        """Clear the integral state."""
+        self._integral[:] = 0.0
+
+    # -- helpers -----------------------------------------------------------------------
+    def _state(self, q, dq) -> tuple[np.ndarray, np.ndarray]:
+        q = np.asarray(q, dtype=float)
+        dq = np.asarray(dq, dtype=float)
+        n = self.dof
+        if q.shape != (n,) or dq.shape != (n,):
+            raise InputError(f"q and dq must have shape ({n},); got {q.shape} and {dq.shape}")
+        if not (np.isfinite(q).all() and np.isfinite(dq).all()):
+            raise InputError(f"q and dq must be finite; got q={q}, dq={dq}")
+        return q, dq
+
+    def _task_vector(self, v, what: str) -> np.ndarray:
+        """A velocity/acceleration target of length 3 (linear) or 6, as controlled rows."""
+        v = np.asarray(v, dtype=float)
+        if v.shape == (3,):
+            v = np.concatenate((v, np.zeros(3)))
+        elif v.shape != (6,):
+            raise InputError(
+                f"{what} must have 3 (linear) or 6 (linear, angular) values; got shape {v.shape}"
+            )
+        return v[self.rows]
+
+    def task_error(self, q: np.ndarray, target) -> np.ndarray:
+        """Error (controlled rows) between ``target`` and the pose measured at ``q``.
+
+        ``target`` is a position (3,) or position + quaternion xyzw (7,).
+        """
+        target = np.asarray(target, dtype=float)
+        pose = self.model.fk(q)
+        if self.mask[3:].any():
+            if target.shape != (7,):
+                raise InputError(
+                    "orientation is controlled: target must be position + quaternion (x, y, z, "
+                    f"w), 7 values; got shape {target.shape}"
+                )
+            ori = orientation_error(normalize_quat(target[3:]), quat_from_matrix(pose[:3, :3]))
+            err = np.concatenate((target[:3] - pose[:3, 3], ori))
+        else:
+            if target.shape not in ((3,), (7,)):
+                raise InputError(
+                    f"target must be a position (3,) or position + quaternion (7,); "
+                    f"got shape {target.shape}"
+                )
+            pos = pose[:3, 3] if pose.ndim == 2 else pose
+            err = np.concatenate((target[:3] - pos, np.zeros(3)))
+        if not np.isfinite(err).all():
+            raise InputError(f"target must be finite; got {target}")
+        return err[self.rows]
+
+    # -- the law -------------------------------------------------------------------------
+    def _accel(self, e, xdot, target_velocity, target_acceleration) -> np.ndarray:
+        """Commanded task acceleration from the PD(+I) law, before dJ dq."""
+        vel_err = (
+            -xdot
+            if target_velocity is None
+            else (self._task_vector(target_velocity, "target_velocity") - xdot)
+        )
+        if self.vmax is None:
+            a = self._kp * e + self._kv * vel_err
+        else:
+            # Cap the speed the stiffness asks for, then track it with the damping.
+            v = (self._kp / self._kv) * e
+            nl = self.n_lin
+            for part, limit in ((slice(0, nl), self.vmax[0]), (slice(nl, None), self.vmax[1])):
+                speed = np.sqrt(v[part] @ v[part])
+                if speed > limit:
+                    v[part] *= limit / speed
+            a = self._kv * (v + vel_err)
+        if self.ki:
+            lim = self.integral_limit
+            self._integral = np.minimum(np.maximum(self._integral + e * self.dt, -lim), lim)
+            a += self.ki * self._integral
+        if target_acceleration is not None:
+            a += self._task_vector(target_acceleration, "target_acceleration")
+        return a
+
+    def _dynamics(self, q):
+        """J (controlled rows), M^-1 J^T, Mx, M and g at q."""
+        m = self.model
+        jac = m.jacobian(q)
+        if not self._all_rows:
+            jac = jac[self.rows]
+        mass = m.mass_matrix(q)
+        minv_jt = solve_spd(mass, jac.T)
+        mx = damped_inverse_sym(jac @ minv_jt, self.singular_threshold)
+        return jac, minv_jt, mx, mass
+
+    def _torques(self, q, dq, jac, minv_jt, mx, mass, force) -> np.ndarray:
+        """u = J^T F + projected null-space torques + g, clamped to the torque limits."""
+        u = jac.T @ force
+        if self.null_controllers:
+            qdd = self.null_controllers[0].generate(q, dq)
+            for ctrl in self.null_controllers[1:]:
+                qdd = qdd + ctrl.generate(q, dq)
+            un = mass @ qdd
+            # (I - J^T Jbar^T) un with Jbar^T = Mx J M^-1 = Mx (M^-1 J^T)^T
+            u += un - jac.T @ (mx @ (minv_jt.T @ un))
+        if self.use_g:
+            u += self.model.gravity(q)
+        lim = self.torque_limits
+        if lim is not None:
+            u = np.minimum(np.maximum(u, -lim), lim)
+        return u
+
+    def generate(self, q, dq, target, target_velocity=None, target_acceleration=None) -> np.ndarray:
+        """Joint torques (N,) driving the end effector to ``target``.
+
+        Parameters
+        ----------
+        q, dq : (N,) arrays
+            Joint positions and velocities.
+        target : (3,) or (7,) array
+            Position, or position + quaternion (x, y, z, w).
+        target_velocity, target_acceleration : (3,) or (6,) arrays, optional
+            Feed-forward task velocity [v; w] and acceleration.
+        """
+        q, dq = self._state(q, dq)
+        e = self.task_error(q, target)
+        self.error = e
+        jac, minv_jt, mx, mass = self._dynamics(q)
+        a = self._accel(e, jac @ dq, target_velocity, target_acceleration)
+        if self.use_dJ:
+            a -= self._djdq(q, dq)
+        return self._torques(q, dq, jac, minv_jt, mx, mass, mx @ a)
+
+    def _djdq(self, q, dq) -> np.ndarray:
+        djdq = self.model.dJdq(q, dq)
+        return djdq if self._all_rows else djdq[self.rows]
+
+    def __repr__(self) -> str:
+        return (
+            f"OSC(kp={self.kp}, ko={self.ko}, dof={''.join('1' if m else '0' for m in self.mask)})"
+        )
