@@ -1,0 +1,54 @@
+"""Datasets: joint configurations and their analytic FK / Jacobian targets.
+
+Each split (train / val / test) draws from its own fixed seed, so a config
+always produces the same data, and the test set never overlaps training by
+construction of the random streams.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from armjac.errors import ConfigError
+
+
+@dataclass
+class Split:
+    q: np.ndarray  # (B, N)
+    pos: np.ndarray  # (B, 3) end-effector position, m
+    jac: np.ndarray  # (B, 3, N) linear rows of the geometric Jacobian
+
+
+def sample_q(arm, data_cfg: dict, n: int, seed: int, sampler: Callable | None = None) -> np.ndarray:
+    """Draw ``n`` configurations within the joint limits.
+
+    ``sampler(n, rng) -> (n, N)`` overrides the configured distribution.
+    """
+    rng = np.random.default_rng(seed)
+    lo, hi = arm.sample_bounds(data_cfg.get("margin", 0.0))
+    if sampler is not None:
+        q = np.asarray(sampler(n, rng), dtype=float)
+        if q.shape != (n, arm.dof):
+            raise ConfigError(f"sampler returned shape {q.shape}; expected ({n}, {arm.dof})")
+        return np.clip(q, *arm.sample_bounds())
+    if data_cfg["distribution"] == "uniform":
+        return rng.uniform(lo, hi, size=(n, arm.dof))
+    center = arm.home if data_cfg.get("center") is None else np.asarray(data_cfg["center"], float)
+    if center.shape != (arm.dof,):
+        raise ConfigError(f"data.center must have {arm.dof} values, got {center.shape}")
+    return np.clip(center + data_cfg["std"] * rng.standard_normal((n, arm.dof)), lo, hi)
+
+
+def targets(arm, q: np.ndarray) -> Split:
+    return Split(q=q, pos=arm.fk(q)[:, :3, 3].copy(), jac=arm.jacobian(q)[:, :3, :].copy())
+
+
+def make_splits(arm, data_cfg: dict, sampler: Callable | None = None) -> dict[str, Split]:
+    seeds = data_cfg["seeds"]
+    return {
+        name: targets(arm, sample_q(arm, data_cfg, data_cfg[f"n_{name}"], seeds[name], sampler))
+        for name in ("train", "val", "test")
+    }

@@ -1,0 +1,135 @@
+"""Saving and loading learned models.
+
+A model folder holds ``model.json`` (format version, arm description, the full
+config, metrics, parameter shapes) and ``params.npz`` (float32 weights, stored
+exactly). ``model.json`` at the top level is what marks a folder as a model.
+A folder written with a newer format version fails with a message saying so;
+older versions are upgraded here as the format evolves.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from armjac.errors import ConfigError
+
+FORMAT_VERSION = 1
+MODEL_FILE = "model.json"
+PARAMS_FILE = "params.npz"
+
+
+class ModelFileError(ConfigError):
+    """A model folder that is missing, incomplete, corrupt or of an unknown format."""
+
+
+def save(model, path: str | os.PathLike) -> Path:
+    from armjac import __version__
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    arrays = {"out_bias": model.params["out_bias"]}
+    for k, (e, b, d) in enumerate(model.params["layers"]):
+        arrays[f"layer{k}_encoders"] = e
+        arrays[f"layer{k}_bias"] = b
+        arrays[f"layer{k}_decoders"] = d
+    np.savez(path / PARAMS_FILE, **arrays)
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "armjac_version": __version__,
+        "kind": "armjac.learned.LearnedModel",
+        "arm": model.arm_name,
+        "dof": model.dof,
+        "joint_names": list(model.joint_names),
+        "home": model.home.tolist(),
+        "bounds": [model.bounds[0].tolist(), model.bounds[1].tolist()],
+        "n_layers": len(model.params["layers"]),
+        "shapes": {k: list(v.shape) for k, v in arrays.items()},
+        "config": model.config,
+        "metrics": model.metrics,
+    }
+    (path / MODEL_FILE).write_text(json.dumps(meta, indent=2, default=_jsonable))
+    return path
+
+
+def _jsonable(obj):
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def load(path: str | os.PathLike):
+    """Load a model folder written by :meth:`LearnedModel.save`.
+
+    Raises
+    ------
+    ModelFileError
+        (a :class:`~armjac.errors.ConfigError`) when the folder is missing,
+        incomplete, corrupt or from a newer format.
+    """
+    from armjac.learned.config import validate
+    from armjac.learned.model import LearnedModel
+
+    path = Path(path)
+    if not path.is_dir():
+        raise ModelFileError(f"no model folder at {path}")
+    meta_file = path / MODEL_FILE
+    if not meta_file.is_file():
+        raise ModelFileError(f"{path} is not a learned model folder: {MODEL_FILE} is missing")
+    try:
+        meta = json.loads(meta_file.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelFileError(f"{meta_file}: corrupt JSON ({exc})") from None
+    if not isinstance(meta, dict) or "format_version" not in meta:
+        raise ModelFileError(f"{meta_file}: not a model description (no format_version)")
+    version = meta["format_version"]
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{meta_file}: format version {version!r} is newer than this armjac supports "
+            f"({FORMAT_VERSION}); upgrade armjac to load it"
+        )
+    try:
+        with np.load(path / PARAMS_FILE) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except (OSError, ValueError) as exc:
+        raise ModelFileError(f"{path / PARAMS_FILE}: cannot read parameters ({exc})") from None
+    try:
+        n = int(meta["n_layers"])
+        layers = [
+            (arrays[f"layer{k}_encoders"], arrays[f"layer{k}_bias"], arrays[f"layer{k}_decoders"])
+            for k in range(n)
+        ]
+        out_bias = arrays["out_bias"]
+        for key, shape in meta["shapes"].items():
+            if list(arrays[key].shape) != list(shape):
+                raise ModelFileError(
+                    f"{path / PARAMS_FILE}: {key} has shape {arrays[key].shape}, "
+                    f"{MODEL_FILE} says {tuple(shape)}"
+                )
+        config = validate(meta["config"], f"{meta_file} (config)")
+        nominal = None
+        if config["nominal"]:
+            from armjac.arm import load_arm
+            from armjac.learned.nominal import perturbed_arm
+
+            nominal = perturbed_arm(
+                load_arm(config["arm"]), config["nominal"]["link_scale_std"],
+                config["nominal"]["seed"],
+            )
+        return LearnedModel(
+            {"layers": layers, "out_bias": out_bias},
+            config=config,
+            arm_name=meta["arm"],
+            joint_names=meta["joint_names"],
+            home=meta["home"],
+            bounds=meta["bounds"],
+            nominal=nominal,
+            metrics=meta.get("metrics"),
+        )
+    except KeyError as exc:
+        raise ModelFileError(f"{path}: incomplete model, missing {exc}") from None

@@ -1,0 +1,206 @@
+"""Training with NengoDL: ``sim.fit`` or a custom ``GradientTape`` loop.
+
+Losses (weights in ``training.loss``):
+
+* ``position``: mean squared EE-position error, m^2.
+* ``jacobian`` (Sobolev): mean squared error between the network's Jacobian
+  d pos / d q (autodiff through ``sim.tensor_graph``) and the analytic one.
+* ``contractive``: mean squared Frobenius norm of the network's Jacobian,
+  sum_ij J_ij^2, which penalises sensitivity to the input.
+
+The custom loop follows the usual pattern: gradients of the loss with respect
+to ``sim.tensor_graph.trainable_weights`` applied with
+``optimizer.apply_gradients``. The Jacobian terms nest a second tape.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+from armjac.learned.config import resolve_config
+from armjac.learned.data import make_splits
+from armjac.learned.network import init_params
+
+
+def _sizes(cfg: dict, n_in: int) -> list[tuple[int, int]]:
+    ens = cfg["network"]["ensembles"]
+    return [(e["n_neurons"], n_in if i == 0 else e["dimensions"]) for i, e in enumerate(ens)]
+
+
+def train(arm=None, config="planar2", *, sampler=None, progress: bool | None = None, log=print):
+    """Train a learned FK model and return it (a :class:`LearnedModel`).
+
+    Parameters
+    ----------
+    arm : Arm or str, optional
+        The analytic arm giving the targets; default: the config's ``arm``.
+    config : str, path or dict
+        A bundled config name (``configs/learn/NAME.yaml``), a YAML path or a dict.
+    sampler : callable, optional
+        ``sampler(n, rng) -> (n, N)`` configurations, replacing the configured
+        distribution for all splits.
+    progress : bool, optional
+        Show tqdm progress bars (default: the config's ``training.progress``).
+    log : callable
+        Receives one-line status messages (``None`` silences them).
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+
+    from armjac.arm import load_arm
+    from armjac.learned import encoding
+    from armjac.learned.model import LearnedModel
+    from armjac.learned.tfnet import TFNet
+
+    log = log or (lambda *_: None)
+    cfg, where = resolve_config(config)
+    arm = load_arm(cfg["arm"] if arm is None else arm)
+    tcfg = cfg["training"]
+    progress = tcfg["progress"] if progress is None else progress
+    tf.random.set_seed(cfg["seed"])
+    rng = np.random.default_rng(cfg["seed"])
+
+    t0 = time.perf_counter()
+    splits = make_splits(arm, cfg["data"], sampler)
+    nominal = None
+    if cfg["nominal"]:
+        from armjac.learned.nominal import perturbed_arm
+
+        nominal = perturbed_arm(arm, cfg["nominal"]["link_scale_std"], cfg["nominal"]["seed"])
+    tr = splits["train"]
+    pos_t, jac_t = tr.pos, tr.jac
+    if nominal is not None:
+        pos_t = pos_t - nominal.fk(tr.q)[:, :3, 3]
+        jac_t = jac_t - nominal.jacobian(tr.q)[:, :3, :]
+    t_data = time.perf_counter() - t0
+
+    lo, hi = arm.sample_bounds()
+    n_in = encoding.encoded_size(cfg["encoding"], arm.dof)
+    params = init_params(_sizes(cfg, n_in), 3, cfg["network"]["gain"], cfg["network"]["seed"])
+    params["out_bias"] = pos_t.mean(axis=0)  # start at the data's mean position
+    batch = tcfg["batch_size"]
+    if batch > len(tr.q):
+        batch = len(tr.q)
+    net = TFNet(params, cfg["encoding"], lo, hi, minibatch_size=batch, seed=cfg["seed"])
+    steps_per_epoch = len(tr.q) // batch
+    total = steps_per_epoch * tcfg["epochs"]
+    lr = tf.keras.optimizers.schedules.CosineDecay(
+        tcfg["learning_rate"], total, alpha=tcfg["final_learning_rate"] / tcfg["learning_rate"]
+    )
+    opt = tf.keras.optimizers.Adam(lr)
+    log(
+        f"training {arm.name}: {len(tr.q)} samples, {tcfg['epochs']} epochs x "
+        f"{steps_per_epoch} steps, batch {batch}, method {tcfg['method']}"
+    )
+    t1 = time.perf_counter()
+    if tcfg["method"] == "fit":
+        history = _fit(net, opt, tr.q, pos_t, tcfg, cfg["encoding"], lo, hi, progress)
+    else:
+        history = _loop(net, opt, tr.q, pos_t, jac_t, tcfg, steps_per_epoch, rng, progress)
+    t_train = time.perf_counter() - t1
+    trained = net.export()
+    net.close()
+    model = LearnedModel(
+        trained,
+        config=cfg,
+        arm_name=arm.name,
+        joint_names=arm.joint_names,
+        home=arm.home,
+        bounds=(lo, hi),
+        nominal=nominal,
+    )
+    te = splits["test"]
+    model.metrics = {
+        "train_seconds": round(t_train, 2),
+        "data_seconds": round(t_data, 2),
+        "final_loss": history[-1] if history else None,
+        "config_source": where,
+        **model.evaluate(te.q, te.pos, te.jac),
+    }
+    if nominal is not None:
+        model.metrics["nominal_only"] = _nominal_metrics(nominal, te)
+    log(f"done in {t_train:.1f} s: {model.metrics_line()}")
+    return model
+
+
+def _nominal_metrics(nominal, te) -> dict:
+    from armjac.learned.autodiff import relative_error
+
+    dp = nominal.fk(te.q)[:, :3, 3] - te.pos
+    rel = relative_error(nominal.jacobian(te.q)[:, :3, :], te.jac)
+    return {
+        "fk_rmse_mm": float(1e3 * np.sqrt(np.mean(np.sum(dp * dp, axis=1)))),
+        "jac_rel_median": float(np.median(rel)),
+    }
+
+
+def _loop(net, opt, q, pos, jac, tcfg, steps_per_epoch, rng, progress) -> list[float]:
+    import tensorflow as tf
+    from tqdm.auto import tqdm
+
+    w = tcfg["loss"]
+    wp, wj, wc = (float(w[k]) for k in ("position", "jacobian", "contractive"))
+    need_jac = bool(wj or wc)
+    batch = net.batch
+    weights = net.weights
+    qf = q.astype(np.float32)
+    pf = pos.astype(np.float32)
+    jf = jac.astype(np.float32)
+
+    @tf.function
+    def step(qb, pb, jb):
+        with tf.GradientTape() as tape:
+            if need_jac:
+                y, jn = net.outputs_and_jacobian(qb)
+            else:
+                y = net.outputs(qb)
+            loss = wp * tf.reduce_mean(tf.square(y - pb))
+            if wj:
+                loss += wj * tf.reduce_mean(tf.square(jn - jb))
+            if wc:
+                loss += wc * tf.reduce_mean(tf.reduce_sum(tf.square(jn), axis=[1, 2]))
+        grads = tape.gradient(loss, weights)
+        opt.apply_gradients(zip(grads, weights))  # noqa: B905 (autograph zip has no strict)
+        return loss
+
+    history = []
+    bar = tqdm(total=steps_per_epoch * tcfg["epochs"], disable=not progress, unit="step")
+    for epoch in range(tcfg["epochs"]):
+        order = rng.permutation(len(q))
+        losses = []
+        for s in range(steps_per_epoch):
+            idx = order[s * batch : (s + 1) * batch]
+            losses.append(step(qf[idx], pf[idx], jf[idx]))
+            bar.update(1)
+        history.append(float(np.mean([float(v) for v in losses])))
+        bar.set_postfix(epoch=epoch + 1, loss=f"{history[-1]:.3g}")
+    bar.close()
+    return history
+
+
+def _fit(net, opt, q, pos, tcfg, kind, lo, hi, progress) -> list[float]:
+    import tensorflow as tf
+    from tqdm.auto import tqdm
+
+    from armjac.learned import encoding
+
+    x = np.concatenate([encoding.encode(kind, q, lo, hi), np.ones((len(q), 1))], axis=1)
+    n = (len(q) // net.batch) * net.batch  # NengoDL needs whole minibatches
+    x = x[:n, None, :].astype(np.float32)
+    y = pos[:n, None, :].astype(np.float32)
+    bar = tqdm(total=tcfg["epochs"], disable=not progress, unit="epoch")
+
+    class _Bar(tf.keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            bar.update(1)
+            bar.set_postfix(loss=f"{(logs or {}).get('loss', float('nan')):.3g}")
+
+    net.sim.compile(optimizer=opt, loss={net.h.probe: tf.losses.mse})
+    hist = net.sim.fit(
+        {net.h.inp: x}, {net.h.probe: y}, epochs=tcfg["epochs"], verbose=0, callbacks=[_Bar()]
+    )
+    bar.close()
+    return [float(v) for v in hist.history.get("loss", [])]
