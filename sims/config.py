@@ -1,0 +1,258 @@
+"""Scenario configuration: YAML files in ``configs/scenarios`` and their validation.
+
+A scenario file::
+
+    scenario: reach            # reach | track | press | payload | push
+    arm: kuka_iiwa             # bundled name or path
+    jacobian: analytic         # analytic | pybullet | path to a learned model
+    duration: 6.0              # s (reach: number of targets x segment_time by default)
+    dt: 0.001                  # physics and control period, s
+    seed: 0
+    controller: {kp: 300, ko: 300, ctrlr_dof: [x, y, z], vmax: [1.0, 3.0], ...}
+    task: {...}                # scenario-specific, see sims.scenarios
+    evaluate: {settle_tolerance: 0.02, rmse_from: 0.0}
+    expect: {final_position_error_m: 0.001, ...}   # pass/fail bounds (maxima)
+
+Every problem is a :class:`~armjac.errors.ConfigError` naming the file and key.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from armjac.errors import ConfigError
+from armjac.model.registry import CONFIG_DIR
+
+SCENARIO_DIR = CONFIG_DIR / "scenarios"
+SCENARIO_TYPES = ("reach", "track", "press", "payload", "push")
+TOP_KEYS = {
+    "name", "description", "scenario", "arm", "jacobian", "duration", "dt", "seed",
+    "controller", "task", "evaluate", "expect", "start_q",
+}  # fmt: skip
+CONTROLLER_KEYS = {
+    "type", "kp", "ko", "kv", "kvo", "ki", "integral_limit", "ctrlr_dof", "vmax", "use_dJ",
+    "singular_threshold", "null_space", "force", "fk_source",
+}  # fmt: skip
+NULL_KEYS = {"damping", "posture", "joint_limits"}
+FORCE_KEYS = {"kp", "ki", "kv", "filter", "integral_limit"}
+EVALUATE_KEYS = {"settle_tolerance", "rmse_from", "recover_tolerance"}
+AXES = {"x": 0, "y": 1, "z": 2, "rx": 3, "ry": 4, "rz": 5}
+
+
+@dataclass
+class ScenarioConfig:
+    """A validated scenario file."""
+
+    name: str
+    scenario: str
+    arm: str
+    source_path: str
+    jacobian: str = "analytic"
+    duration: float | None = None
+    dt: float = 1e-3
+    seed: int = 0
+    controller: dict = field(default_factory=dict)
+    task: dict = field(default_factory=dict)
+    evaluate: dict = field(default_factory=dict)
+    expect: dict = field(default_factory=dict)
+    start_q: list[float] | None = None
+    description: str = ""
+
+    def where(self, key: str) -> str:
+        return f"{self.source_path}: {key}"
+
+
+class Reader:
+    """Typed access to one mapping of a config file, with errors naming file and key."""
+
+    def __init__(self, data: dict, path: str, prefix: str = ""):
+        self.data, self.path, self.prefix = data, path, prefix
+
+    def fail(self, key: str, msg: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {self.prefix}{key}: {msg}")
+
+    def check_keys(self, allowed: set[str]) -> None:
+        unknown = sorted(set(self.data) - allowed)
+        if unknown:
+            raise ConfigError(
+                f"{self.path}: unknown key(s) {', '.join(self.prefix + k for k in unknown)}; "
+                f"allowed: {', '.join(sorted(allowed))}"
+            )
+
+    def number(self, key: str, default=None, *, positive=False, minimum=None) -> float | None:
+        if key not in self.data or self.data[key] is None:
+            if default is ...:
+                raise self.fail(key, "is required")
+            return default
+        v = self.data[key]
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise self.fail(key, f"must be a finite number; got {v!r}")
+        if positive and v <= 0:
+            raise self.fail(key, f"must be positive; got {v!r}")
+        if minimum is not None and v < minimum:
+            raise self.fail(key, f"must be >= {minimum}; got {v!r}")
+        return float(v)
+
+    def vector(self, key: str, n: int | None = None, default=None) -> list[float] | None:
+        if key not in self.data or self.data[key] is None:
+            if default is ...:
+                raise self.fail(key, "is required")
+            return default
+        v = self.data[key]
+        ok = isinstance(v, list) and all(
+            isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) for x in v
+        )
+        if not ok or (n is not None and len(v) != n):
+            size = f"{n} " if n else ""
+            raise self.fail(key, f"must be a list of {size}finite numbers; got {v!r}")
+        return [float(x) for x in v]
+
+    def vectors(self, key: str, n: int) -> list[list[float]]:
+        v = self.data.get(key)
+        if not isinstance(v, list) or not v:
+            raise self.fail(key, f"must be a non-empty list of {n}-number lists; got {v!r}")
+        return [Reader({"i": item}, self.path, f"{self.prefix}{key}[{i}].").vector("i", n)
+                for i, item in enumerate(v)]  # fmt: skip
+
+    def string(self, key: str, default=None, choices=None) -> str | None:
+        if key not in self.data or self.data[key] is None:
+            if default is ...:
+                raise self.fail(key, "is required")
+            return default
+        v = self.data[key]
+        if not isinstance(v, str) or not v:
+            raise self.fail(key, f"must be a non-empty string; got {v!r}")
+        if choices is not None and v not in choices:
+            raise self.fail(key, f"must be one of {', '.join(choices)}; got {v!r}")
+        return v
+
+    def flag(self, key: str, default: bool) -> bool:
+        v = self.data.get(key, default)
+        if not isinstance(v, bool):
+            raise self.fail(key, f"must be true or false; got {v!r}")
+        return v
+
+    def mapping(self, key: str) -> Reader:
+        v = self.data.get(key) or {}
+        if not isinstance(v, dict):
+            raise self.fail(key, f"must be a mapping; got {type(v).__name__}")
+        return Reader(v, self.path, f"{self.prefix}{key}.")
+
+
+def parse_ctrlr_dof(reader: Reader, key: str = "ctrlr_dof") -> list[bool] | None:
+    """``[x, y, z, rx, ry, rz]`` names or 6 booleans (or 0/1) into 6 booleans."""
+    v = reader.data.get(key)
+    if v is None:
+        return None
+    if isinstance(v, list) and len(v) == 6 and all(isinstance(x, bool | int) for x in v):
+        return [bool(x) for x in v]
+    if isinstance(v, list) and v and all(isinstance(x, str) for x in v):
+        bad = [x for x in v if x not in AXES]
+        if not bad:
+            return [name in v for name in AXES]
+        raise reader.fail(key, f"unknown axis {bad[0]!r}; use {', '.join(AXES)}")
+    raise reader.fail(key, f"must be axis names {list(AXES)} or 6 booleans; got {v!r}")
+
+
+def validate(data, path: str) -> ScenarioConfig:
+    """Check a parsed scenario mapping; ``path`` names it in error messages."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a scenario must be a mapping; got {type(data).__name__}")
+    top = Reader(data, path)
+    top.check_keys(TOP_KEYS)
+    scenario = top.string("scenario", ..., SCENARIO_TYPES)
+    ctrl = top.mapping("controller")
+    ctrl.check_keys(CONTROLLER_KEYS)
+    ctrl.string("type", "osc", ("osc", "hybrid", "joint_pd"))
+    for key in ("kp", "ko", "kv", "kvo", "ki"):
+        ctrl.number(key, minimum=0.0)
+    ctrl.number("integral_limit", positive=True)
+    ctrl.number("singular_threshold", positive=True)
+    ctrl.string("fk_source", None, ("trusted", "source"))
+    ctrl.flag("use_dJ", True)
+    parse_ctrlr_dof(ctrl)
+    vmax = ctrl.data.get("vmax")
+    if vmax is not None and not isinstance(vmax, list):
+        ctrl.number("vmax", positive=True)
+    elif vmax is not None:
+        ctrl.vector("vmax", 2)
+    null = ctrl.mapping("null_space")
+    null.check_keys(NULL_KEYS)
+    null.number("damping", minimum=0.0)
+    null.number("posture", minimum=0.0)
+    null.flag("joint_limits", False)
+    force = ctrl.mapping("force")
+    force.check_keys(FORCE_KEYS)
+    for key in FORCE_KEYS:
+        force.number(key, minimum=0.0)
+    ev = top.mapping("evaluate")
+    ev.check_keys(EVALUATE_KEYS)
+    for key in EVALUATE_KEYS:
+        ev.number(key, minimum=0.0)
+    expect = top.mapping("expect")
+    for key in expect.data:
+        expect.number(key)
+    seed = data.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise top.fail("seed", f"must be an integer; got {seed!r}")
+    task = top.mapping("task")
+    from sims.scenarios import SCENARIOS  # the task schema lives with each scenario
+
+    SCENARIOS[scenario].validate(task)
+    return ScenarioConfig(
+        name=top.string("name", Path(path).stem),
+        scenario=scenario,
+        arm=top.string("arm", ...),
+        source_path=path,
+        jacobian=top.string("jacobian", "analytic"),
+        duration=top.number("duration", positive=True),
+        dt=top.number("dt", 1e-3, positive=True),
+        seed=seed,
+        controller=dict(ctrl.data),
+        task=dict(task.data),
+        evaluate=dict(ev.data),
+        expect={k: float(v) for k, v in expect.data.items()},
+        start_q=top.vector("start_q"),
+        description=top.string("description", ""),
+    )
+
+
+def bundled_scenarios() -> list[str]:
+    """Names of the scenarios shipped in ``configs/scenarios``."""
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
+
+
+def resolve_scenario_path(spec: str | os.PathLike) -> Path:
+    """A bundled scenario name (``reach``) or a path to a YAML file."""
+    text = os.fspath(spec)
+    bundled = SCENARIO_DIR / f"{text}.yaml"
+    if bundled.is_file():
+        return bundled
+    path = Path(text)
+    if path.is_file():
+        return path
+    raise ConfigError(
+        f"unknown scenario {text!r}: not a bundled scenario ({', '.join(bundled_scenarios())}) "
+        "nor a path to a YAML file"
+    )
+
+
+def load_scenario(spec: str | os.PathLike | dict | ScenarioConfig) -> ScenarioConfig:
+    """Load and validate a scenario from a bundled name, a path, or a mapping."""
+    if isinstance(spec, ScenarioConfig):
+        return spec
+    if isinstance(spec, dict):
+        return validate(spec, "<scenario mapping>")
+    path = resolve_scenario_path(spec)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"cannot read scenario {path}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: malformed YAML ({exc})") from None
+    return validate(data, str(path))

@@ -1,0 +1,210 @@
+"""Run one scenario: build the world and controller, step, log, score, plot.
+
+:func:`run_scenario` is the programmatic entry point. A diverging simulation
+(:class:`~armjac.errors.SimulationError`) does not raise: it comes back as
+``{"status": "failed", "reason": ...}`` so a sweep over sources can carry on.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from armjac.arm import load_arm
+from armjac.control.orientation import orientation_error
+from armjac.errors import InputError, SimulationError
+from armjac.sim.arm_sim import ArmSim
+from sims.config import ScenarioConfig, load_scenario
+from sims.controllers import build_controller
+from sims.metrics import check_expectations, force_metrics, orientation_metrics, position_metrics
+from sims.plots import save_gif, save_plots
+from sims.scenarios import SCENARIOS
+from sims.sources import resolve_source
+
+GIF_FPS = 20.0
+
+
+def run_scenario(
+    config: str | os.PathLike | dict | ScenarioConfig,
+    source=None,
+    out_dir: str | os.PathLike | None = None,
+    *,
+    arm=None,
+    duration: float | None = None,
+    gui: bool = False,
+    plots: bool = True,
+    gif: bool = False,
+    fk_source: str | object | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict:
+    """Run a scenario and return its metrics.
+
+    Parameters
+    ----------
+    config : name, path, mapping or ScenarioConfig
+        A bundled scenario (``"reach"``), a YAML path, or an already parsed mapping.
+    source : {"analytic", "pybullet"}, path or object, optional
+        The Jacobian source; default the scenario's ``jacobian``. A path loads a
+        learned model (``armjac.learned.load``); an object following
+        :mod:`armjac.protocols` is used as is (dynamics from the analytic arm
+        when it has none).
+    out_dir : path, optional
+        Where ``metrics.json``, the PNG plots (and ``run.gif``) go.
+    arm : Arm, optional
+        An already loaded arm to use (must be the scenario's arm).
+    duration : float, optional
+        Override the scenario's duration, s (short runs in tests).
+    gui : bool
+        Show the PyBullet GUI and run in real time.
+    plots, gif : bool
+        Write the PNG plots / an animated GIF from the simulated camera.
+    fk_source : {"trusted", "source"} or object, optional
+        Where the controller measures the end-effector pose (see
+        :class:`~armjac.control.model.ControlModel`).
+    progress : callable(done_steps, total_steps), optional
+        Called about a hundred times during the run.
+
+    Returns
+    -------
+    dict
+        ``status`` ("ok" or "failed"), ``reason`` when failed, ``passed`` and
+        ``failures`` against the scenario's ``expect`` bounds, and the metrics.
+
+    Raises
+    ------
+    ConfigError
+        A malformed scenario, an unknown arm or source.
+    """
+    cfg = load_scenario(config)
+    arm = load_arm(cfg.arm) if arm is None else arm
+    src, dynamics, label, close = resolve_source(cfg.jacobian if source is None else source, arm)
+    result = {"scenario": cfg.name, "type": cfg.scenario, "arm": arm.name, "jacobian": label}
+    try:
+        result.update(_run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress,
+                           out_dir, plots))  # fmt: skip
+        result["status"] = "ok"
+    except SimulationError as exc:
+        result.update(status="failed", reason=str(exc), passed=False)
+    finally:
+        if close is not None:
+            close()
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "metrics.json").write_text(json.dumps(_jsonable(result), indent=2) + "\n")
+    return result
+
+
+def _run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress, out_dir, plots):
+    q0 = arm.home if cfg.start_q is None else np.asarray(cfg.start_q)
+    if q0.shape != (arm.dof,):
+        raise InputError(f"{cfg.where('start_q')}: needs {arm.dof} values; got {q0.shape}")
+    scenario = SCENARIOS[cfg.scenario](cfg, arm, q0, np.random.default_rng(cfg.seed))
+    scenario.check_controller(cfg.controller.get("type", "osc"))
+    scenario.build(lambda kind=None: build_controller(cfg, src, dynamics, arm, kind, fk_source))
+    dt = cfg.dt
+    total = duration if duration is not None else scenario.duration
+    n = max(1, int(round(total / dt)))
+    t = np.arange(n) * dt
+    scenario.prepare(t)
+    orient = any(getattr(c, "mask", np.zeros(6, bool))[3:].any()
+                 for c in scenario.controllers.values())  # fmt: skip
+
+    log = {
+        "t": t + dt,  # the state logged at step k is the one after the k-th torque
+        "ee_pos": np.empty((n, 3)),
+        "ee_quat": np.empty((n, 4)),
+        "u": np.empty((n, arm.dof)),
+        "q": np.empty((n, arm.dof)),
+        "target_pos": scenario.target_pos,
+    }
+    if scenario.force_scenario:
+        log["force"] = np.zeros(n)
+    events = sorted(scenario.events, key=lambda e: e[0])
+    ev = 0
+    every = max(1, n // 100)
+    frames, frame_every = [], max(1, int(round(1.0 / (GIF_FPS * dt))))
+    render_time = 0.0
+    step_times = np.empty(n)
+
+    sim = ArmSim(arm, dt=dt, gui=gui, q0=q0)
+    try:
+        scenario.setup(sim)
+        perf = time.perf_counter
+        wall0 = perf()
+        for k in range(n):
+            while ev < len(events) and events[ev][0] <= k * dt + 1e-12:
+                events[ev][2](sim)
+                ev += 1
+            fb = sim.get_feedback()
+            t0 = perf()
+            u = scenario.command(k, fb["q"], fb["dq"], sim)
+            step_times[k] = perf() - t0
+            try:
+                sim.send_forces(u)
+            except InputError as exc:
+                raise SimulationError(f"controller failed at t={k * dt:.3f} s: {exc}") from None
+            log["ee_pos"][k], log["ee_quat"][k] = sim.ee_pose()
+            log["u"][k] = u
+            log["q"][k] = fb["q"]
+            if scenario.force_scenario:
+                log["force"][k] = scenario.last_force
+            if gif and k % frame_every == 0:
+                r0 = perf()
+                frames.append(sim.camera_image(target=scenario.start_pos.tolist(), distance=1.4))
+                render_time += perf() - r0
+            if progress is not None and (k % every == 0 or k == n - 1):
+                progress(k + 1, n)
+            if gui:
+                lag = (k + 1) * dt - (perf() - wall0)
+                if lag > 0:
+                    time.sleep(lag)
+        wall = perf() - wall0 - render_time
+    finally:
+        sim.disconnect()
+
+    if scenario.force_scenario:
+        log["contact"] = log["force"] > 1e-6
+    metrics = position_metrics(log, scenario, cfg.evaluate)
+    if orient:
+        log["orientation_error"] = np.array([
+            np.linalg.norm(orientation_error(scenario.quat, qe)) for qe in log["ee_quat"]
+        ])  # fmt: skip
+        metrics.update(orientation_metrics(log, cfg.evaluate.get("rmse_from", 0.0)))
+    if scenario.force_scenario:
+        metrics.update(force_metrics(log, scenario))
+    metrics.update(
+        max_torque_Nm=float(np.abs(log["u"]).max()),
+        sim_time_s=n * dt,
+        wall_time_s=wall,
+        realtime_factor=n * dt / wall if wall > 0 else math.inf,
+        control_step_median_us=float(np.median(step_times) * 1e6),
+    )
+    failures = check_expectations(metrics, cfg.expect)
+    metrics.update(passed=not failures, failures=failures)
+    if out_dir is not None:
+        out = Path(out_dir)
+        if plots:
+            force = scenario.force if scenario.force_scenario else None
+            save_plots(log, out, f"{cfg.name} ({arm.name})", force)
+        if gif and frames:
+            save_gif(frames, out / "run.gif", GIF_FPS)
+    return metrics
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj

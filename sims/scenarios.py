@@ -1,0 +1,316 @@
+"""The scenarios: what the arm is asked to do, and when the world changes.
+
+Each scenario turns its ``task:`` section into a reference (target pose,
+velocity and acceleration per time step), sets up the world (a table, a
+payload, a push), and picks the controller command at each step. The runner
+(:mod:`sims.runner`) owns the loop; :mod:`sims.metrics` scores the result.
+
+========  ==============================================================
+reach     a sequence of position targets, one per ``segment_time``
+track     a circle (``radius``, ``frequency``), orientation held
+press     approach a table, push ``force`` N along its normal, slide ``slide``
+payload   hold a pose; ``mass`` kg is attached to the end effector at ``at``
+push      hold a pose; an external ``force`` pushes the end effector at ``at``
+========  ==============================================================
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from armjac.control import JointPD
+from armjac.control.orientation import normalize_quat, quat_from_matrix
+from armjac.errors import ConfigError
+from sims.config import Reader, ScenarioConfig
+
+
+class Scenario:
+    """Base: hold the start pose. Subclasses set the reference and the events."""
+
+    kind = "hold"
+    keys: set[str] = {"target", "orientation"}
+    force_scenario = False
+
+    def __init__(self, cfg: ScenarioConfig, arm, q0: np.ndarray, rng: np.random.Generator):
+        self.cfg = cfg
+        self.arm = arm
+        self.q0 = q0
+        self.rng = rng
+        self.task = Reader(cfg.task, cfg.source_path, "task.")
+        pose = arm.fk(q0)
+        self.start_pos = pose[:3, 3].copy()
+        quat = self.task.vector("orientation", 4)
+        self.quat = quat_from_matrix(pose[:3, :3]) if quat is None else normalize_quat(quat)
+        self.segments: list[tuple[float, float]] = []  # (start, end) of each target's hold
+        self.disturbance: tuple[float, float] | None = None  # (start, end), s
+        self.axes = np.ones(3)  # position axes scored (press: not the force axis)
+        self.events: list[tuple[float, str, object]] = []  # (time, label, fn(sim))
+        self.controllers: dict[str, object] = {}
+
+    @classmethod
+    def validate(cls, task: Reader) -> None:
+        task.check_keys(cls.keys)
+        task.vector("orientation", 4)
+        task.vector("target", 3)
+
+    @property
+    def duration(self) -> float:
+        return self.cfg.duration or 3.0
+
+    def setup(self, sim) -> None:
+        """Add bodies to the world before the run."""
+
+    def reference(self, t: np.ndarray):
+        """Target positions (n, 3), velocities (n, 6) or None, accelerations (n, 6) or None."""
+        target = self.task.vector("target", 3) or self.start_pos
+        return np.tile(target, (t.size, 1)), None, None
+
+    def build(self, make) -> None:
+        """Create the controllers with ``make(kind=None)``."""
+        self.controllers["main"] = make()
+
+    def prepare(self, t: np.ndarray) -> None:
+        pos, self.vel, self.acc = self.reference(t)
+        self.target_pos = pos
+        self.targets = np.hstack((pos, np.tile(self.quat, (t.size, 1))))
+
+    def command(self, k: int, q, dq, sim):
+        ctrl = self.controllers["main"]
+        if isinstance(ctrl, JointPD):
+            return ctrl.generate(q, dq, self.q0)
+        vel = None if self.vel is None else self.vel[k]
+        acc = None if self.acc is None else self.acc[k]
+        return ctrl.generate(q, dq, self.targets[k], vel, acc)
+
+    def check_controller(self, kind: str) -> None:
+        if kind == "hybrid" and not self.force_scenario:
+            raise ConfigError(
+                f"{self.cfg.where('controller.type')}: 'hybrid' is for force scenarios (press)"
+            )
+
+
+class Reach(Scenario):
+    kind = "reach"
+    keys = {"targets", "random", "segment_time", "orientation"}
+
+    @classmethod
+    def validate(cls, task: Reader) -> None:
+        task.check_keys(cls.keys)
+        task.number("segment_time", positive=True)
+        task.vector("orientation", 4)
+        if ("targets" in task.data) == ("random" in task.data):
+            raise task.fail("targets", "give either 'targets' (a list of [x, y, z]) or 'random'")
+        if "targets" in task.data:
+            task.vectors("targets", 3)
+        else:
+            rnd = task.mapping("random")
+            rnd.check_keys({"count", "low", "high"})
+            count = rnd.data.get("count")
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                raise rnd.fail("count", f"must be a positive integer; got {count!r}")
+            low, high = rnd.vector("low", 3, ...), rnd.vector("high", 3, ...)
+            if any(lo > hi for lo, hi in zip(low, high, strict=True)):
+                raise rnd.fail("low", "must be <= high on every axis")
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        if "targets" in self.task.data:
+            self.points = np.array(self.task.vectors("targets", 3))
+        else:
+            rnd = self.task.mapping("random")
+            low, high = np.array(rnd.vector("low", 3)), np.array(rnd.vector("high", 3))
+            self.points = self.rng.uniform(low, high, size=(rnd.data["count"], 3))
+        self.segment_time = self.task.number("segment_time", 1.5)
+        n = len(self.points)
+        self.segments = [(i * self.segment_time, (i + 1) * self.segment_time) for i in range(n)]
+
+    @property
+    def duration(self) -> float:
+        return self.cfg.duration or len(self.points) * self.segment_time
+
+    def reference(self, t):
+        idx = np.minimum((t / self.segment_time + 1e-9).astype(int), len(self.points) - 1)
+        return self.points[idx], None, None
+
+    def check_controller(self, kind: str) -> None:
+        super().check_controller(kind)
+        if kind == "joint_pd":
+            raise ConfigError(
+                f"{self.cfg.where('controller.type')}: reach needs a task-space "
+                "controller (osc); joint_pd only holds a posture"
+            )
+
+
+class Track(Scenario):
+    kind = "track"
+    keys = {"center", "radius", "frequency", "plane", "orientation"}
+    PLANES = {"xy": (0, 1), "xz": (0, 2), "yz": (1, 2)}
+
+    @classmethod
+    def validate(cls, task: Reader) -> None:
+        task.check_keys(cls.keys)
+        task.vector("center", 3)
+        task.vector("orientation", 4)
+        task.number("radius", positive=True)
+        task.number("frequency", positive=True)
+        task.string("plane", "xy", tuple(cls.PLANES))
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.radius = self.task.number("radius", 0.1)
+        self.freq = self.task.number("frequency", 0.5)
+        self.plane = self.PLANES[self.task.string("plane", "xy")]
+        center = self.task.vector("center", 3)
+        if center is None:  # the circle passes through the start point
+            center = self.start_pos.copy()
+            center[self.plane[0]] -= self.radius
+        self.center = np.asarray(center)
+
+    @property
+    def duration(self) -> float:
+        return self.cfg.duration or 5.0
+
+    def reference(self, t):
+        w = 2.0 * math.pi * self.freq
+        a, b = self.plane
+        r = self.radius
+        pos = np.tile(self.center, (t.size, 1))
+        vel = np.zeros((t.size, 6))
+        acc = np.zeros((t.size, 6))
+        c, s = np.cos(w * t), np.sin(w * t)
+        pos[:, a] += r * c
+        pos[:, b] += r * s
+        vel[:, a], vel[:, b] = -r * w * s, r * w * c
+        acc[:, a], acc[:, b] = -r * w * w * c, -r * w * w * s
+        return pos, vel, acc
+
+
+def _smoothstep(x: np.ndarray) -> np.ndarray:
+    """Minimum-jerk blend 0 -> 1 over x in [0, 1]."""
+    x = np.clip(x, 0.0, 1.0)
+    return x**3 * (10.0 - 15.0 * x + 6.0 * x * x)
+
+
+class Press(Scenario):
+    kind = "press"
+    force_scenario = True
+    keys = {
+        "start", "table_height", "approach_height", "force", "slide", "approach_time",
+        "contact_time", "slide_time", "hold_time", "friction", "orientation", "settle_time",
+    }  # fmt: skip
+
+    @classmethod
+    def validate(cls, task: Reader) -> None:
+        task.check_keys(cls.keys)
+        task.vector("start", 2, ...)
+        task.number("table_height", ...)
+        task.vector("slide", 3)
+        task.vector("orientation", 4)
+        task.number("force", positive=True)
+        for key in ("approach_height", "approach_time", "contact_time", "slide_time"):
+            task.number(key, positive=True)
+        for key in ("hold_time", "friction", "settle_time"):
+            task.number(key, minimum=0.0)
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        tk = self.task
+        if tk.vector("orientation", 4) is None:
+            self.quat = np.array([0.0, 1.0, 0.0, 0.0])  # tool pointing down
+        self.table_height = tk.number("table_height")
+        self.force = tk.number("force", 10.0)
+        self.slide = np.array(tk.vector("slide", 3, [0.1, 0.0, 0.0]))
+        x, y = tk.vector("start", 2)
+        self.above = np.array([x, y, self.table_height + tk.number("approach_height", 0.1)])
+        self.t_contact = tk.number("approach_time", 1.5)
+        self.t_slide = self.t_contact + tk.number("contact_time", 1.0)
+        self.t_hold = self.t_slide + tk.number("slide_time", 2.0)
+        self.t_end = self.t_hold + tk.number("hold_time", 0.5)
+        self.settle_time = tk.number("settle_time", 0.5)
+        self.axes = np.array([1.0, 1.0, 0.0])
+        self.segments = [(self.t_contact, self.t_end)]
+        self.table = None
+        self.last_force = 0.0
+
+    @property
+    def duration(self) -> float:
+        return self.cfg.duration or self.t_end
+
+    def setup(self, sim) -> None:
+        half = 0.05
+        center = [*self.above[:2], self.table_height - half]
+        self.table = sim.add_box(
+            [0.35, 0.35, half], center, friction=self.task.number("friction", 0.3)
+        )
+
+    def check_controller(self, kind: str) -> None:
+        if kind != "hybrid":
+            raise ConfigError(f"{self.cfg.where('controller.type')}: press needs 'hybrid'")
+
+    def build(self, make) -> None:
+        self.controllers["approach"] = make("osc")
+        self.controllers["contact"] = make("hybrid")
+
+    def reference(self, t):
+        blend = _smoothstep((t - self.t_slide) / (self.t_hold - self.t_slide))
+        pos = self.above + blend[:, None] * self.slide
+        return pos, None, None
+
+    def command(self, k, q, dq, sim):
+        contact = sim.contact_force(self.table)
+        self.last_force = float(contact[2])  # the table's push back = the hand's push, N
+        if k * self.cfg.dt < self.t_contact:
+            return self.controllers["approach"].generate(q, dq, self.targets[k])
+        measured = -contact  # what the hand applies to the table
+        return self.controllers["contact"].generate(
+            q, dq, self.targets[k], force_target=-self.force, force_measured=measured
+        )
+
+
+class Payload(Scenario):
+    kind = "payload"
+    keys = {"target", "orientation", "mass", "at", "offset"}
+
+    @classmethod
+    def validate(cls, task: Reader) -> None:
+        super().validate(task)
+        task.number("mass", positive=True)
+        task.number("at", minimum=0.0)
+        task.vector("offset", 3)
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        at = self.task.number("at", 1.0)
+        self.disturbance = (at, at)
+        self.segments = [(0.0, at)]  # settling is scored before the disturbance
+        mass = self.task.number("mass", 2.0)
+        offset = self.task.vector("offset", 3, [0.0, 0.0, 0.0])
+        self.events = [(at, f"payload {mass:g} kg", lambda sim: sim.add_payload(mass, offset))]
+
+
+class Push(Scenario):
+    kind = "push"
+    keys = {"target", "orientation", "force", "at", "duration"}
+
+    @classmethod
+    def validate(cls, task: Reader) -> None:
+        super().validate(task)
+        task.vector("force", 3)
+        task.number("at", minimum=0.0)
+        task.number("duration", positive=True)
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        at = self.task.number("at", 1.0)
+        length = self.task.number("duration", 0.2)
+        force = self.task.vector("force", 3, [0.0, 20.0, 0.0])
+        self.disturbance = (at, at + length)
+        self.segments = [(0.0, at)]
+        self.events = [(at, f"push {force} N", lambda sim: sim.push(force, length))]
+
+
+SCENARIOS: dict[str, type[Scenario]] = {
+    cls.kind: cls for cls in (Reach, Track, Press, Payload, Push)
+}
