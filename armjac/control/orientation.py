@@ -15,6 +15,11 @@ from armjac.errors import InputError
 
 def quat_from_matrix(rot: np.ndarray) -> np.ndarray:
     """Unit quaternion (x, y, z, w) of a 3x3 rotation matrix (Shepperd's method)."""
+    return np.array(quat_tuple(rot))
+
+
+def quat_tuple(rot: np.ndarray) -> tuple[float, float, float, float]:
+    """:func:`quat_from_matrix` as a tuple of floats (no array on the hot path)."""
     (m00, m01, m02), (m10, m11, m12), (m20, m21, m22) = rot.tolist()
     trace = m00 + m11 + m22
     # Divide by the largest of the four candidates, so the square root stays well away from 0.
@@ -30,7 +35,7 @@ def quat_from_matrix(rot: np.ndarray) -> np.ndarray:
     else:
         s = 2.0 * math.sqrt(1.0 + m22 - m00 - m11)
         q = ((m02 + m20) / s, (m12 + m21) / s, 0.25 * s, (m10 - m01) / s)
-    return np.array(q)
+    return q
 
 
 def matrix_from_quat(quat) -> np.ndarray:
@@ -75,8 +80,13 @@ def orientation_error(target, current) -> np.ndarray:
 
     It is the log map of ``target ⊗ current⁻¹``, taken on the short way round
     (the quaternion's sign is chosen with w >= 0), so its norm is at most pi.
+    ``target`` need not be normalised; ``current`` must be a unit quaternion.
     """
     tx, ty, tz, tw = target
+    norm = math.sqrt(tx * tx + ty * ty + tz * tz + tw * tw)
+    if not (norm > 1e-9 and math.isfinite(norm)):
+        raise InputError(f"target quaternion must be finite and non-zero; got {list(target)}")
+    tx, ty, tz, tw = tx / norm, ty / norm, tz / norm, tw / norm
     cx, cy, cz, cw = current
     # target ⊗ conj(current)
     x = -tw * cx + tx * cw - ty * cz + tz * cy

@@ -16,13 +16,14 @@ the same two products, so a step costs one solve and one ``eigh``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from armjac.control.linalg import damped_inverse_sym, solve_spd
 from armjac.control.model import ControlModel
-from armjac.control.orientation import normalize_quat, orientation_error, quat_from_matrix
+from armjac.control.orientation import orientation_error, quat_tuple
 from armjac.errors import InputError
 
 POSITION_DOF = (True, True, True, False, False, False)
@@ -108,6 +109,9 @@ class OSC:
                 "last three False"
             )
         self.rows = np.flatnonzero(self.mask)
+        self._orient = bool(self.mask[3:].any())
+        # The error vector has 6 entries with orientation, 3 without.
+        self._all_error_rows = self.rows.size == (6 if self._orient else 3)
         self._all_rows = self.rows.size == self.model.task_rows
         self.n_lin = int(self.mask[:3].sum())
         kp = float(kp)
@@ -177,13 +181,13 @@ class OSC:
         """
         target = np.asarray(target, dtype=float)
         pose = self.model.fk(q)
-        if self.mask[3:].any():
+        if self._orient:
             if target.shape != (7,):
                 raise InputError(
                     "orientation is controlled: target must be position + quaternion (x, y, z, "
                     f"w), 7 values; got shape {target.shape}"
                 )
-            ori = orientation_error(normalize_quat(target[3:]), quat_from_matrix(pose[:3, :3]))
+            ori = orientation_error(target[3:].tolist(), quat_tuple(pose[:3, :3]))
             err = np.concatenate((target[:3] - pose[:3, 3], ori))
         else:
             if target.shape not in ((3,), (7,)):
@@ -191,11 +195,10 @@ class OSC:
                     f"target must be a position (3,) or position + quaternion (7,); "
                     f"got shape {target.shape}"
                 )
-            pos = pose[:3, 3] if pose.ndim == 2 else pose
-            err = np.concatenate((target[:3] - pos, np.zeros(3)))
-        if not np.isfinite(err).all():
+            err = target[:3] - (pose[:3, 3] if pose.ndim == 2 else pose)
+        if not math.isfinite(float(err.sum())):
             raise InputError(f"target must be finite; got {target}")
-        return err[self.rows]
+        return err if self._all_error_rows else err[self.rows]
 
     # -- the law -------------------------------------------------------------------------
     def _accel(self, e, xdot, target_velocity, target_acceleration) -> np.ndarray:

@@ -284,19 +284,21 @@ class ArmSim:
         self.send_forces(u)
 
     def _check_state(self) -> None:
+        # One reduction each on the fast path; NaN fails the comparison too.
+        fastest = float(np.abs(self._dq).max())
+        if fastest <= self.max_joint_speed and math.isfinite(float(self._q.sum())):
+            return
         if not (np.isfinite(self._q).all() and np.isfinite(self._dq).all()):
             raise SimulationError(
                 f"simulation diverged at t={self.time:.3f} s: non-finite joint state "
                 f"(q={self._q}, dq={self._dq})"
             )
-        speed = np.abs(self._dq)
-        worst = int(np.argmax(speed))
-        if speed[worst] > self.max_joint_speed:
-            raise SimulationError(
-                f"simulation diverged at t={self.time:.3f} s: joint "
-                f"{self.arm.joint_names[worst]!r} moves at {speed[worst]:.3g} rad/s "
-                f"(bound {self.max_joint_speed:g})"
-            )
+        worst = int(np.argmax(np.abs(self._dq)))
+        raise SimulationError(
+            f"simulation diverged at t={self.time:.3f} s: joint "
+            f"{self.arm.joint_names[worst]!r} moves at {fastest:.3g} rad/s "
+            f"(bound {self.max_joint_speed:g})"
+        )
 
     # -- end effector --------------------------------------------------------------
     def ee_pose(self) -> tuple[np.ndarray, np.ndarray]:
@@ -340,14 +342,20 @@ class ArmSim:
         kwargs = {"bodyA": self.body_id, "physicsClientId": self.client_id}
         if other is not None:
             kwargs["bodyB"] = other
-        total = np.zeros(3)
+        fx = fy = fz = 0.0
+        links = self.contact_links
         for c in pb.getContactPoints(**kwargs):
-            if c[3] not in self.contact_links:
+            if c[3] not in links:
                 continue
-            # contactNormalOnB points from B towards A: the push on A.
-            total += c[9] * np.asarray(c[7])
-            total += c[10] * np.asarray(c[11]) + c[12] * np.asarray(c[13])
-        return total
+            # contactNormalOnB (c[7]) points from B towards A: the push on A.
+            # Plus the two friction components along their directions.
+            (nx, ny, nz), fn = c[7], c[9]
+            (ax, ay, az), fa = c[11], c[10]
+            (bx, by, bz), fb = c[13], c[12]
+            fx += fn * nx + fa * ax + fb * bx
+            fy += fn * ny + fa * ay + fb * by
+            fz += fn * nz + fa * az + fb * bz
+        return np.array([fx, fy, fz])
 
     def in_contact(self, other: int | None = None) -> bool:
         """Whether the end-effector body touches ``other`` (or anything)."""
