@@ -51,6 +51,9 @@ DEFAULTS: dict[str, Any] = {
         "learning_rate": 3e-3,
         "final_learning_rate": 1e-5,
         "loss": {"position": 1.0, "jacobian": 0.0, "contractive": 0.0},
+        # "full": the whole network Jacobian per sample (batch_jacobian, 3 reverse
+        # passes); "projected": u^T J for a random u per sample (1 reverse pass)
+        "jacobian_mode": "full",
         "progress": True,
     },
 }
@@ -183,6 +186,7 @@ def validate(data: dict, where: str = "<config>") -> dict:
         _number(nom, "link_scale_std", where, "nominal.link_scale_std")
     t = cfg["training"]
     _choice(t["method"], METHODS, where, "training.method")
+    _choice(t["jacobian_mode"], ("full", "projected"), where, "training.jacobian_mode")
     _posint(t, "epochs", where, "training.epochs")
     _posint(t, "batch_size", where, "training.batch_size")
     _number(t, "learning_rate", where, "training.learning_rate")

@@ -80,10 +80,14 @@ def build_network(
     spiking: bool = False,
     max_rate: float = 200.0,
     synapse: float = 0.005,
-    use_loop: bool = False,
+    dl_settings: dict | None = None,
     seed: int = 0,
 ) -> NetHandles:
-    """Build the ``nengo.Network`` holding ``params`` (see :func:`init_params`)."""
+    """Build the ``nengo.Network`` holding ``params`` (see :func:`init_params`).
+
+    ``dl_settings`` overrides the ``nengo_dl.configure_settings`` defaults used here
+    (``simplifications=[]``, ``stateful=False``, ``use_loop=False``).
+    """
     import nengo
     import nengo_dl
 
@@ -100,7 +104,9 @@ def build_network(
     with h.net:
         # Separate weight tensors (no operator merging) so every parameter can be
         # labelled; no loop / state, since one step computes the whole map.
-        nengo_dl.configure_settings(simplifications=[], stateful=False, use_loop=use_loop)
+        settings = {"simplifications": [], "stateful": False, "use_loop": False}
+        settings.update(dl_settings or {})
+        nengo_dl.configure_settings(**settings)
         h.inp = nengo.Node(np.r_[np.zeros(n_in), 1.0], label="encoded q, 1")
         out = nengo.Node(size_in=n_out, label="ee position")
         prev = h.inp

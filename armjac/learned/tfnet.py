@@ -28,7 +28,16 @@ class TFNet:
         NengoDL compiles for one minibatch size; other batch sizes are padded.
     """
 
-    def __init__(self, params: dict, kind: str, lo, hi, minibatch_size: int = 64, seed: int = 0):
+    def __init__(
+        self,
+        params: dict,
+        kind: str,
+        lo,
+        hi,
+        minibatch_size: int = 64,
+        seed: int = 0,
+        dl_settings: dict | None = None,
+    ):
         import nengo_dl
         import tensorflow as tf
 
@@ -37,7 +46,7 @@ class TFNet:
         self.hi = np.asarray(hi, np.float32)
         self.dof = len(self.lo)
         self.batch = minibatch_size
-        self.h: NetHandles = build_network(params, seed=seed)
+        self.h: NetHandles = build_network(params, seed=seed, dl_settings=dl_settings)
         self.sim = nengo_dl.Simulator(self.h.net, minibatch_size=minibatch_size, progress_bar=False)
         self.tg = self.sim.tensor_graph
         self.probe_index = self.sim.model.probes.index(self.h.probe)
