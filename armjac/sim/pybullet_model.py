@@ -14,6 +14,9 @@ PyBullet facts that shape this code:
 * The URDF is loaded with ``URDF_USE_INERTIA_FROM_FILE``; otherwise PyBullet
   recomputes inertias from collision shapes.
 * Link poses from ``getLinkState`` carry about 1e-7 of error.
+* ``calculateJacobian``'s ``localPosition`` is measured from the link frame
+  origin but along the axes of the link's *inertial* frame (measured: they
+  differ when the ``<inertial>`` has an rpy), so points are rotated into it.
 * ``calculateJacobian`` and ``calculateInverseDynamics`` work in the base's
   *inertial* frame. When the root link's ``<inertial>`` is rotated, the Jacobian
   must be rotated back to the world and gravity given in that frame.
@@ -133,9 +136,14 @@ class PyBulletModel:
         q = self._check_q(q)
         full = self._full(q)
         zeros = [0.0] * len(full)
-        local = [0.0, 0.0, 0.0] if point is None else [float(v) for v in point]
+        idx = self._link(link)
+        local = [0.0, 0.0, 0.0]
+        if point is not None:
+            orn = pb.getDynamicsInfo(self.body, idx, physicsClientId=self.client)[4]
+            rot = np.array(pb.getMatrixFromQuaternion(orn)).reshape(3, 3)
+            local = (rot.T @ np.asarray(point, dtype=float)).tolist()
         lin, ang = pb.calculateJacobian(
-            self.body, self._link(link), local, full, zeros, zeros, physicsClientId=self.client
+            self.body, idx, local, full, zeros, zeros, physicsClientId=self.client
         )
         rot = self._base_rot
         jac = np.vstack([rot @ np.asarray(lin), rot @ np.asarray(ang)])
