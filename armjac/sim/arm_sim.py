@@ -433,6 +433,11 @@ class ArmSim:
         pb.resetBaseVelocity(
             body, (v + np.cross(w, rot @ off)).tolist(), w.tolist(), physicsClientId=cid
         )
+        # Constraint frames are relative to the link's centre-of-mass frame, not
+        # the URDF link frame: express the attachment point in it.
+        inertial = pb.getLinkState(self.body_id, self.ee_index, physicsClientId=cid)
+        inv_pos, inv_orn = pb.invertTransform(inertial[2], inertial[3])
+        at_pos, at_orn = pb.multiplyTransforms(inv_pos, inv_orn, off.tolist(), [0, 0, 0, 1])
         cons = pb.createConstraint(
             self.body_id,
             self.ee_index,
@@ -440,8 +445,9 @@ class ArmSim:
             -1,
             pb.JOINT_FIXED,
             [0, 0, 0],
-            off.tolist(),
+            at_pos,
             [0, 0, 0],
+            parentFrameOrientation=at_orn,
             physicsClientId=cid,
         )
         pb.changeConstraint(cons, maxForce=1e5, physicsClientId=cid)

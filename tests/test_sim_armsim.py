@@ -1,0 +1,155 @@
+"""ArmSim against independent physics: gravity, J^T F, point masses, contact statics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from armjac.errors import ConfigError, InputError, SimulationError
+from armjac.sim import ArmSim, PyBulletModel
+
+
+@pytest.fixture
+def kuka_sim(arms):
+    sim = ArmSim(arms("kuka_iiwa"))
+    yield sim
+    sim.disconnect()
+
+
+def test_analytic_gravity_holds_the_arm_still(kuka_sim):
+    arm = kuka_sim.arm
+    for _ in range(300):
+        kuka_sim.send_forces(arm.gravity(kuka_sim.get_feedback()["q"]))
+    fb = kuka_sim.get_feedback()
+    np.testing.assert_allclose(fb["q"], arm.home, atol=1e-6)
+    assert fb["time"] == pytest.approx(0.3)
+
+
+def test_pose_and_velocity_match_the_analytic_kinematics(kuka_sim, rng):
+    arm = kuka_sim.arm
+    q, dq = arm.random_q(rng=rng, margin=0.1), rng.normal(size=7) * 0.5
+    kuka_sim.reset(q, dq)
+    pos, quat = kuka_sim.ee_pose()
+    t = arm.fk(q)
+    np.testing.assert_allclose(pos, t[:3, 3], atol=1e-6)
+    from armjac.control.orientation import matrix_from_quat
+
+    np.testing.assert_allclose(matrix_from_quat(quat), t[:3, :3], atol=1e-6)
+    v, w = kuka_sim.ee_velocity()
+    np.testing.assert_allclose(np.concatenate((v, w)), arm.jacobian(q) @ dq, atol=1e-6)
+
+
+def test_push_acts_as_jacobian_transpose_force(kuka_sim):
+    arm = kuka_sim.arm
+    q = arm.home
+    force = np.array([0.0, 20.0, -5.0])
+    kuka_sim.push(force, duration=0.002)
+    kuka_sim.send_forces(arm.gravity(q))
+    # From rest, one semi-implicit Euler step: dq = dt M^-1 J_v^T F.
+    expected = 1e-3 * np.linalg.solve(arm.mass_matrix(q), arm.jacobian(q)[:3].T @ force)
+    np.testing.assert_allclose(kuka_sim.get_feedback()["dq"], expected, rtol=1e-3, atol=1e-9)
+    kuka_sim.send_forces(arm.gravity(kuka_sim.get_feedback()["q"]))
+    before = kuka_sim.get_feedback()["dq"]
+    kuka_sim.send_forces(arm.gravity(kuka_sim.get_feedback()["q"]))  # push is over now
+    np.testing.assert_allclose(kuka_sim.get_feedback()["dq"], before, atol=1e-4)
+
+
+def test_payload_weighs_its_mass_at_the_end_effector(kuka_sim):
+    arm = kuka_sim.arm
+    mass = 2.0
+    kuka_sim.add_payload(mass)
+    weight = np.array([0.0, 0.0, -9.81 * mass])
+
+    def hold(q):  # analytic compensation of a point mass at the EE origin
+        return arm.gravity(q) - arm.jacobian(q)[:3].T @ weight
+
+    for _ in range(200):
+        kuka_sim.send_forces(hold(kuka_sim.get_feedback()["q"]))
+    np.testing.assert_allclose(kuka_sim.get_feedback()["q"], arm.home, atol=2e-3)
+    kuka_sim.reset()
+    kuka_sim.add_payload(mass)
+    for _ in range(200):
+        kuka_sim.send_forces(arm.gravity(kuka_sim.get_feedback()["q"]))
+    assert np.abs(kuka_sim.get_feedback()["q"] - arm.home).max() > 0.01  # it sags
+
+
+def test_contact_force_balances_a_static_push(arms):
+    """Tool down on a table: J^T F with F = 10 N down is met by 10 N up from the table."""
+    from armjac.control import OSC, RestingPosture
+
+    arm = arms("kuka_iiwa")
+    with ArmSim(arm) as sim:
+        osc = OSC(arm, kp=200.0, ctrlr_dof=[True] * 6,
+                  null_controllers=[RestingPosture(arm.home, kp=10.0)])  # fmt: skip
+        target = np.array([0.55, 0.0, 0.35, 0.0, 1.0, 0.0, 0.0])
+        for _ in range(1200):
+            fb = sim.get_feedback()
+            sim.send_forces(osc.generate(fb["q"], fb["dq"], target))
+        import pybullet as pb
+
+        low = pb.getAABB(sim.body_id, sim.ee_index, physicsClientId=sim.client_id)[0][2]
+        table = sim.add_box([0.2, 0.2, 0.05], [0.55, 0.0, low - 0.0005 - 0.05])
+        down = np.array([0.0, 0.0, -10.0])
+        for _ in range(800):
+            fb = sim.get_feedback()
+            q = fb["q"]
+            u = arm.gravity(q) + arm.jacobian(q)[:3].T @ down - 0.5 * fb["dq"]
+            sim.send_forces(u)
+        f = sim.contact_force(table)
+        assert sim.in_contact(table)
+        np.testing.assert_allclose(f[2], 10.0, atol=0.3)
+
+
+def test_bad_torques_are_refused_before_reaching_the_simulator(kuka_sim):
+    with pytest.raises(InputError, match=r"shape \(7,\)"):
+        kuka_sim.send_forces(np.zeros(6))
+    with pytest.raises(InputError, match="finite"):
+        kuka_sim.send_forces([0, 0, np.nan, 0, 0, 0, 0])
+    with pytest.raises(InputError, match="finite"):
+        kuka_sim.send_forces([0, 0, np.inf, 0, 0, 0, 0])
+    assert kuka_sim.time == 0.0  # nothing was stepped
+
+
+def test_unknown_arm_is_a_config_error():
+    with pytest.raises(ConfigError, match="no_such_arm"):
+        ArmSim("no_such_arm")
+
+
+def test_diverging_simulation_stops_with_simulation_error(kuka_sim):
+    u = np.zeros(7)
+    u[6] = 300.0  # the wrist's tiny inertia spins up far beyond any sane speed
+    with pytest.raises(SimulationError, match="diverged.*lbr_iiwa_joint_7"):
+        for _ in range(50):
+            kuka_sim.send_forces(u)
+
+
+def test_disconnected_sim_refuses_commands(arms):
+    sim = ArmSim(arms("planar2"), connect=False)
+    with pytest.raises(SimulationError, match="connect"):
+        sim.send_forces([0.0, 0.0])
+    with sim:
+        assert sim.client_id >= 0 and sim.body_id >= 0
+    assert not sim.connected
+
+
+def test_panda_fingers_are_held_and_camera_renders(arms):
+    arm = arms("franka_panda")
+    with ArmSim(arm) as sim:
+        assert len(sim.others) == 2
+        for _ in range(100):
+            sim.send_forces(arm.gravity(sim.get_feedback()["q"]))
+        np.testing.assert_allclose(sim.get_feedback()["q"], arm.home, atol=1e-5)
+        img = sim.camera_image(64, 48, target=[0.4, 0.0, 0.4], distance=1.2)
+        assert img.shape == (48, 64, 3) and img.dtype == np.uint8 and img.std() > 1.0
+
+
+def test_private_pybullet_model_leaves_the_running_sim_alone(kuka_sim, rng):
+    arm = kuka_sim.arm
+    model = PyBulletModel(arm)
+    try:
+        before = kuka_sim.get_feedback()["q"]
+        model.fk(arm.random_q(rng=rng))
+        kuka_sim.send_forces(arm.gravity(before))
+        np.testing.assert_allclose(kuka_sim.get_feedback()["q"], before, atol=1e-6)
+    finally:
+        model.close()
