@@ -14,6 +14,10 @@ def _rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(x)))) if x.size else math.nan
 
 
+def _max(x: np.ndarray) -> float:
+    return float(x.max()) if x.size else math.nan
+
+
 def time_to_stay_within(t: np.ndarray, err: np.ndarray, tol: float, t0: float) -> float:
     """Time after ``t0`` from which ``err`` stays <= ``tol`` to the end of ``t`` (NaN if never)."""
     if not t.size or err[-1] > tol:
@@ -33,9 +37,8 @@ def position_metrics(log: dict, scenario, evaluate: dict) -> dict:
     out = {
         "final_position_error_m": float(err[-1]),
         "position_rmse_m": _rms(err[t >= rmse_from]),
-        "max_position_error_m": float(err[t >= rmse_from].max()) if (t >= rmse_from).any()
-        else math.nan,
-    }  # fmt: skip
+        "max_position_error_m": _max(err[t >= rmse_from]),
+    }
     segments = scenario.segments or [(0.0, float(t[-1]) + 1e-9)]
     finals, settles = [], []
     for start, end in segments:
@@ -49,7 +52,7 @@ def position_metrics(log: dict, scenario, evaluate: dict) -> dict:
         out["segment_final_errors_m"] = finals
         out["segment_settling_times_s"] = settles
         out["max_segment_final_error_m"] = max(finals)
-    if scenario.disturbance is not None:
+    if scenario.disturbance is not None and t[-1] >= scenario.disturbance[1]:
         start, end = scenario.disturbance
         tol = evaluate.get("recover_tolerance", 0.002)
         sel = t >= end
