@@ -1,0 +1,131 @@
+"""The kernel cache: warm loads skip derivation, corrupt or stale entries are
+rebuilt (with a warning) and never loaded, builds are atomic across processes,
+and the numpy fallback computes the same numbers as C."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import armjac
+from armjac.symbolic.derivation import ChainDerivation
+
+
+def _entries(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if (p / "manifest.json").exists())
+
+
+def _load(root, name="planar3", **kw):
+    return armjac.load_arm(name, cache_dir=root, **kw)
+
+
+def test_warm_load_skips_derivation(tmp_path, monkeypatch):
+    cold = _load(tmp_path)
+    assert cold._cache.last_build_seconds is not None
+
+    def boom(*a, **k):
+        raise AssertionError("derivation ran on a warm cache")
+
+    monkeypatch.setattr(ChainDerivation, "mass_matrix", boom)
+    monkeypatch.setattr(ChainDerivation, "jacobian", boom)
+    warm = _load(tmp_path)
+    assert warm._cache.last_build_seconds is None
+    q = cold.random_q(rng=0)
+    np.testing.assert_array_equal(cold.jacobian(q), warm.jacobian(q))
+
+
+@pytest.mark.parametrize("target", ["library", "manifest", "source"])
+def test_corrupt_entry_is_rebuilt_not_loaded(tmp_path, target):
+    arm = _load(tmp_path)
+    q = arm.random_q(rng=1)
+    expected = arm.mass_matrix(q)
+    (entry,) = _entries(tmp_path)
+    manifest = json.loads((entry / "manifest.json").read_text())
+    victim = {
+        "library": entry / manifest["library"],
+        "manifest": entry / "manifest.json",
+        "source": entry / "kernels.c",
+    }[target]
+    data = victim.read_bytes()
+    # A new inode: rewriting a shared library in place would also corrupt the copy
+    # this process already has mapped, which is not what a damaged cache file does.
+    spoiled = victim.with_suffix(".spoiled")
+    spoiled.write_bytes(data[: len(data) // 2] + b"garbage")
+    spoiled.replace(victim)
+    with pytest.warns(UserWarning, match="discarding cache entry"):
+        again = _load(tmp_path)
+    np.testing.assert_array_equal(again.mass_matrix(q), expected)
+    assert len(_entries(tmp_path)) == 1
+    json.loads((entry / "manifest.json").read_text())  # valid again
+
+
+def test_stale_manifest_is_rebuilt(tmp_path):
+    _load(tmp_path)
+    (entry,) = _entries(tmp_path)
+    manifest = json.loads((entry / "manifest.json").read_text())
+    manifest["key"] = "0" * 64
+    (entry / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.warns(UserWarning, match="does not match"):
+        _load(tmp_path)
+
+
+def test_numpy_backend_matches_c(tmp_path, rng):
+    c_arm = armjac.load_arm("kuka_iiwa", cache_dir=tmp_path, backend="c")
+    np_arm = armjac.load_arm("kuka_iiwa", cache_dir=tmp_path, backend="numpy")
+    qs, dqs = c_arm.random_q(50, rng), rng.normal(size=(50, 7))
+    point = [0.01, 0.02, 0.03]
+    for fn in ("fk", "mass_matrix", "gravity"):
+        np.testing.assert_allclose(getattr(np_arm, fn)(qs), getattr(c_arm, fn)(qs), atol=1e-12)
+    np.testing.assert_allclose(
+        np_arm.jacobian(qs, point=point), c_arm.jacobian(qs, point=point), atol=1e-12
+    )
+    np.testing.assert_allclose(np_arm.dJdq(qs, dqs), c_arm.dJdq(qs, dqs), atol=1e-12)
+    np.testing.assert_allclose(np_arm.jacobian(qs[0]), c_arm.jacobian(qs[0]), atol=1e-12)
+    bad = qs[0].copy()
+    bad[0] = np.nan
+    with pytest.raises(armjac.InputError):
+        np_arm.jacobian(bad)
+
+
+def test_batch_equals_single_calls(arms, rng):
+    arm = arms("kuka_iiwa")
+    qs, dqs = arm.random_q(20, rng), rng.normal(size=(20, 7))
+    batch = {
+        "fk": arm.fk(qs),
+        "jacobian": arm.jacobian(qs),
+        "mass_matrix": arm.mass_matrix(qs),
+        "gravity": arm.gravity(qs),
+    }
+    assert batch["jacobian"].shape == (20, 6, 7)
+    assert batch["mass_matrix"].shape == (20, 7, 7)
+    for i, q in enumerate(qs):
+        for fn, values in batch.items():
+            np.testing.assert_array_equal(getattr(arm, fn)(q), values[i])
+        np.testing.assert_array_equal(arm.dJdq(q, dqs[i]), arm.dJdq(qs, dqs)[i])
+    # Non-contiguous and list inputs give the same answers.
+    np.testing.assert_array_equal(arm.jacobian(np.asfortranarray(qs)), batch["jacobian"])
+    np.testing.assert_array_equal(arm.jacobian(qs[0].tolist()), batch["jacobian"][0])
+
+
+def _child_build(root: str, queue) -> None:
+    arm = armjac.load_arm("planar2", cache_dir=root)
+    queue.put(arm.jacobian([0.3, 0.4]).tolist())
+
+
+def test_concurrent_builds_are_atomic(tmp_path):
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_child_build, args=(str(tmp_path), queue)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    assert all(np.allclose(r, results[0]) for r in results)
+    assert len(_entries(tmp_path)) == 1
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".build-")]
