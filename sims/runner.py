@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from armjac.arm import load_arm
+from armjac.control.blas import single_threaded_blas
 from armjac.control.orientation import orientation_error
 from armjac.errors import InputError, SimulationError
 from armjac.sim.arm_sim import ArmSim
@@ -126,14 +127,49 @@ def _run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress, out_d
     }
     if scenario.force_scenario:
         log["force"] = np.zeros(n)
-    events = sorted(scenario.events, key=lambda e: e[0])
-    ev = 0
-    every = max(1, n // 100)
-    frames, frame_every = [], max(1, int(round(1.0 / (GIF_FPS * dt))))
-    render_time = 0.0
+    frames: list[np.ndarray] = []
     step_times = np.empty(n)
 
     sim = ArmSim(arm, dt=dt, gui=gui, q0=q0)
+    with single_threaded_blas():
+        wall = _loop(sim, scenario, log, n, dt, gif, gui, progress, frames, step_times)
+
+    if scenario.force_scenario:
+        log["contact"] = log["force"] > 1e-6
+    metrics = position_metrics(log, scenario, cfg.evaluate)
+    if orient:
+        log["orientation_error"] = np.array([
+            np.linalg.norm(orientation_error(scenario.quat, qe)) for qe in log["ee_quat"]
+        ])  # fmt: skip
+        metrics.update(orientation_metrics(log, cfg.evaluate.get("rmse_from", 0.0)))
+    if scenario.force_scenario:
+        metrics.update(force_metrics(log, scenario))
+    metrics.update(
+        max_torque_Nm=float(np.abs(log["u"]).max()),
+        sim_time_s=n * dt,
+        wall_time_s=wall,
+        realtime_factor=n * dt / wall if wall > 0 else math.inf,
+        control_step_median_us=float(np.median(step_times) * 1e6),
+    )
+    failures = check_expectations(metrics, cfg.expect)
+    metrics.update(passed=not failures, failures=failures)
+    if out_dir is not None:
+        out = Path(out_dir)
+        if plots:
+            force = scenario.force if scenario.force_scenario else None
+            save_plots(log, out, f"{cfg.name} ({arm.name})", force)
+        if gif and frames:
+            save_gif(frames, out / "run.gif", GIF_FPS)
+    return metrics
+
+
+def _loop(sim, scenario, log, n, dt, gif, gui, progress, frames, step_times) -> float:
+    """Step the scenario ``n`` times; returns the wall time spent outside rendering."""
+    events = sorted(scenario.events, key=lambda e: e[0])
+    ev = 0
+    every = max(1, n // 100)
+    frame_every = max(1, int(round(1.0 / (GIF_FPS * dt))))
+    render_time = 0.0
     try:
         scenario.setup(sim)
         perf = time.perf_counter
@@ -168,34 +204,7 @@ def _run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress, out_d
         wall = perf() - wall0 - render_time
     finally:
         sim.disconnect()
-
-    if scenario.force_scenario:
-        log["contact"] = log["force"] > 1e-6
-    metrics = position_metrics(log, scenario, cfg.evaluate)
-    if orient:
-        log["orientation_error"] = np.array([
-            np.linalg.norm(orientation_error(scenario.quat, qe)) for qe in log["ee_quat"]
-        ])  # fmt: skip
-        metrics.update(orientation_metrics(log, cfg.evaluate.get("rmse_from", 0.0)))
-    if scenario.force_scenario:
-        metrics.update(force_metrics(log, scenario))
-    metrics.update(
-        max_torque_Nm=float(np.abs(log["u"]).max()),
-        sim_time_s=n * dt,
-        wall_time_s=wall,
-        realtime_factor=n * dt / wall if wall > 0 else math.inf,
-        control_step_median_us=float(np.median(step_times) * 1e6),
-    )
-    failures = check_expectations(metrics, cfg.expect)
-    metrics.update(passed=not failures, failures=failures)
-    if out_dir is not None:
-        out = Path(out_dir)
-        if plots:
-            force = scenario.force if scenario.force_scenario else None
-            save_plots(log, out, f"{cfg.name} ({arm.name})", force)
-        if gif and frames:
-            save_gif(frames, out / "run.gif", GIF_FPS)
-    return metrics
+    return wall
 
 
 def _jsonable(obj):
