@@ -51,6 +51,9 @@ def resolve_source(spec, arm) -> tuple[object, object | None, str, object | None
         source, label = load_learned(path), os.fspath(spec)
     else:
         source, label = spec, type(spec).__name__
+    trained_on = getattr(source, "arm_name", None)
+    if isinstance(trained_on, str) and trained_on != arm.name:
+        raise InputError(f"Jacobian source {label} models {trained_on!r}, not {arm.name!r}")
     dof = getattr(source, "dof", arm.dof)
     if dof != arm.dof:
         raise InputError(f"Jacobian source {label} has dof={dof}; {arm.name} has dof={arm.dof}")
