@@ -27,7 +27,12 @@ def save_plots(
 
     fig = plt.figure(figsize=(6, 5))
     ax = fig.add_subplot(projection="3d")
-    ax.plot(*log["target_pos"].T, "--", color="tab:green", label="target")
+    targets = log["target_pos"]
+    distinct = np.unique(targets.round(9), axis=0)
+    if len(distinct) <= 20:  # a few set points (reach, hold): markers, not jumps
+        ax.scatter(*distinct.T, color="tab:green", marker="x", s=40, label="targets")
+    else:
+        ax.plot(*targets.T, "--", color="tab:green", label="target")
     ax.plot(*log["ee_pos"].T, color="tab:blue", label="end effector")
     ax.set_xlabel("x [m]")
     ax.set_ylabel("y [m]")
