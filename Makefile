@@ -28,7 +28,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check armjac sims tests benchmarks
 
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) benchmarks/bench_core.py
+	$(PY) benchmarks/bench_control.py
 
 clean:
 	rm -rf $(VENV) out
