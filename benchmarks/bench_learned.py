@@ -153,13 +153,20 @@ IDEAS_BASE = {
 }
 
 IDEAS = {
-    "scaled_pos": {"encoding": "scaled"},
-    "sincos_pos": {},
-    "sincos_sobolev_full": {"training": {"epochs": 10, "loss": {"jacobian": 1.0}}},
+    # equal epochs (20): what each change does per pass over the data
+    "scaled_pos": {"encoding": "scaled", "training": {"epochs": 20}},
+    "sincos_pos": {"training": {"epochs": 20}},
+    "sincos_pos_noxla": {"training": {"epochs": 20, "xla": False}},
+    "sincos_pos_fit": {"training": {"epochs": 20, "method": "fit"}},
+    "sincos_sobolev_full": {"training": {"epochs": 20, "loss": {"jacobian": 1.0}}},
     "sincos_sobolev_proj": {
         "training": {"epochs": 20, "jacobian_mode": "projected", "loss": {"jacobian": 1.0}}
     },
-    "sincos_pos_nominal5": {"nominal": {"link_scale_std": 0.05}},
+    "sincos_pos_nominal20": {"training": {"epochs": 20}, "nominal": {"link_scale_std": 0.2}},
+    "sincos_sobolev_nominal20": {
+        "training": {"epochs": 20, "loss": {"jacobian": 1.0}},
+        "nominal": {"link_scale_std": 0.2},
+    },
 }
 
 

@@ -54,6 +54,7 @@ DEFAULTS: dict[str, Any] = {
         # "full": the whole network Jacobian per sample (batch_jacobian, 3 reverse
         # passes); "projected": u^T J for a random u per sample (1 reverse pass)
         "jacobian_mode": "full",
+        "xla": True,  # compile the training step with XLA (loop method)
         "progress": True,
     },
 }
@@ -172,9 +173,7 @@ def validate(data: dict, where: str = "<config>") -> dict:
             e.setdefault("dimensions", 32)
             _posint(e, "dimensions", where, f"{name}.dimensions")
         elif "dimensions" in e:
-            raise ConfigError(
-                f"{where}: {name}.dimensions is set by the input encoding; remove it"
-            )
+            raise ConfigError(f"{where}: {name}.dimensions is set by the input encoding; remove it")
     if cfg["nominal"] is not None:
         nom = cfg["nominal"]
         if not isinstance(nom, dict) or set(nom) - {"link_scale_std", "seed"}:
@@ -193,6 +192,9 @@ def validate(data: dict, where: str = "<config>") -> dict:
     _number(t, "final_learning_rate", where, "training.final_learning_rate")
     for k in ("position", "jacobian", "contractive"):
         _number(t["loss"], k, where, f"training.loss.{k}")
+    for k in ("xla", "progress"):
+        if not isinstance(t[k], bool):
+            raise ConfigError(f"{where}: training.{k} must be true or false, got {t[k]!r}")
     if t["method"] == "fit" and (t["loss"]["jacobian"] or t["loss"]["contractive"]):
         raise ConfigError(
             f"{where}: training.method 'fit' supports only the position loss; "

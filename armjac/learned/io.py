@@ -118,7 +118,8 @@ def load(path: str | os.PathLike):
             from armjac.learned.nominal import perturbed_arm
 
             nominal = perturbed_arm(
-                load_arm(config["arm"]), config["nominal"]["link_scale_std"],
+                load_arm(config["arm"]),
+                config["nominal"]["link_scale_std"],
                 config["nominal"]["seed"],
             )
         return LearnedModel(

@@ -108,8 +108,7 @@ class LearnedModel:
     def _check_link(self, link, point) -> None:
         if link is not None:
             raise UnknownLinkError(
-                f"a learned model knows only its end effector; got link={link!r} "
-                "(pass link=None)"
+                f"a learned model knows only its end effector; got link={link!r} (pass link=None)"
             )
         if point is not None:
             raise InputError(

@@ -133,8 +133,7 @@ def build_network(
                 )
             )
         h.bias_conn = nengo.Connection(
-            h.inp[n_in],
-            out, transform=np.asarray(params["out_bias"], float)[:, None], synapse=None
+            h.inp[n_in], out, transform=np.asarray(params["out_bias"], float)[:, None], synapse=None
         )
         h.probe = nengo.Probe(out, synapse=None)
     return h

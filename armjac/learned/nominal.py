@@ -26,7 +26,9 @@ def perturbed_arm(arm, link_scale_std: float, seed: int):
         s = 1.0 + link_scale_std * rng.standard_normal()
         joints.append(dataclasses.replace(j, xyz=tuple(float(v) * s for v in j.xyz)))
     model = RobotModel(
-        name=f"{arm.model.name}-nominal", links=arm.model.links, joints=tuple(joints),
+        name=f"{arm.model.name}-nominal",
+        links=arm.model.links,
+        joints=tuple(joints),
         source=f"{arm.model.source} (joint offsets scaled, std {link_scale_std}, seed {seed})",
     )
     return Arm(model, ee_link=arm.ee_link, name=f"{arm.name}-nominal", home=arm.home)

@@ -81,6 +81,23 @@ class TFNet:
             y = self.outputs(q)
         return y, tape.batch_jacobian(y, q, experimental_use_pfor=False)
 
+    def outputs_and_jacobian_rows(self, q):
+        """As :meth:`outputs_and_jacobian`, one reverse pass per output row.
+
+        Rows of a minibatch are independent, so the gradient of ``sum_b y[b, m]``
+        with respect to ``q`` holds every sample's row ``m``. Unrolled in Python,
+        this compiles with XLA, which ``batch_jacobian``'s while-loop does not.
+        """
+        import tensorflow as tf
+
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(q)
+            y = self.outputs(q)
+            rows = [tf.reduce_sum(y[:, m]) for m in range(y.shape[1])]
+        jac = tf.stack([tape.gradient(r, q) for r in rows], axis=1)
+        del tape
+        return y, jac
+
     def _jac_impl(self, q):
         return self.outputs_and_jacobian(q)
 

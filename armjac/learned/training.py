@@ -153,7 +153,9 @@ def _loop(net, opt, q, pos, jac, tcfg, steps_per_epoch, rng, progress) -> list[f
 
     projected = tcfg["jacobian_mode"] == "projected"
 
-    @tf.function
+    # XLA fuses NengoDL's scatter-adds into its merged signal arrays, which
+    # otherwise take about half of each step on CPU (see docs/learned.md).
+    @tf.function(jit_compile=bool(tcfg["xla"]))
     @tf.autograph.experimental.do_not_convert  # all branching below is on Python values
     def step(qb, pb, jb):
         with tf.GradientTape() as tape:
@@ -169,7 +171,7 @@ def _loop(net, opt, q, pos, jac, tcfg, steps_per_epoch, rng, progress) -> list[f
                 jb = tf.einsum("bm,bmn->bn", u, jb)[:, None, :]
                 scale = 1.0 / 3.0  # match the full loss's mean over 3 rows
             elif need_jac:
-                y, jn = net.outputs_and_jacobian(qb)
+                y, jn = net.outputs_and_jacobian_rows(qb)
                 scale = 1.0
             else:
                 y = net.outputs(qb)
