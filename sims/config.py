@@ -23,12 +23,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from armjac import configs
 from armjac.errors import ConfigError
-from armjac.model.registry import CONFIG_DIR
 
-SCENARIO_DIR = CONFIG_DIR / "scenarios"
+SCENARIO_DIR = configs.folder("scenarios")
 SCENARIO_TYPES = ("reach", "track", "press", "payload", "push")
 TOP_KEYS = {
     "name", "description", "scenario", "arm", "jacobian", "duration", "dt", "seed",
@@ -224,22 +222,12 @@ def validate(data, path: str) -> ScenarioConfig:
 
 def bundled_scenarios() -> list[str]:
     """Names of the scenarios shipped in ``configs/scenarios``."""
-    return sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
+    return configs.bundled("scenarios")
 
 
 def resolve_scenario_path(spec: str | os.PathLike) -> Path:
     """A bundled scenario name (``reach``) or a path to a YAML file."""
-    text = os.fspath(spec)
-    bundled = SCENARIO_DIR / f"{text}.yaml"
-    if bundled.is_file():
-        return bundled
-    path = Path(text)
-    if path.is_file():
-        return path
-    raise ConfigError(
-        f"unknown scenario {text!r}: not a bundled scenario ({', '.join(bundled_scenarios())}) "
-        "nor a path to a YAML file"
-    )
+    return configs.resolve(spec, "scenarios", "scenario")
 
 
 def load_scenario(spec: str | os.PathLike | dict | ScenarioConfig) -> ScenarioConfig:
@@ -249,10 +237,4 @@ def load_scenario(spec: str | os.PathLike | dict | ScenarioConfig) -> ScenarioCo
     if isinstance(spec, dict):
         return validate(spec, "<scenario mapping>")
     path = resolve_scenario_path(spec)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise ConfigError(f"cannot read scenario {path}: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: malformed YAML ({exc})") from None
-    return validate(data, str(path))
+    return validate(configs.read_mapping(path, "scenario"), str(path))

@@ -17,15 +17,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from armjac import configs
 from armjac.errors import ConfigError
 
-# armjac runs from a checkout (editable install); configs/ sits beside the package.
-CONFIG_DIR = Path(
-    os.environ.get("ARMJAC_CONFIG_DIR", Path(__file__).resolve().parents[2] / "configs")
-)
-ARMS_DIR = CONFIG_DIR / "arms"
+CONFIG_DIR = configs.CONFIG_DIR  # re-exported for older imports
+ARMS_DIR = configs.folder("arms")
 
 
 @dataclass(frozen=True)
@@ -42,7 +38,7 @@ class ArmSpec:
 
 def bundled_arms() -> list[str]:
     """Names of the arms shipped in ``configs/arms``."""
-    return sorted(p.stem for p in ARMS_DIR.glob("*.yaml"))
+    return configs.bundled("arms")
 
 
 def _resolve_urdf(ref: str, relative_to: Path) -> Path:
@@ -56,14 +52,7 @@ def _resolve_urdf(ref: str, relative_to: Path) -> Path:
 
 def load_arm_config(path: str | os.PathLike) -> ArmSpec:
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise ConfigError(f"cannot read arm config {path}: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: malformed YAML ({exc})") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: an arm config must be a mapping, got {type(data).__name__}")
+    data = configs.read_mapping(path, "arm config")
     unknown = set(data) - {"name", "urdf", "ee_link", "home", "gravity", "description"}
     if unknown:
         raise ConfigError(f"{path}: unknown keys {sorted(unknown)}")
