@@ -129,3 +129,19 @@ def test_concurrent_builds_are_atomic(tmp_path):
     assert all(np.allclose(r, results[0]) for r in results)
     assert len(_entries(tmp_path)) == 1
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".build-")]
+
+
+def test_without_a_compiler_auto_falls_back_to_numpy(tmp_path, monkeypatch):
+    from armjac.codegen import c_backend
+    from armjac.codegen.cache import resolve_backend
+
+    monkeypatch.setattr(c_backend, "compiler", lambda: None)
+    assert resolve_backend("auto") == "numpy"
+    with pytest.raises(armjac.CacheError, match="compiler"):
+        resolve_backend("c")
+    arm = armjac.load_arm("planar2", cache_dir=tmp_path)
+    (entry,) = _entries(tmp_path)
+    assert json.loads((entry / "manifest.json").read_text())["backend"] == "numpy"
+    np.testing.assert_allclose(arm.fk([0.0, 0.0])[:3, 3], [0.9, 0.0, 0.0], atol=1e-15)
+    with pytest.raises(ValueError, match="backend"):
+        resolve_backend("fortran")
