@@ -1,0 +1,113 @@
+"""Cache of trained models and scenario results, keyed by a hash of their inputs.
+
+A trained model is reused when its training config, the arm and the armjac
+version are unchanged; a scenario run when the scenario, the source (a model's
+parameters), the position sensor, the arm and the version are unchanged.
+Entries are folders under the cache root, written to a temporary name and
+renamed, so an interrupted run never leaves a half-written entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from armjac import __version__
+
+
+def arm_fingerprint(arm) -> dict:
+    """What identifies the analytic arm: its model tree, chain, end effector and gravity."""
+    return {
+        "model": arm.model.fingerprint(),
+        "joints": list(arm.joint_names),
+        "ee_link": arm.ee_link,
+        "gravity": list(arm.gravity_vector),
+    }
+
+
+def digest(obj) -> str:
+    """A short stable hash of JSON-able ``obj`` (sorted keys)."""
+    text = json.dumps(obj, sort_keys=True, default=_default)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _default(obj):
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    raise TypeError(f"cannot hash {type(obj).__name__}")
+
+
+def training_key(train_cfg: dict, arm) -> str:
+    """Cache key of a model trained from ``train_cfg`` (progress display ignored)."""
+    cfg = json.loads(json.dumps(train_cfg, default=_default))
+    cfg.get("training", {}).pop("progress", None)
+    return digest({"train": cfg, "arm": arm_fingerprint(arm), "armjac": __version__})
+
+
+def folder_key(path: str | os.PathLike) -> str:
+    """Hash of a model folder's files (its identity when it was not trained here)."""
+    h = hashlib.sha256()
+    for f in sorted(Path(path).iterdir()):
+        if f.is_file():
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+class Cache:
+    """Folders ``models/<key>`` and ``runs/<key>`` under ``root``."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+
+    def model_dir(self, key: str) -> Path:
+        return self.root / "models" / key
+
+    def has_model(self, key: str) -> bool:
+        return (self.model_dir(key) / "model.json").is_file()
+
+    def save_model(self, key: str, model) -> Path:
+        final = self.model_dir(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=final.parent))
+        model.save(tmp)
+        _replace(tmp, final)
+        return final
+
+    def run_dir(self, key: str) -> Path:
+        return self.root / "runs" / key
+
+    def load_run(self, key: str) -> tuple[dict, dict] | None:
+        """``(result, log arrays)`` of a cached run, or None."""
+        d = self.run_dir(key)
+        try:
+            result = json.loads((d / "result.json").read_text())
+            with np.load(d / "log.npz") as npz:
+                log = {k: npz[k] for k in npz.files}
+        except (OSError, ValueError, json.JSONDecodeError):
+            return None
+        return result, log
+
+    def save_run(self, key: str, result: dict, log: dict) -> None:
+        final = self.run_dir(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=final.parent))
+        (tmp / "result.json").write_text(json.dumps(result, default=_default, indent=1))
+        np.savez(tmp / "log.npz", **log)
+        _replace(tmp, final)
+
+
+def _replace(tmp: Path, final: Path) -> None:
+    if final.exists():
+        shutil.rmtree(final, ignore_errors=True)
+    os.replace(tmp, final)
