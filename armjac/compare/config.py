@@ -31,12 +31,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from armjac import configs
 from armjac.errors import ConfigError
-from armjac.model.registry import CONFIG_DIR
 
-COMPARE_DIR = CONFIG_DIR / "compare"
+COMPARE_DIR = configs.folder("compare")
 TOP_KEYS = {"name", "description", "arm", "models", "accuracy", "control", "seeds", "timing"}
 MODEL_KEYS = {"name", "train", "path"}
 ACCURACY_KEYS = {"n_samples", "seed", "margin", "bins"}
@@ -124,22 +122,7 @@ class CompareConfig:
 
 def bundled_comparisons() -> list[str]:
     """Names of the comparisons shipped in ``configs/compare``."""
-    return sorted(p.stem for p in COMPARE_DIR.glob("*.yaml"))
-
-
-def resolve_compare_path(spec: str | os.PathLike) -> Path:
-    """A bundled comparison name (``kuka_iiwa``) or a path to a YAML file."""
-    text = os.fspath(spec)
-    bundled = COMPARE_DIR / f"{text}.yaml"
-    if bundled.is_file():
-        return bundled
-    path = Path(text)
-    if path.is_file():
-        return path
-    raise ConfigError(
-        f"unknown comparison {text!r}: not a bundled comparison "
-        f"({', '.join(bundled_comparisons()) or 'none'}) nor a path to a YAML file"
-    )
+    return configs.bundled("compare")
 
 
 def load_compare(spec: str | os.PathLike | dict | CompareConfig) -> CompareConfig:
@@ -148,14 +131,8 @@ def load_compare(spec: str | os.PathLike | dict | CompareConfig) -> CompareConfi
         return spec
     if isinstance(spec, dict):
         return validate(spec, "<compare mapping>", Path.cwd())
-    path = resolve_compare_path(spec)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise ConfigError(f"cannot read comparison {path}: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: malformed YAML ({exc})") from None
-    return validate(data, str(path), path.parent)
+    path = configs.resolve(spec, "compare", "comparison")
+    return validate(configs.read_mapping(path, "comparison"), str(path), path.parent)
 
 
 def _fail(where: str, key: str, msg: str) -> ConfigError:
@@ -265,9 +242,9 @@ def _scenario(item, i: int, where: str, base: Path) -> ScenarioSpec:
                 f"scenario ({', '.join(bundled_scenarios())}) nor a YAML file",
             )
         try:
-            data = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as exc:
-            raise _fail(where, f"{key}.config", f"{path}: malformed YAML ({exc})") from None
+            data = configs.read_mapping(path, "scenario")
+        except ConfigError as exc:
+            raise _fail(where, f"{key}.config", str(exc)) from None
         label, swhere = Path(ref).stem, str(path)
     else:
         raise _fail(

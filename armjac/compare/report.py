@@ -111,7 +111,8 @@ def _accuracy(m: dict) -> list[str]:
         ]
         lines += [
             "Error against distance to singularity (quantile bins of the manipulability; "
-            f"correlation of log error with log manipulability: {_f(vm['log_correlation'], '.2f')}):",
+            "correlation of log error with log manipulability: "
+            f"{_f(vm['log_correlation'], '.2f')}):",
             "",
         ]
         lines += table(bins, ["manipulability", "n", "median [%]", "p95 [%]"])
