@@ -72,8 +72,10 @@ def _mm(v):
 
 def run(args) -> int:
     import os
+    import warnings
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    warnings.filterwarnings("ignore", message="No GPU support detected")  # expected on CPU
     from armjac.compare import load_compare, run_compare
 
     cfg = load_compare(args.config)  # config errors before anything slow

@@ -35,8 +35,10 @@ def register(sub) -> None:
 
 def run(args) -> int:
     import os
+    import warnings
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    warnings.filterwarnings("ignore", message="No GPU support detected")  # expected on CPU
     from armjac.cli.compare import summarize
     from armjac.cli.sim import _bar
     from armjac.compare import run_compare

@@ -213,6 +213,8 @@ def _model(item, i: int, where: str, base: Path, arm: str) -> ModelSpec:
         raise _fail(where, f"{key}.train", str(exc)) from None
     if cfg["arm"] != arm:
         raise _fail(where, f"{key}.train", f"trains arm {cfg['arm']!r}; this comparison is {arm!r}")
+    if isinstance(train, dict):
+        train_where = f"{where}: {key}.train"
     return ModelSpec(name=name, train=cfg, train_source=train_where)
 
 

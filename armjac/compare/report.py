@@ -16,6 +16,7 @@ def _f(v, fmt: str = ".3g", scale: float = 1.0) -> str:
 
 def table(rows: list[list[str]], header: list[str]) -> list[str]:
     """A markdown table."""
+    header = [h.replace("|", "/") for h in header]
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(str(c).replace("|", "/") for c in r) + " |" for r in rows]
     return out + [""]
@@ -92,7 +93,7 @@ def _accuracy(m: dict) -> list[str]:
                 "joint",
                 "error median [mm/rad]",
                 "error p95 [mm/rad]",
-                "|J_v column| median [mm/rad]",
+                "J_v column norm median [mm/rad]",
                 "angle median [deg]",
                 "angle p95 [deg]",
             ],
