@@ -167,6 +167,9 @@ IDEAS = {
         "training": {"epochs": 20, "loss": {"jacobian": 1.0}},
         "nominal": {"link_scale_std": 0.2},
     },
+    # the bundled planar2 config with and without its Sobolev term
+    "planar2_sobolev": ("planar2", {}),
+    "planar2_pos": ("planar2", {"training": {"loss": {"jacobian": 0.0}}}),
 }
 
 
@@ -183,7 +186,15 @@ def ideas(only: list[str] | None, out: str | None) -> None:
     for name, change in IDEAS.items():
         if only and name not in only:
             continue
-        model = train(None, _update(IDEAS_BASE, change), log=None)
+        if isinstance(change, tuple):  # (bundled config name, change)
+            from armjac.learned import resolve_config
+
+            base = resolve_config(change[0])[0]
+            base["training"]["progress"] = False
+            cfg = _update(base, change[1])
+        else:
+            cfg = _update(IDEAS_BASE, change)
+        model = train(None, cfg, log=None)
         m = model.metrics
         row = {
             "idea": name,

@@ -114,3 +114,14 @@ def test_cli_reports_errors(tmp_path, capsys):
     assert main(["jacobian", str(tmp_path)]) == 2
     assert "error" in capsys.readouterr().err
     assert issubclass(ModelFileError, ArmjacError)
+
+
+def test_import_armjac_does_not_import_tensorflow():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, armjac, armjac.learned; "
+        "assert 'tensorflow' not in sys.modules and 'nengo_dl' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -51,9 +51,9 @@ def test_backends_agree(planar, rng):
     j_tf = model.jacobian(q, backend="tf")
     rel = np.linalg.norm(j_np - j_tf, axis=(1, 2)) / np.linalg.norm(j_np, axis=(1, 2))
     assert rel.max() <= 1e-5
-    # single-q fast path equals the batched path
+    # single-q fast path (float32) equals the batched path (float64)
     for qi, ji in zip(q[:5], j_np[:5], strict=True):
-        np.testing.assert_allclose(model.jacobian(qi), ji, atol=1e-12)
+        assert np.linalg.norm(model.jacobian(qi) - ji) <= 1e-5 * np.linalg.norm(ji)
 
 
 def test_jacobian_matches_finite_differences_of_fk(planar, rng):
@@ -63,7 +63,8 @@ def test_jacobian_matches_finite_differences_of_fk(planar, rng):
     fd = np.stack(
         [(model.fk(q + h * e) - model.fk(q - h * e)) / (2 * h) for e in np.eye(arm.dof)], axis=1
     )
-    np.testing.assert_allclose(model.jacobian(q), fd, atol=1e-7)
+    np.testing.assert_allclose(model.jacobian(q[None])[0], fd, atol=1e-7)  # float64 path
+    np.testing.assert_allclose(model.jacobian(q), fd, atol=1e-5 * np.abs(fd).max())
 
 
 def test_weight_jacobian_matches_finite_differences(planar, rng):

@@ -41,7 +41,8 @@ def jacobian(fn: Callable, x, *, batched: bool | None = None, dtype=None) -> np.
         dtype = tf.float64 if arr.dtype == np.float64 else tf.float32
     xt = tf.convert_to_tensor(arr, dtype=dtype)
     batched = arr.ndim == 2 if batched is None else batched
-    with tf.GradientTape() as tape:
+    # persistent: eager jacobians without pfor loop over outputs on one tape
+    with tf.GradientTape(persistent=True) as tape:
         tape.watch(xt)
         y = fn(xt)
     if batched:

@@ -14,10 +14,13 @@ encoding's ``dx/dq``. The single-configuration path runs in reverse mode (few
 outputs, many neurons), using preallocated buffers, because a 1 kHz control
 loop calls it every step.
 
-Float64 throughout: the exported float32 weights are exactly representable, the
-matrices are small enough that float32 would not be measurably faster here
-(per-call overhead dominates), and float64 keeps this path a clean reference
-for the float32 TensorFlow graph.
+Precision: the batched path (:meth:`ClosedFormNet.jacobian`, used for
+evaluation and tests) runs in float64, a clean reference for the float32
+TensorFlow graph. The single-configuration path (:meth:`ClosedFormNet.jacobian1`,
+the one a control loop calls) runs in float32 by default: the weights were
+trained and are stored in float32, the result differs from float64 by about
+1e-7 relative (far below the model's own error of ~1e-2), and float32 matrix-vector
+products are about 20% faster here. Pass ``single_dtype=np.float64`` to change it.
 """
 
 from __future__ import annotations
@@ -42,7 +45,10 @@ class ClosedFormNet:
         Joint sampling bounds (used by the ``scaled`` encoding).
     """
 
-    def __init__(self, layers, out_bias, kind: str, lo: np.ndarray, hi: np.ndarray):
+    def __init__(
+        self, layers, out_bias, kind: str, lo: np.ndarray, hi: np.ndarray,
+        single_dtype=np.float32,
+    ):
         self.layers = [
             (np.ascontiguousarray(e, float), np.asarray(b, float), np.ascontiguousarray(d, float))
             for e, b, d in layers
@@ -53,10 +59,19 @@ class ClosedFormNet:
         self.hi = np.asarray(hi, float)
         self.dof = len(self.lo)
         self.n_out = self.layers[-1][2].shape[0]
-        # preallocated buffers for the single-q path
-        self._z = [np.empty(e.shape[0]) for e, _, _ in self.layers]
-        self._x = np.empty(encoding.encoded_size(kind, self.dof))
-        self._jq = np.empty((self.n_out, self.dof))
+        # preallocated buffers and transposed copies for the single-q path
+        m = self.n_out
+        dt = single_dtype
+        self._x = np.ones(encoding.encoded_size(kind, self.dof) + 1, dt)
+        self._a = [np.empty(e.shape[0], dt) for e, _, _ in self.layers]
+        self._u = [np.ones(d.shape[0] + 1, dt) for _, _, d in self.layers]
+        # [E | b]: the bias folded into the encoders against a constant-1 input
+        self._eb = [np.ascontiguousarray(np.c_[e, b], dt) for e, b, _ in self.layers]
+        self._ga = [np.empty((m, e.shape[0]), dt) for e, _, _ in self.layers]
+        self._gu = [np.empty((m, e.shape[1]), dt) for e, _, _ in self.layers]
+        self._l1 = [tuple(np.ascontiguousarray(a, dt) for a in lay) for lay in self.layers]
+        self._eT = [np.ascontiguousarray(e.T, dt) for e, _, _ in self.layers]
+        self._dT = [np.ascontiguousarray(d.T, dt) for _, _, d in self.layers]
 
     # batched -----------------------------------------------------------------------
     def forward(self, q: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -80,40 +95,54 @@ class ClosedFormNet:
 
     # single configuration, allocation-light --------------------------------------
     def jacobian1(self, q: np.ndarray) -> np.ndarray:
-        """Jacobian (M, N) at one configuration ``q`` (N,)."""
+        """Jacobian (M, N) at one configuration ``q`` (N,).
+
+        Reverse mode, one output row at a time: matrix-vector products with
+        contiguous transposed copies run about twice as fast in numpy as the
+        equivalent 3-row matrix products at these sizes.
+        """
         n = self.dof
-        x = self._x
+        x = self._x  # encoded q, then a trailing 1 that multiplies the folded-in bias
         if self.kind == "sincos":
             s = np.sin(q)
             c = np.cos(q)
             x[:n] = s
-            x[n:] = c
+            x[n : 2 * n] = c
         else:
-            np.subtract(q, 0.5 * (self.lo + self.hi), out=x)
-            x /= 0.5 * (self.hi - self.lo)
+            x[:-1] = (q - 0.5 * (self.lo + self.hi)) / (0.5 * (self.hi - self.lo))
+        last = len(self._l1) - 1
         u = x
-        for (e, b, d), z in zip(self.layers, self._z, strict=True):
-            np.dot(e, u, out=z)
-            z += b
-            np.tanh(z, out=z)
-            u = d @ z
-        g = None
-        for (e, _, d), a in zip(reversed(self.layers), reversed(self._z), strict=True):
-            # a <- a'(z) = 1 - a^2, in place (activities are not needed afterwards)
+        for k, (eb, a, un) in enumerate(zip(self._eb, self._a, self._u, strict=True)):
+            np.dot(eb, u, out=a)
+            np.tanh(a, out=a)
+            if k < last:  # the output itself is not needed for the Jacobian
+                np.dot(self._l1[k][2], a, out=un[:-1])
+                u = un
+        m_out = self.n_out
+        ga = None
+        for k in range(len(self.layers) - 1, -1, -1):
+            a = self._a[k]
             np.multiply(a, a, out=a)
-            np.subtract(1.0, a, out=a)
-            if g is None:
-                gd = d * a  # never in place: d is the stored decoder matrix
+            np.subtract(1.0, a, out=a)  # a'(z) = 1 - tanh(z)^2
+            if ga is None:
+                ga = self._ga[k]
+                np.multiply(self._l1[k][2], a, out=ga)
             else:
-                gd = g @ d
-                gd *= a
-            g = gd @ e
+                gu, ga = ga, self._ga[k]
+                dT = self._dT[k]
+                for m in range(m_out):
+                    np.dot(dT, gu[m], out=ga[m])
+                ga *= a
+            gu = self._gu[k]
+            eT = self._eT[k]
+            for m in range(m_out):
+                np.dot(eT, ga[m], out=gu[m])
+            ga = gu
         if self.kind == "sincos":
-            out = self._jq
-            np.multiply(g[:, :n], c, out=out)
-            out -= g[:, n:] * s
-            return out.copy()
-        return g * (2.0 / (self.hi - self.lo))
+            out = np.multiply(ga[:, :n], c)
+            out -= ga[:, n:] * s
+            return out
+        return ga * (2.0 / (self.hi - self.lo))
 
     def forward1(self, q: np.ndarray) -> np.ndarray:
         y, _ = self.forward(q[None])
