@@ -57,6 +57,7 @@ def bench_step(arm_name: str, repeat: int) -> list[dict]:
             nulls = [RestingPosture(arm.home, kp=10.0), JointLimitAvoidance(arm.joint_limits)]
             for what, kw in (
                 ("OSC step, position", {}),
+                ("OSC step, position + null", {"null_controllers": nulls}),
                 ("OSC step, pose", {"ctrlr_dof": [True] * 6}),
                 ("OSC step, pose + null + vmax",
                  {"ctrlr_dof": [True] * 6, "null_controllers": nulls, "vmax": (1.0, 3.0)}),

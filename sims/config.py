@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from armjac import configs
+from armjac.control.osc import NULL_METRICS, TASK_VELOCITIES
 from armjac.errors import ConfigError
 
 SCENARIO_DIR = configs.folder("scenarios")
@@ -34,9 +35,9 @@ TOP_KEYS = {
 }  # fmt: skip
 CONTROLLER_KEYS = {
     "type", "kp", "ko", "kv", "kvo", "ki", "integral_limit", "ctrlr_dof", "vmax", "use_dJ",
-    "singular_threshold", "null_space", "force", "fk_source",
+    "singular_threshold", "null_space", "force", "fk_source", "task_velocity",
 }  # fmt: skip
-NULL_KEYS = {"damping", "posture", "joint_limits"}
+NULL_KEYS = {"damping", "posture", "joint_limits", "metric"}
 FORCE_KEYS = {"kp", "ki", "kv", "filter", "integral_limit"}
 EVALUATE_KEYS = {"settle_tolerance", "rmse_from", "recover_tolerance"}
 AXES = {"x": 0, "y": 1, "z": 2, "rx": 3, "ry": 4, "rz": 5}
@@ -172,6 +173,7 @@ def validate(data, path: str) -> ScenarioConfig:
     ctrl.number("integral_limit", positive=True)
     ctrl.number("singular_threshold", positive=True)
     ctrl.string("fk_source", None, ("trusted", "source"))
+    ctrl.string("task_velocity", None, TASK_VELOCITIES)
     ctrl.flag("use_dJ", True)
     parse_ctrlr_dof(ctrl)
     vmax = ctrl.data.get("vmax")
@@ -184,6 +186,7 @@ def validate(data, path: str) -> ScenarioConfig:
     null.number("damping", minimum=0.0)
     null.number("posture", minimum=0.0)
     null.flag("joint_limits", False)
+    null.string("metric", None, NULL_METRICS)
     force = ctrl.mapping("force")
     force.check_keys(FORCE_KEYS)
     for key in FORCE_KEYS:

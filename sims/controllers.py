@@ -14,7 +14,10 @@ from sims.config import Reader, ScenarioConfig, parse_ctrlr_dof
 
 
 def null_tasks(section: dict, arm, path: str) -> list:
-    """Null-space tasks from ``null_space: {damping, posture, joint_limits}``."""
+    """Null-space tasks from ``null_space: {damping, posture, joint_limits}``.
+
+    The section's ``metric`` (``joint`` or ``inertia``) is the OSC's ``null_metric``.
+    """
     r = Reader(section or {}, path, "controller.null_space.")
     tasks: list = []
     if r.number("damping"):
@@ -47,10 +50,12 @@ def build_controller(
         ki=r.number("ki", 0.0),
         ctrlr_dof=parse_ctrlr_dof(r),
         null_controllers=null_tasks(c.get("null_space"), arm, cfg.source_path),
+        null_metric=(c.get("null_space") or {}).get("metric", "joint"),
         vmax=c.get("vmax"),
         use_dJ=r.flag("use_dJ", True),
         dynamics=dynamics,
         fk_source=fk_source or c.get("fk_source", "trusted"),
+        task_velocity=c.get("task_velocity", "auto"),
         singular_threshold=r.number("singular_threshold", 1e-3),
         integral_limit=r.number("integral_limit", 0.05),
         dt=cfg.dt,

@@ -155,17 +155,21 @@ def test_pybullet_and_analytic_sources_give_the_same_torques(arms, rng):
 
 
 class PositionOnly:
-    """A position-only source without dynamics, like a learned model, built on the analytic arm."""
+    """A position-only source without dynamics, like a learned model, built on the analytic arm.
 
-    def __init__(self, arm, fk_offset=(0.0, 0.0, 0.0)):
+    ``jac_error`` (N, N) makes its Jacobian ``J_v (I + jac_error)``: an approximate one.
+    """
+
+    def __init__(self, arm, fk_offset=(0.0, 0.0, 0.0), jac_error=None):
         self.arm, self.dof = arm, arm.dof
         self.offset = np.asarray(fk_offset)
+        self.scale = np.eye(arm.dof) if jac_error is None else np.eye(arm.dof) + jac_error
 
     def fk(self, q, link=None):
         return self.arm.fk(q)[:3, 3] + self.offset
 
     def jacobian(self, q, link=None, point=None):
-        return self.arm.jacobian(q)[:3]
+        return self.arm.jacobian(q)[:3] @ self.scale
 
 
 def test_position_only_source_uses_trusted_fk_by_default(arms, rng):
@@ -226,3 +230,90 @@ def test_joint_pd_law(arms, rng):
     q, dq, qd = rng.normal(size=3), rng.normal(size=3), rng.normal(size=3)
     expected = np.array([10, 20, 30]) * (qd - q) - np.array([1, 2, 3]) * dq + arm.gravity(q)
     np.testing.assert_allclose(pd.generate(q, dq, qd), expected, rtol=1e-12)
+
+
+class FourJoints:
+    """N=4, J = [[1,0,0,1], [0,1,0,0], [0,0,1,0]], M = diag(4, 1, 1, 1/4).
+
+    The null space of J is along n = (1, 0, 0, -1); the last joint is the light one.
+    """
+
+    dof = 4
+    effort_limits = np.full(4, 1e9)
+    J = np.array([[1.0, 0, 0, 1], [0, 1, 0, 0], [0, 0, 1, 0]])
+    M = np.diag([4.0, 1.0, 1.0, 0.25])
+
+    def fk(self, q, link=None):
+        return self.J @ q
+
+    def jacobian(self, q, link=None, point=None):
+        return self.J
+
+    def mass_matrix(self, q):
+        return self.M
+
+    def gravity(self, q):
+        return np.zeros(4)
+
+
+class ConstantAcceleration:
+    def __init__(self, qdd):
+        self.qdd = np.asarray(qdd, dtype=float)
+
+    def generate(self, q, dq):
+        return self.qdd
+
+
+@pytest.mark.parametrize(
+    ("metric", "expected_qdd"),
+    [
+        # Euclidean projection of (0,0,0,1) onto n: n (n . qdd) / (n . n) = (-1/2, 0, 0, 1/2).
+        ("joint", [-0.5, 0.0, 0.0, 0.5]),
+        # M-orthogonal projection: n (n^T M qdd) / (n^T M n) = (1,0,0,-1) (-1/4) / (17/4).
+        ("inertia", [-1 / 17, 0.0, 0.0, 1 / 17]),
+    ],
+)
+def test_null_space_projection_metric_on_hand_computed_case(metric, expected_qdd, rng):
+    src = FourJoints()
+    q, dq, target = rng.normal(size=4), rng.normal(size=4), rng.normal(size=3)
+    plain = OSC(src, kp=30.0, null_metric=metric)
+    nulled = OSC(src, kp=30.0, null_metric=metric,
+                 null_controllers=[ConstantAcceleration([0, 0, 0, 1.0])])  # fmt: skip
+    extra = nulled.generate(q, dq, target) - plain.generate(q, dq, target)
+    np.testing.assert_allclose(extra, src.M @ expected_qdd, atol=1e-12)
+    np.testing.assert_allclose(src.J @ np.linalg.solve(src.M, extra), 0.0, atol=1e-12)
+
+
+def test_task_velocity_and_djdq_from_the_last_step_for_an_approximate_jacobian(arms, rng):
+    arm = arms("kuka_iiwa")
+    src = PositionOnly(arm, jac_error=rng.normal(size=(7, 7)) * 0.05)
+    assert OSC(arm).task_velocity == "jacobian"  # J is the sensor's own derivative
+    assert OSC(src, dynamics=arm, fk_source="source").task_velocity == "jacobian"
+    dt, kp, kv = 1e-3, 150.0, 20.0
+    osc = OSC(src, kp=kp, kv=kv, dynamics=arm, dt=dt)
+    assert osc.task_velocity == "sensor"
+    q0 = arm.home + rng.normal(size=7) * 0.1
+    dq0, dq1 = rng.normal(size=7) * 0.3, rng.normal(size=7) * 0.3
+    q1 = q0 + dq0 * dt
+    target = arm.fk(q0)[:3, 3] + [0.02, -0.01, 0.03]
+
+    def law(q, dq, xdot, djdq):
+        jac, mass = src.jacobian(q), arm.mass_matrix(q)
+        mx = np.linalg.inv(jac @ np.linalg.solve(mass, jac.T))
+        a = kp * (target - arm.fk(q)[:3, 3]) - kv * xdot - djdq
+        return jac.T @ mx @ a + arm.gravity(q)
+
+    # First step: nothing to difference yet, so J dq and no dJ dq.
+    first = law(q0, dq0, src.jacobian(q0) @ dq0, np.zeros(3))
+    np.testing.assert_allclose(osc.generate(q0, dq0, target), first, rtol=1e-9, atol=1e-9)
+    # Next step: the measured position's change and the Jacobian's change over dt.
+    xdot = (arm.fk(q1)[:3, 3] - arm.fk(q0)[:3, 3]) / dt
+    djdq = (src.jacobian(q1) - src.jacobian(q0)) @ dq1 / dt
+    second = law(q1, dq1, xdot, djdq)
+    np.testing.assert_allclose(osc.generate(q1, dq1, target), second, rtol=1e-9, atol=1e-9)
+    osc.reset()
+    np.testing.assert_allclose(osc.generate(q0, dq0, target), first, rtol=1e-9, atol=1e-9)
+    with pytest.raises(InputError, match="task_velocity"):
+        OSC(arm, task_velocity="guess")
+    with pytest.raises(InputError, match="null_metric"):
+        OSC(arm, null_metric="mass")

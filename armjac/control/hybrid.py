@@ -124,14 +124,15 @@ class HybridForceOSC(OSC):
             that component.
         """
         q, dq = self._state(q, dq)
-        e = self.task_error(q, target)
+        pose = self.model.fk(q)
+        e = self._error(pose, target)
         self.error = e
         jac, minv_jt, mx, mass = self._dynamics(q)
-        xdot = jac @ dq
+        xdot, djdq = self._rates(pose, q, dq, jac)
         a = self._free @ self._accel(e, xdot, target_velocity, target_acceleration)
         a -= self.kv_force * (self._sel @ xdot)
-        if self.use_dJ:
-            a -= self._djdq(q, dq)
+        if djdq is not None:
+            a -= djdq
         f_d = (
             float(np.atleast_1d(np.asarray(force_target, dtype=float)) @ self.direction)
             if np.size(force_target) == 3

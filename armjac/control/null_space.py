@@ -1,8 +1,9 @@
 """Secondary tasks run in the null space of the operational-space task.
 
-Each returns a desired joint acceleration (N,) from ``(q, dq)``; the OSC turns
-the sum into torques with ``M(q)`` and filters it through the dynamically
-consistent null-space projector, so it cannot disturb the end effector.
+Each returns a desired joint acceleration (N,) from ``(q, dq)``; the OSC
+projects the sum onto the null space of the task Jacobian and turns it into
+torques with ``M(q)``, so it cannot disturb the end effector (see
+:mod:`armjac.control.osc` for the projection's metric).
 """
 
 from __future__ import annotations

@@ -4,14 +4,37 @@ With task Jacobian ``J`` (the controlled rows), joint-space inertia ``M`` and
 gravity ``g``::
 
     Mx = (J M^-1 J^T)^-1                       task-space inertia
-    u  = J^T Mx (kp e - kv (xdot - xdot_d) + xddot_d - dJ dq) + g
-       + (I - J^T Jbar^T) M qdd_null           Jbar = M^-1 J^T Mx
+    u  = J^T Mx (kp e - kv (xdot - xdot_d) + xddot_d - dJ dq) + g + M P qdd_null
 
 ``e`` stacks the position error and the orientation error (a rotation vector
 from quaternions). ``M^-1 J^T`` comes from one solve; ``Mx`` from one
 symmetric eigendecomposition, damped near singularities
-(:func:`~armjac.control.linalg.damped_inverse_sym`). The null-space term uses
-the same two products, so a step costs one solve and one ``eigh``.
+(:func:`~armjac.control.linalg.damped_inverse_sym`).
+
+``qdd_null`` is the sum of the null-space tasks' joint accelerations and ``P``
+a projector onto the null space of ``J`` (``J P = 0``), so ``J M^-1 M P qdd =
+0``: the null-space torque never accelerates the task, whichever ``P``. Two
+choices (``null_metric``):
+
+* ``"joint"`` (default): ``P = I - J^T (J J^T)^-1 J``, the null-space
+  acceleration closest to ``qdd_null`` with every joint weighted alike.
+* ``"inertia"``: ``P = I - Jbar J`` with ``Jbar = M^-1 J^T Mx``, Khatib's
+  dynamically consistent projector (``M P = (I - J^T Jbar^T) M``), closest in
+  the kinetic-energy metric ``M``.
+
+The inertia metric counts an acceleration of a light joint as cheap, so it
+gives up most of what a posture task asks of a light wrist: with only the
+position controlled on a 7-joint arm, the wrist then drifts freely with the
+task motion (into its joint limits). The joint metric keeps the posture.
+
+The task velocity ``xdot`` is ``J dq`` when ``J`` is the derivative of the
+pose sensor's kinematics. When it is not (an approximate Jacobian, the pose
+measured elsewhere), ``J dq`` is off by ``(J - J_true) dq``: while the null
+space still moves, the damping then pushes the hand against a velocity it does
+not have, an error of about ``kv / kp |(J - J_true) dq|``. The controller then
+differentiates the measured pose over the last period instead
+(``task_velocity``). A source without ``dJdq`` gets ``dJ dq`` from the change of
+its Jacobian over the last period. Both assume one ``generate`` call per ``dt``.
 """
 
 from __future__ import annotations
@@ -27,6 +50,11 @@ from armjac.control.orientation import orientation_error, quat_tuple
 from armjac.errors import InputError
 
 POSITION_DOF = (True, True, True, False, False, False)
+NULL_METRICS = ("joint", "inertia")
+TASK_VELOCITIES = ("auto", "jacobian", "sensor")
+# Eigenvalue of J J^T (a squared singular value of J) below which the joint-metric
+# projector is damped: exact down to 1 mm/rad, bounded at a singularity.
+_PROJECTION_THRESHOLD = 1e-6
 
 
 def _dof_mask(ctrlr_dof: Sequence[bool] | None) -> np.ndarray:
@@ -60,10 +88,18 @@ class OSC:
         Which of (x, y, z, rx, ry, rz) are controlled; default position only.
     null_controllers : sequence
         Objects with ``generate(q, dq) -> qdd`` (see :mod:`armjac.control.null_space`).
+    null_metric : {"joint", "inertia"}
+        Metric of the projection of the null-space accelerations onto the null
+        space of the task (see the module docstring).
+    task_velocity : {"auto", "jacobian", "sensor"}
+        ``xdot`` from ``J dq``, or from the measured pose differenced over the
+        last period; ``auto``: the sensor when the pose is not measured by the
+        Jacobian source itself (see the module docstring).
     vmax : float or (float, float), optional
         Task-speed limits (m/s, rad/s) on the motion the gains ask for.
     use_dJ : bool
-        Subtract ``dJ/dt dq`` (when the source provides ``dJdq``).
+        Subtract ``dJ/dt dq``: the source's ``dJdq``, or, when it has none, the
+        change of its Jacobian over the last period times ``dq``.
     use_g : bool
         Add gravity compensation.
     dynamics : object with ``mass_matrix`` and ``gravity``, optional
@@ -98,6 +134,8 @@ class OSC:
         singular_threshold: float = 1e-3,
         dt: float = 1e-3,
         integral_limit: float = 0.05,
+        null_metric: str = "joint",
+        task_velocity: str = "auto",
     ):
         self.model = ControlModel(source, dynamics, fk_source, torque_limits)
         self.dof = self.model.dof
@@ -129,13 +167,24 @@ class OSC:
         self.integral_limit = float(integral_limit)
         self.dt = float(dt)
         self.null_controllers = list(null_controllers)
+        if null_metric not in NULL_METRICS:
+            raise InputError(f"null_metric must be one of {NULL_METRICS}; got {null_metric!r}")
+        self.null_metric = null_metric
         self.vmax = self._vmax(vmax)
-        self.use_dJ = bool(use_dJ) and self.model.dJdq is not None
+        self.use_dJ = bool(use_dJ)
+        if task_velocity not in TASK_VELOCITIES:
+            raise InputError(
+                f"task_velocity must be one of {TASK_VELOCITIES}; got {task_velocity!r}"
+            )
+        if task_velocity == "auto":
+            task_velocity = "jacobian" if self.model.fk_source is self.model.source else "sensor"
+        self.task_velocity = task_velocity
         self.use_g = bool(use_g)
         self.singular_threshold = float(singular_threshold)
         self.torque_limits = self.model.torque_limits
         self._integral = np.zeros(self.rows.size)
         self.error = np.zeros(self.rows.size)  # task error of the last step (controlled rows)
+        self._last: tuple | None = None  # (position, quaternion, J) of the previous step
 
     @staticmethod
     def _vmax(vmax) -> np.ndarray | None:
@@ -149,8 +198,9 @@ class OSC:
         return v
 
     def reset(self) -> None:
-        """Clear the integral state."""
+        """Clear the state: the integral and the previous step's pose and Jacobian."""
         self._integral[:] = 0.0
+        self._last = None
 
     # -- helpers -----------------------------------------------------------------------
     def _state(self, q, dq) -> tuple[np.ndarray, np.ndarray]:
@@ -179,8 +229,11 @@ class OSC:
 
         ``target`` is a position (3,) or position + quaternion xyzw (7,).
         """
+        return self._error(self.model.fk(q), target)
+
+    def _error(self, pose: np.ndarray, target) -> np.ndarray:
+        """:meth:`task_error` from the measured ``pose`` (4x4, or (3,) position)."""
         target = np.asarray(target, dtype=float)
-        pose = self.model.fk(q)
         if self._orient:
             if target.shape != (7,):
                 raise InputError(
@@ -238,6 +291,25 @@ class OSC:
         mx = damped_inverse_sym(jac @ minv_jt, self.singular_threshold)
         return jac, minv_jt, mx, mass
 
+    def _rates(self, pose, q, dq, jac) -> tuple[np.ndarray, np.ndarray | None]:
+        """Task velocity (controlled rows) and ``dJ dq`` (None: not subtracted)."""
+        position = pose[:3, 3] if pose.ndim == 2 else pose
+        quat = quat_tuple(pose[:3, :3]) if self._orient else None
+        last, self._last = self._last, (position, quat, jac)
+        djdq = None
+        if self.use_dJ:
+            if self.model.dJdq is not None:
+                djdq = self._djdq(q, dq)
+            elif last is not None:
+                djdq = ((jac - last[2]) @ dq) / self.dt
+        if self.task_velocity == "jacobian" or last is None:
+            return jac @ dq, djdq
+        xdot = (position - last[0]) / self.dt
+        if self._orient:
+            # Rotation over the last period, world frame: log(R_now R_last^T) / dt.
+            xdot = np.concatenate((xdot, orientation_error(quat, last[1]) / self.dt))
+        return xdot[self.rows], djdq
+
     def _torques(self, q, dq, jac, minv_jt, mx, mass, force) -> np.ndarray:
         """u = J^T F + projected null-space torques + g, clamped to the torque limits."""
         u = jac.T @ force
@@ -245,9 +317,14 @@ class OSC:
             qdd = self.null_controllers[0].generate(q, dq)
             for ctrl in self.null_controllers[1:]:
                 qdd = qdd + ctrl.generate(q, dq)
-            un = mass @ qdd
-            # (I - J^T Jbar^T) un with Jbar^T = Mx J M^-1 = Mx (M^-1 J^T)^T
-            u += un - jac.T @ (mx @ (minv_jt.T @ un))
+            if self.null_metric == "joint":
+                jjt_inv = damped_inverse_sym(jac @ jac.T, _PROJECTION_THRESHOLD)
+                qdd = qdd - jac.T @ (jjt_inv @ (jac @ qdd))
+                u += mass @ qdd
+            else:
+                un = mass @ qdd
+                # (I - J^T Jbar^T) un with Jbar^T = Mx J M^-1 = Mx (M^-1 J^T)^T
+                u += un - jac.T @ (mx @ (minv_jt.T @ un))
         if self.use_g:
             u += self.model.gravity(q)
         lim = self.torque_limits
@@ -268,12 +345,14 @@ class OSC:
             Feed-forward task velocity [v; w] and acceleration.
         """
         q, dq = self._state(q, dq)
-        e = self.task_error(q, target)
+        pose = self.model.fk(q)
+        e = self._error(pose, target)
         self.error = e
         jac, minv_jt, mx, mass = self._dynamics(q)
-        a = self._accel(e, jac @ dq, target_velocity, target_acceleration)
-        if self.use_dJ:
-            a -= self._djdq(q, dq)
+        xdot, djdq = self._rates(pose, q, dq, jac)
+        a = self._accel(e, xdot, target_velocity, target_acceleration)
+        if djdq is not None:
+            a -= djdq
         return self._torques(q, dq, jac, minv_jt, mx, mass, mx @ a)
 
     def _djdq(self, q, dq) -> np.ndarray:
