@@ -170,6 +170,8 @@ IDEAS = {
     # the bundled planar2 config with and without its Sobolev term
     "planar2_sobolev": ("planar2", {}),
     "planar2_pos": ("planar2", {"training": {"loss": {"jacobian": 0.0}}}),
+    "planar2_contractive": ("planar2", {"training": {"loss": {"contractive": 0.01}}}),
+    "planar2_pos_2x_epochs": ("planar2", {"training": {"epochs": 120, "loss": {"jacobian": 0.0}}}),
 }
 
 
