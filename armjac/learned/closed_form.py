@@ -46,7 +46,12 @@ class ClosedFormNet:
     """
 
     def __init__(
-        self, layers, out_bias, kind: str, lo: np.ndarray, hi: np.ndarray,
+        self,
+        layers,
+        out_bias,
+        kind: str,
+        lo: np.ndarray,
+        hi: np.ndarray,
         single_dtype=np.float32,
     ):
         self.layers = [
