@@ -11,7 +11,6 @@ loaded.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -29,27 +28,18 @@ from armjac._version import __version__
 from armjac.codegen import c_backend, numpy_backend
 from armjac.codegen.kernel import KernelSpec, lower
 from armjac.errors import CacheError
+from armjac.fingerprint import source_fingerprint
 
 BACKENDS = ("auto", "c", "numpy")
 _DISPATCHER: list = []  # the dispatcher extension, imported at most once per process
 # Modules whose source decides the generated code; their text is part of the key,
 # so an entry made by other derivation or codegen code is never reused.
-_CODE_MODULES = (
-    "symbolic/derivation.py",
-    "symbolic/transforms.py",
-    "codegen/kernel.py",
-    "codegen/c_backend.py",
-    "codegen/numpy_backend.py",
+CODE_PARTS = (
+    "armjac/symbolic",
+    "armjac/codegen/kernel.py",
+    "armjac/codegen/c_backend.py",
+    "armjac/codegen/numpy_backend.py",
 )
-
-
-@functools.cache
-def code_fingerprint() -> str:
-    pkg = Path(__file__).resolve().parents[1]
-    h = hashlib.sha256()
-    for rel in _CODE_MODULES:
-        h.update((pkg / rel).read_bytes())
-    return h.hexdigest()
 
 
 def cache_root(override: str | os.PathLike | None = None) -> Path:
@@ -106,7 +96,7 @@ class KernelCache:
             backend=backend,
             armjac=__version__,
             sympy=sympy.__version__,
-            code=code_fingerprint(),
+            code=source_fingerprint(*CODE_PARTS),
         )
         return hashlib.sha256(json.dumps(full, sort_keys=True).encode()).hexdigest()
 

@@ -19,6 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from armjac import __version__
+from armjac.fingerprint import source_fingerprint
+
+# Source behind a trained model and behind a scenario run: a change there
+# invalidates cached results even when the version number stays the same.
+TRAINING_CODE = ("armjac/learned",)
+RUN_CODE = ("armjac/control", "armjac/sim", "sims")
 
 
 def arm_fingerprint(arm) -> dict:
@@ -51,7 +57,14 @@ def training_key(train_cfg: dict, arm) -> str:
     """Cache key of a model trained from ``train_cfg`` (progress display ignored)."""
     cfg = json.loads(json.dumps(train_cfg, default=_default))
     cfg.get("training", {}).pop("progress", None)
-    return digest({"train": cfg, "arm": arm_fingerprint(arm), "armjac": __version__})
+    return digest(
+        {
+            "train": cfg,
+            "arm": arm_fingerprint(arm),
+            "armjac": __version__,
+            "code": source_fingerprint(*TRAINING_CODE),
+        }
+    )
 
 
 def folder_key(path: str | os.PathLike) -> str:

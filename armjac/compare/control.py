@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from armjac.compare.cache import Cache, arm_fingerprint, digest
+from armjac.compare.cache import RUN_CODE, Cache, arm_fingerprint, digest
 from armjac.compare.config import ScenarioSpec
+from armjac.fingerprint import source_fingerprint
 
 # Run summaries shown in the report's table (all numbers stay in metrics.json).
 TABLE_METRICS = (
@@ -190,6 +191,7 @@ def run_all(
                 "fk": src.fk_source,
                 "arm": arm_fingerprint(arm),
                 "armjac": __version__,
+                "code": source_fingerprint(*RUN_CODE),
             }
         )
         cached = cache.load_run(key)
