@@ -17,7 +17,8 @@ from armjac.learned.closed_form import ClosedFormNet  # noqa: E402
 def planar(arms):
     arm = arms("planar2")
     model = train(arm, "planar2", progress=False, log=None)
-    return arm, model
+    yield arm, model
+    model.close()
 
 
 def test_small_planar2_model_learns_jacobian(planar):

@@ -33,6 +33,11 @@ class LearnedModel:
     nominal : Arm, optional
         A crude nominal model whose output the network corrects (see
         :mod:`armjac.learned.nominal`).
+
+    Notes
+    -----
+    The single-configuration Jacobian reuses preallocated buffers, so one model
+    must not be called from several threads at once (load one per thread).
     """
 
     def __init__(
@@ -177,6 +182,12 @@ class LearnedModel:
 
             self._tf = TFNet(self.params, self.encoding, *self.bounds, minibatch_size=64)
         return self._tf
+
+    def close(self) -> None:
+        """Release the NengoDL simulator of the ``tf`` backend, if one was built."""
+        if self._tf is not None:
+            self._tf.close()
+            self._tf = None
 
     def network(self, spiking: bool = False, **kwargs):
         """A fresh ``nengo.Network`` with the trained parameters (see :func:`build_network`)."""

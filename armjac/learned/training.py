@@ -96,10 +96,15 @@ def train(arm=None, config="planar2", *, sampler=None, progress: bool | None = N
         f"{steps_per_epoch} steps, batch {batch}, method {tcfg['method']}"
     )
     t1 = time.perf_counter()
+    val_curve: list = []
     if tcfg["method"] == "fit":
         history = _fit(net, opt, tr.q, pos_t, tcfg, cfg["encoding"], lo, hi, progress)
     else:
-        history = _loop(net, opt, tr.q, pos_t, jac_t, tcfg, steps_per_epoch, rng, progress)
+        va = splits["val"]
+        val_pos = va.pos if nominal is None else va.pos - nominal.fk(va.q)[:, :3, 3]
+        history, val_curve = _loop(
+            net, opt, tr.q, pos_t, jac_t, tcfg, steps_per_epoch, rng, progress, (va.q, val_pos)
+        )
     t_train = time.perf_counter() - t1
     trained = net.export()
     net.close()
@@ -117,6 +122,7 @@ def train(arm=None, config="planar2", *, sampler=None, progress: bool | None = N
         "train_seconds": round(t_train, 2),
         "data_seconds": round(t_data, 2),
         "final_loss": history[-1] if history else None,
+        "val_fk_rmse_mm": val_curve,  # [(epoch, mm)] during training
         "config_source": where,
         **model.evaluate(te.q, te.pos, te.jac),
     }
@@ -138,7 +144,8 @@ def _nominal_metrics(nominal, te) -> dict:
     }
 
 
-def _loop(net, opt, q, pos, jac, tcfg, steps_per_epoch, rng, progress) -> list[float]:
+def _loop(net, opt, q, pos, jac, tcfg, steps_per_epoch, rng, progress, val) -> tuple:
+    """Custom training loop; returns per-epoch mean losses and the validation curve."""
     import tensorflow as tf
     from tqdm.auto import tqdm
 
@@ -184,7 +191,9 @@ def _loop(net, opt, q, pos, jac, tcfg, steps_per_epoch, rng, progress) -> list[f
         opt.apply_gradients(zip(grads, weights))  # noqa: B905 (autograph zip has no strict)
         return loss
 
-    history = []
+    history: list[float] = []
+    val_curve: list[list] = []  # [epoch, mm] pairs (JSON-friendly)
+    val_every = max(1, tcfg["epochs"] // 10)  # ~10 validation passes per run
     bar = tqdm(total=steps_per_epoch * tcfg["epochs"], disable=not progress, unit="step")
     for epoch in range(tcfg["epochs"]):
         order = rng.permutation(len(q))
@@ -194,9 +203,16 @@ def _loop(net, opt, q, pos, jac, tcfg, steps_per_epoch, rng, progress) -> list[f
             losses.append(step(qf[idx], pf[idx], jf[idx]))
             bar.update(1)
         history.append(float(np.mean([float(v) for v in losses])))
-        bar.set_postfix(epoch=epoch + 1, loss=f"{history[-1]:.3g}")
+        if (epoch + 1) % val_every == 0 or epoch + 1 == tcfg["epochs"]:
+            err = net.predict(val[0]) - val[1]
+            val_curve.append([epoch + 1, float(1e3 * np.sqrt(np.mean(np.sum(err**2, axis=1))))])
+        bar.set_postfix(
+            epoch=epoch + 1,
+            loss=f"{history[-1]:.3g}",
+            val_mm=f"{val_curve[-1][1]:.2f}" if val_curve else "-",
+        )
     bar.close()
-    return history
+    return history, val_curve
 
 
 def _fit(net, opt, q, pos, tcfg, kind, lo, hi, progress) -> list[float]:
