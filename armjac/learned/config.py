@@ -61,7 +61,7 @@ DEFAULTS: dict[str, Any] = {
 
 NEURONS = ("tanh",)
 ENCODINGS = ("sincos", "scaled")
-OUTPUTS = ("position",)
+OUTPUTS = ("position", "pose")
 DISTRIBUTIONS = ("uniform", "normal")
 METHODS = ("loop", "fit")
 

@@ -20,6 +20,8 @@ class Split:
     q: np.ndarray  # (B, N)
     pos: np.ndarray  # (B, 3) end-effector position, m
     jac: np.ndarray  # (B, 3, N) linear rows of the geometric Jacobian
+    transform: np.ndarray  # (B, 4, 4) end-effector pose
+    jac6: np.ndarray  # (B, 6, N) geometric Jacobian [v; w]
 
 
 def sample_q(arm, data_cfg: dict, n: int, seed: int, sampler: Callable | None = None) -> np.ndarray:
@@ -43,7 +45,9 @@ def sample_q(arm, data_cfg: dict, n: int, seed: int, sampler: Callable | None = 
 
 
 def targets(arm, q: np.ndarray) -> Split:
-    return Split(q=q, pos=arm.fk(q)[:, :3, 3].copy(), jac=arm.jacobian(q)[:, :3, :].copy())
+    t = arm.fk(q)
+    j = arm.jacobian(q)
+    return Split(q=q, pos=t[:, :3, 3].copy(), jac=j[:, :3, :].copy(), transform=t, jac6=j)
 
 
 def make_splits(arm, data_cfg: dict, sampler: Callable | None = None) -> dict[str, Split]:

@@ -1,7 +1,8 @@
 """LearnedModel: a trained network behind the same numeric API as :class:`~armjac.arm.Arm`.
 
-Position-only: ``fk(q)`` returns the EE position (3,) / (B, 3) and
+Position-only (the default): ``fk(q)`` returns the EE position (3,) / (B, 3) and
 ``jacobian(q)`` the linear rows (3, N) / (B, 3, N) (see :mod:`armjac.protocols`).
+With ``outputs: pose`` it returns a transform (4, 4) and rows [v; w] (6, N).
 It has no dynamics; a controller takes those from the analytic arm or the
 simulator.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from armjac.errors import InputError, UnknownLinkError
-from armjac.learned import encoding
+from armjac.learned import encoding, pose
 from armjac.learned.autodiff import relative_error
 from armjac.learned.closed_form import ClosedFormNet
 
@@ -63,6 +64,7 @@ class LearnedModel:
         self.home = np.asarray(home, float)
         self.bounds = (np.asarray(bounds[0], float), np.asarray(bounds[1], float))
         self.encoding = config["encoding"]
+        self.pose = config["outputs"] == "pose"
         self.nominal = nominal
         self.metrics = dict(metrics or {})
         self.ee_link = None
@@ -79,8 +81,9 @@ class LearnedModel:
     def __repr__(self) -> str:
         sizes = "-".join(str(e.shape[0]) for e, _, _ in self.params["layers"])
         extra = ", nominal" if self.nominal is not None else ""
+        kind = "pose" if self.pose else "position-only"
         return (
-            f"LearnedModel({self.arm_name!r}, dof={self.dof}, position-only, "
+            f"LearnedModel({self.arm_name!r}, dof={self.dof}, {kind}, "
             f"ensembles={sizes} tanh, encoding={self.encoding!r}{extra})"
         )
 
@@ -117,48 +120,75 @@ class LearnedModel:
             )
         if point is not None:
             raise InputError(
-                "a position-only learned model cannot offset the point (it has no "
-                "orientation); pass point=None"
+                "a learned model gives the Jacobian at its end-effector point only; "
+                "pass point=None"
             )
 
     # -- numeric API ------------------------------------------------------------------
+    def _nominal_outputs(self, q2: np.ndarray, with_jac: bool):
+        """The nominal model's contribution to the outputs (and their Jacobian)."""
+        t = self.nominal.fk(q2)
+        if not self.pose:
+            return t[:, :3, 3], (self.nominal.jacobian(q2)[:, :3, :] if with_jac else None)
+        jac6 = self.nominal.jacobian(q2)
+        y, jy = pose.targets(t, jac6)
+        return y, jy
+
+    def _outputs(self, q2: np.ndarray, with_jac: bool, backend: str = "numpy"):
+        """Network (+ nominal) outputs (B, M) and, optionally, their Jacobian (B, M, N)."""
+        if backend == "numpy":
+            if with_jac:
+                y, jy = self._cf.jacobian(q2)
+            else:
+                y, _ = self._cf.forward(q2)
+                jy = None
+        elif backend == "tf":
+            if with_jac:
+                y, jy = self.tf.jacobian(q2)
+                y, jy = y.astype(np.float64), jy.astype(np.float64)
+            else:
+                y, jy = self.tf.predict(q2).astype(np.float64), None
+        else:
+            raise InputError(f"backend must be one of {BACKENDS}; got {backend!r}")
+        if self.nominal is not None:
+            yn, jn = self._nominal_outputs(q2, with_jac)
+            y = y + yn
+            jy = jy + jn if with_jac else None
+        return y, jy
+
     def fk(self, q, link: str | None = None) -> np.ndarray:
-        """End-effector position (3,) or (B, 3), m."""
+        """End-effector position (3,) / (B, 3) in m; a pose model returns (4, 4) / (B, 4, 4)."""
         self._check_link(link, None)
         arr, single = self._batch(q)
-        y, _ = self._cf.forward(np.atleast_2d(arr))
-        if self.nominal is not None:
-            y = y + self.nominal.fk(np.atleast_2d(arr))[:, :3, 3]
-        return y[0] if single else y
+        y, _ = self._outputs(np.atleast_2d(arr), with_jac=False)
+        out = pose.transform(y) if self.pose else y
+        return out[0] if single else out
 
-    position = fk
+    def position(self, q, link: str | None = None) -> np.ndarray:
+        """End-effector position (3,) or (B, 3), m."""
+        out = self.fk(q, link)
+        return out[..., :3, 3] if self.pose else out
 
     def jacobian(
         self, q, link: str | None = None, point=None, backend: str = "numpy"
     ) -> np.ndarray:
-        """Linear-velocity Jacobian d pos / d q, (3, N) or (B, 3, N).
+        """Jacobian: linear rows (3, N) / (B, 3, N); a pose model gives [v; w] (6, N).
 
         ``backend="numpy"`` evaluates the closed form from the exported weights
-        (fast, float64); ``backend="tf"`` differentiates the NengoDL graph with
-        TensorFlow (float32, builds a simulator on first use).
+        (fast; see :mod:`armjac.learned.closed_form` for precision);
+        ``backend="tf"`` differentiates the NengoDL graph with TensorFlow
+        (float32, builds a simulator on first use).
         """
         self._check_link(link, point)
         arr, single = self._batch(q)
-        if backend == "numpy":
-            if single:
-                jac = self._cf.jacobian1(arr)
-            else:
-                _, jac = self._cf.jacobian(arr)
-        elif backend == "tf":
-            _, jac = self.tf.jacobian(np.atleast_2d(arr))
-            jac = jac.astype(np.float64)
-            if single:
-                jac = jac[0]
-        else:
-            raise InputError(f"backend must be one of {BACKENDS}; got {backend!r}")
-        if self.nominal is not None:
-            jac = jac + self.nominal.jacobian(arr)[..., :3, :]
-        return jac
+        if single and backend == "numpy" and not self.pose:
+            jac = self._cf.jacobian1(arr)  # the allocation-light control-loop path
+            if self.nominal is not None:
+                jac = jac + self.nominal.jacobian(arr)[:3, :]
+            return jac
+        y, jy = self._outputs(np.atleast_2d(arr), with_jac=True, backend=backend)
+        jac = pose.geometric_jacobian(y, jy) if self.pose else jy
+        return jac[0] if single else jac
 
     def weight_jacobian(self, q) -> dict[str, np.ndarray]:
         """dF/dW at one configuration: {label: array (3, *W.shape)} for every trainable weight.
@@ -218,17 +248,32 @@ class LearnedModel:
         return sim.data[p]
 
     # -- evaluation and saving -----------------------------------------------------------
-    def evaluate(self, q, pos, jac) -> dict:
-        """FK RMSE (mm) and relative Frobenius Jacobian errors against references."""
-        dp = self.fk(q) - pos
-        rel = relative_error(self.jacobian(q), jac)
-        return {
+    def evaluate(self, q, pos, jac, transform=None, jac6=None) -> dict:
+        """Errors against references: FK RMSE (mm), relative Frobenius Jacobian errors.
+
+        ``pos`` (B, 3) and ``jac`` (B, 3, N) are the true positions and linear rows;
+        a pose model also takes ``transform`` (B, 4, 4) and ``jac6`` (B, 6, N).
+        """
+        fk = self.fk(q)
+        j = self.jacobian(q)
+        p = fk[:, :3, 3] if self.pose else fk
+        dp = p - pos
+        rel = relative_error(j[:, :3, :], jac)
+        out = {
             "n_test": int(len(q)),
             "fk_rmse_mm": float(1e3 * np.sqrt(np.mean(np.sum(dp * dp, axis=1)))),
             "fk_max_mm": float(1e3 * np.max(np.linalg.norm(dp, axis=1))),
             "jac_rel_median": float(np.median(rel)),
             "jac_rel_p95": float(np.percentile(rel, 95)),
         }
+        if self.pose and transform is not None:
+            r_err = np.einsum("bji,bjk->bik", transform[:, :3, :3], fk[:, :3, :3])
+            cos = np.clip((np.trace(r_err, axis1=1, axis2=2) - 1) / 2, -1, 1)
+            out["rot_rmse_deg"] = float(np.degrees(np.sqrt(np.mean(np.arccos(cos) ** 2))))
+            rel6 = relative_error(j, jac6)
+            out["jac6_rel_median"] = float(np.median(rel6))
+            out["jac6_rel_p95"] = float(np.percentile(rel6, 95))
+        return out
 
     def save(self, path) -> None:
         """Write the model to folder ``path`` (``model.json`` + ``params.npz``)."""

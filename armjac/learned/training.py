@@ -71,16 +71,14 @@ def train(arm=None, config="planar2", *, sampler=None, progress: bool | None = N
 
         nominal = perturbed_arm(arm, cfg["nominal"]["link_scale_std"], cfg["nominal"]["seed"])
     tr = splits["train"]
-    pos_t, jac_t = tr.pos, tr.jac
-    if nominal is not None:
-        pos_t = pos_t - nominal.fk(tr.q)[:, :3, 3]
-        jac_t = jac_t - nominal.jacobian(tr.q)[:, :3, :]
+    pos_t, jac_t = _network_targets(cfg, tr, nominal)
     t_data = time.perf_counter() - t0
 
     lo, hi = arm.sample_bounds()
     n_in = encoding.encoded_size(cfg["encoding"], arm.dof)
-    params = init_params(_sizes(cfg, n_in), 3, cfg["network"]["gain"], cfg["network"]["seed"])
-    params["out_bias"] = pos_t.mean(axis=0)  # start at the data's mean position
+    n_out = pos_t.shape[1]
+    params = init_params(_sizes(cfg, n_in), n_out, cfg["network"]["gain"], cfg["network"]["seed"])
+    params["out_bias"] = pos_t.mean(axis=0)  # start at the data's mean output
     batch = tcfg["batch_size"]
     if batch > len(tr.q):
         batch = len(tr.q)
@@ -101,7 +99,7 @@ def train(arm=None, config="planar2", *, sampler=None, progress: bool | None = N
         history = _fit(net, opt, tr.q, pos_t, tcfg, cfg["encoding"], lo, hi, progress)
     else:
         va = splits["val"]
-        val_pos = va.pos if nominal is None else va.pos - nominal.fk(va.q)[:, :3, 3]
+        val_pos = _network_targets(cfg, va, nominal)[0][:, :3]
         history, val_curve = _loop(
             net, opt, tr.q, pos_t, jac_t, tcfg, steps_per_epoch, rng, progress, (va.q, val_pos)
         )
@@ -124,12 +122,26 @@ def train(arm=None, config="planar2", *, sampler=None, progress: bool | None = N
         "final_loss": history[-1] if history else None,
         "val_fk_rmse_mm": val_curve,  # [(epoch, mm)] during training
         "config_source": where,
-        **model.evaluate(te.q, te.pos, te.jac),
+        **model.evaluate(te.q, te.pos, te.jac, te.transform, te.jac6),
     }
     if nominal is not None:
         model.metrics["nominal_only"] = _nominal_metrics(nominal, te)
     log(f"done in {t_train:.1f} s: {model.metrics_line()}")
     return model
+
+
+def _network_targets(cfg: dict, split, nominal) -> tuple[np.ndarray, np.ndarray]:
+    """What the network itself must output (B, M) and its Jacobian (B, M, N)."""
+    from armjac.learned import pose
+
+    def outputs(t, j):
+        return pose.targets(t, j) if cfg["outputs"] == "pose" else (t[:, :3, 3], j[:, :3, :])
+
+    y, jy = outputs(split.transform, split.jac6)
+    if nominal is not None:
+        yn, jn = outputs(nominal.fk(split.q), nominal.jacobian(split.q))
+        y, jy = y - yn, jy - jn
+    return y, jy
 
 
 def _nominal_metrics(nominal, te) -> dict:
@@ -176,7 +188,7 @@ def _loop(net, opt, q, pos, jac, tcfg, steps_per_epoch, rng, progress, val) -> t
                     s = tf.reduce_sum(y * u)
                 jn = inner.gradient(s, qb)[:, None, :]  # (B, 1, N)
                 jb = tf.einsum("bm,bmn->bn", u, jb)[:, None, :]
-                scale = 1.0 / 3.0  # match the full loss's mean over 3 rows
+                scale = 1.0 / pb.shape[1]  # match the full loss's mean over M rows
             elif need_jac:
                 y, jn = net.outputs_and_jacobian_rows(qb)
                 scale = 1.0
@@ -204,7 +216,7 @@ def _loop(net, opt, q, pos, jac, tcfg, steps_per_epoch, rng, progress, val) -> t
             bar.update(1)
         history.append(float(np.mean([float(v) for v in losses])))
         if (epoch + 1) % val_every == 0 or epoch + 1 == tcfg["epochs"]:
-            err = net.predict(val[0]) - val[1]
+            err = net.predict(val[0])[:, :3] - val[1]
             val_curve.append([epoch + 1, float(1e3 * np.sqrt(np.mean(np.sum(err**2, axis=1))))])
         bar.set_postfix(
             epoch=epoch + 1,
