@@ -39,17 +39,22 @@ def run(args) -> int:
     rows = [_row("learned network" + (" + nominal" if model.nominal else ""), m)]
     if "nominal_only" in m:
         rows.append(_row("nominal model only", m["nominal_only"]))
+    columns = list(dict.fromkeys(k for r in rows for k in r))
     print(f"\nheld-out test set: {m['n_test']} configurations")
-    print_table(rows)
+    print_table(rows, columns)
     print(f"training time {m['train_seconds']:.1f} s; model saved to {out}")
     return 0
 
 
 def _row(name: str, m: dict) -> dict:
-    return {
+    row = {
         "model": name,
         "FK RMSE [mm]": m["fk_rmse_mm"],
         "FK max [mm]": m.get("fk_max_mm"),
         "J err median [%]": 100 * m["jac_rel_median"],
         "J err p95 [%]": 100 * m["jac_rel_p95"] if "jac_rel_p95" in m else None,
     }
+    if "rot_rmse_deg" in m:  # pose models
+        row["rot RMSE [deg]"] = m["rot_rmse_deg"]
+        row["6xN J err median [%]"] = 100 * m["jac6_rel_median"]
+    return row
