@@ -30,13 +30,13 @@ def _sizes(cfg: dict, n_in: int) -> list[tuple[int, int]]:
     return [(e["n_neurons"], n_in if i == 0 else e["dimensions"]) for i, e in enumerate(ens)]
 
 
-def train(arm=None, config="planar2", *, sampler=None, progress: bool | None = None, log=print):
-    """Train a learned FK model and return it (a :class:`LearnedModel`).
+def train(arm, config, *, sampler=None, progress: bool | None = None, log=print):
+    """Train a learned FK model with NengoDL.
 
     Parameters
     ----------
-    arm : Arm or str, optional
-        The analytic arm giving the targets; default: the config's ``arm``.
+    arm : Arm, str or None
+        The analytic arm giving the targets; ``None``: the config's ``arm``.
     config : str, path or dict
         A bundled config name (``configs/learn/NAME.yaml``), a YAML path or a dict.
     sampler : callable, optional
@@ -46,6 +46,11 @@ def train(arm=None, config="planar2", *, sampler=None, progress: bool | None = N
         Show tqdm progress bars (default: the config's ``training.progress``).
     log : callable
         Receives one-line status messages (``None`` silences them).
+
+    Returns
+    -------
+    LearnedModel
+        With ``metrics`` holding held-out test errors and the training time.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
@@ -58,6 +63,10 @@ def train(arm=None, config="planar2", *, sampler=None, progress: bool | None = N
     log = log or (lambda *_: None)
     cfg, where = resolve_config(config)
     arm = load_arm(cfg["arm"] if arm is None else arm)
+    if arm.spec is not None and arm.name != _arm_name(cfg["arm"]):
+        # an arm given explicitly wins; record where it came from, so loading a
+        # model can rebuild it (needed for a nominal model)
+        cfg["arm"] = arm.spec.source or str(arm.spec.urdf)
     tcfg = cfg["training"]
     progress = tcfg["progress"] if progress is None else progress
     tf.random.set_seed(cfg["seed"])
@@ -128,6 +137,12 @@ def train(arm=None, config="planar2", *, sampler=None, progress: bool | None = N
         model.metrics["nominal_only"] = _nominal_metrics(nominal, te)
     log(f"done in {t_train:.1f} s: {model.metrics_line()}")
     return model
+
+
+def _arm_name(ref: str) -> str:
+    from armjac.model.registry import resolve
+
+    return resolve(ref).name
 
 
 def _network_targets(cfg: dict, split, nominal) -> tuple[np.ndarray, np.ndarray]:
