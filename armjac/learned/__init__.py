@@ -4,9 +4,13 @@ Public API
 ----------
 train(arm, config)        train a model (config: bundled name, YAML path or dict)
 load(path)                load a saved model folder
-LearnedModel              fk / jacobian(backend="numpy"|"tf") / weight_jacobian / save
+LearnedModel              fk / jacobian(backend="numpy"|"tf") / weight_jacobian / save /
+                          run_spiking / network; dof, home, arm_name, joint_names
 jacobian(fn, x)           Jacobian of any TensorFlow-differentiable function
 frobenius_norm(J)         Frobenius norm (``squared=True``: sum of J_ij^2)
+
+Models are position-only by default (fk -> (3,), jacobian -> (3, N)); with
+``outputs: pose`` they also learn orientation (fk -> (4, 4), jacobian -> (6, N)).
 
 Importing this package does not import TensorFlow; training, the ``tf``
 backend and ``weight_jacobian`` do. Loading a model and evaluating it with the
