@@ -92,11 +92,13 @@ class ClosedFormNet:
     def jacobian(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Outputs (B, M) and Jacobians (B, M, N) for ``q`` (B, N)."""
         y, acts = self.forward(q)
-        g = None  # (B, M, n_k): d y / d z_k
+        b, m = y.shape
+        g = None  # (B * M, d_k): d y / d u_k, batch and output rows flattened so each
+        # product is one large matrix multiply rather than B small ones
         for (e, _, d), a in zip(reversed(self.layers), reversed(acts), strict=True):
-            gd = d[None] if g is None else g @ d  # d y / d a_k
-            g = (gd * (1.0 - a * a)[:, None, :]) @ e  # d y / d u_k
-        return y, encoding.chain(self.kind, g, q, self.lo, self.hi)
+            gd = np.broadcast_to(d, (b, m, d.shape[1])) if g is None else (g @ d).reshape(b, m, -1)
+            g = (gd * (1.0 - a * a)[:, None, :]).reshape(b * m, -1) @ e
+        return y, encoding.chain(self.kind, g.reshape(b, m, -1), q, self.lo, self.hi)
 
     # single configuration, allocation-light --------------------------------------
     def jacobian1(self, q: np.ndarray) -> np.ndarray:

@@ -120,8 +120,7 @@ class LearnedModel:
             )
         if point is not None:
             raise InputError(
-                "a learned model gives the Jacobian at its end-effector point only; "
-                "pass point=None"
+                "a learned model gives the Jacobian at its end-effector point only; pass point=None"
             )
 
     # -- numeric API ------------------------------------------------------------------
