@@ -12,16 +12,19 @@ import math
 import os
 from collections.abc import Sequence
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from armjac.codegen.cache import KernelCache
-from armjac.codegen.kernel import KernelSpec
 from armjac.errors import InputError
 from armjac.model.registry import ArmSpec, resolve
-from armjac.model.tree import RobotModel
+from armjac.model.tree import STANDARD_GRAVITY, RobotModel
 from armjac.model.urdf import load_urdf
-from armjac.symbolic.derivation import GRAVITY, ChainDerivation
+
+if TYPE_CHECKING:  # sympy is imported only when kernels must be generated
+    from armjac.symbolic.derivation import ChainDerivation
 
 _ZERO3 = np.zeros(3)
 
@@ -56,7 +59,7 @@ class Arm:
         ee_link: str | None = None,
         *,
         name: str | None = None,
-        gravity: Sequence[float] = GRAVITY,
+        gravity: Sequence[float] = STANDARD_GRAVITY,
         home: Sequence[float] | None = None,
         backend: str = "auto",
         cache_dir: str | os.PathLike | None = None,
@@ -91,10 +94,12 @@ class Arm:
     # -- description ----------------------------------------------------------------
     @property
     def link_names(self) -> tuple[str, ...]:
+        """Every link of the URDF tree, in file order."""
         return self.model.link_names
 
     @property
     def urdf_path(self) -> str:
+        """The URDF file the arm was loaded from."""
         return self.model.source
 
     def __repr__(self) -> str:
@@ -103,6 +108,8 @@ class Arm:
     @cached_property
     def symbolic(self) -> ChainDerivation:
         """The sympy derivation: ``arm.symbolic.jacobian(link)`` etc. give the matrices."""
+        from armjac.symbolic.derivation import ChainDerivation
+
         return ChainDerivation(self.model, self.joint_names, self.gravity_vector)
 
     # -- kernels ------------------------------------------------------------------------
@@ -118,16 +125,10 @@ class Arm:
     def _load_link_kernels(self, link: str, with_dynamics: bool = False) -> None:
         tag = f"L{self.model.link_names.index(link)}"
 
-        def specs() -> list[KernelSpec]:
-            d = self.symbolic
-            out = [
-                KernelSpec(f"fk_{tag}", d.fk(link)),
-                KernelSpec(f"jac_{tag}", d.jacobian(link)),
-                KernelSpec(f"djdq_{tag}", d.djdq(link)),
-            ]
-            if with_dynamics:
-                out += [KernelSpec("mass", d.mass_matrix()), KernelSpec("grav", d.gravity())]
-            return out
+        def specs():
+            from armjac.codegen.specs import link_kernels
+
+            return link_kernels(self.symbolic, link, tag, with_dynamics)
 
         label = f"{_slug(self.name)}-{tag}" + ("-dyn" if with_dynamics else "")
         kernels = self._cache.load_or_build(
@@ -135,7 +136,7 @@ class Arm:
         )
         for kname, kern in kernels.items():
             kind = kname.split("_")[0]
-            self._kernels[(kind, link if kind in ("fk", "jac", "djdq") else "")] = kern
+            self._kernels[(kind, "" if kind in ("mass", "grav") else link)] = kern
 
     def _kernel(self, kind: str, link: str | None):
         link = self.ee_link if link is None else link
@@ -175,19 +176,23 @@ class Arm:
         qb, single = self._batch(q)
         dqb = None
         if dq is not None:
-            dqb, _ = self._batch(dq, "dq")
-            if dqb.shape != qb.shape:
-                raise InputError(f"q and dq shapes differ: {qb.shape} vs {dqb.shape}")
+            dqb, dq_single = self._batch(dq, "dq")
+            if dqb.shape != qb.shape or dq_single != single:
+                raise InputError(
+                    f"q and dq must have the same shape; got {np.shape(q)} and {np.shape(dq)}"
+                )
         out = np.empty((qb.shape[0], *kern.shape))
         kern(qb, dqb, self._point(point), out)
         return out[0] if single else out
 
     # -- numeric API ------------------------------------------------------------------
-    def fk(self, q, link: str | None = None) -> np.ndarray:
+    def fk(self, q: ArrayLike, link: str | None = None) -> np.ndarray:
         """4x4 world transform of the URDF frame of ``link`` (default: end effector)."""
         return self._run("fk", link, q)
 
-    def position(self, q, link: str | None = None, point=None) -> np.ndarray:
+    def position(
+        self, q: ArrayLike, link: str | None = None, point: ArrayLike | None = None
+    ) -> np.ndarray:
         """World position of ``point`` (link frame, default origin) on ``link``."""
         t = self.fk(q, link)
         pos = t[..., :3, 3]
@@ -195,36 +200,55 @@ class Arm:
             pos = pos + t[..., :3, :3] @ self._point(point)
         return pos
 
-    def jacobian(self, q, link: str | None = None, point=None) -> np.ndarray:
+    def jacobian(
+        self, q: ArrayLike, link: str | None = None, point: ArrayLike | None = None
+    ) -> np.ndarray:
         """6xN geometric Jacobian [v; w] in the world frame at ``point`` on ``link``."""
         return self._run("jac", link, q, point=point)
 
-    def dJdq(self, q, dq, link: str | None = None, point=None) -> np.ndarray:
+    def dJdq(
+        self,
+        q: ArrayLike,
+        dq: ArrayLike,
+        link: str | None = None,
+        point: ArrayLike | None = None,
+    ) -> np.ndarray:
         """dJ/dt·dq (6,), the velocity-product term of the task acceleration."""
         if dq is None:
             raise InputError("dJdq needs dq")
         return self._run("djdq", link, q, dq=dq, point=point)
 
-    def mass_matrix(self, q) -> np.ndarray:
+    def mass_matrix(self, q: ArrayLike) -> np.ndarray:
         """NxN joint-space inertia matrix M(q)."""
         return self._run("mass", "", q)
 
-    def gravity(self, q) -> np.ndarray:
+    def gravity(self, q: ArrayLike) -> np.ndarray:
         """Joint torques g(q) holding the arm still against gravity."""
         return self._run("grav", "", q)
 
     # -- helpers ----------------------------------------------------------------------
-    def random_q(self, n: int | None = None, rng=None, margin: float = 0.0) -> np.ndarray:
+    def random_q(
+        self,
+        n: int | None = None,
+        rng: int | np.random.Generator | None = None,
+        margin: float = 0.0,
+    ) -> np.ndarray:
         """Uniform configurations within the joint limits (continuous joints: [-pi, pi]).
 
         ``margin`` shrinks each range by that fraction of its width on both sides.
         """
+        if n is not None and (not isinstance(n, int | np.integer) or n < 0):
+            raise InputError(f"n must be a non-negative integer or None; got {n!r}")
         rng = np.random.default_rng(rng)
         lo, hi = self.sample_bounds(margin)
         shape = (self.dof,) if n is None else (n, self.dof)
         return rng.uniform(lo, hi, size=shape)
 
     def sample_bounds(self, margin: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper joint bounds for sampling (continuous joints: [-pi, pi]),
+        each range shrunk by ``margin`` (a fraction in [0, 0.5)) of its width per side."""
+        if not 0.0 <= margin < 0.5:
+            raise InputError(f"margin must be in [0, 0.5); got {margin!r}")
         lo = np.where(np.isfinite(self.joint_limits[:, 0]), self.joint_limits[:, 0], -np.pi)
         hi = np.where(np.isfinite(self.joint_limits[:, 1]), self.joint_limits[:, 1], np.pi)
         width = hi - lo
@@ -257,6 +281,11 @@ def load_arm(spec: str | os.PathLike | Arm | ArmSpec, **kwargs) -> Arm:
     (6, 7)
     """
     if isinstance(spec, Arm):
+        if kwargs:
+            raise InputError(
+                f"load_arm got an Arm and options {sorted(kwargs)}; options apply only when "
+                "loading from a name or file"
+            )
         return spec
     if not isinstance(spec, ArmSpec):
         spec = resolve(spec)

@@ -57,7 +57,7 @@ def test_dq_and_point_shapes(arms):
     arm = arms("kuka_iiwa")
     with pytest.raises(InputError, match="dq"):
         arm.dJdq(np.zeros(7), np.zeros(6))
-    with pytest.raises(InputError, match="differ"):
+    with pytest.raises(InputError, match="same shape"):
         arm.dJdq(np.zeros((2, 7)), np.zeros((3, 7)))
     with pytest.raises(InputError, match="point"):
         arm.jacobian(np.zeros(7), point=[0.0, 1.0])
@@ -161,3 +161,31 @@ def test_bad_arm_yaml(tmp_path, text, match):
 def test_home_posture_length_checked():
     with pytest.raises(InputError, match="home"):
         armjac.load_arm("planar2", home=[0.0, 0.0, 0.0])
+
+
+def test_dq_must_match_q_exactly(arms):
+    arm = arms("kuka_iiwa")
+    with pytest.raises(InputError, match="same shape"):
+        arm.dJdq(np.zeros(7), np.zeros((1, 7)))
+    dq = np.zeros(7)
+    dq[2] = np.nan
+    with pytest.raises(InputError, match="^dq must be finite"):
+        arm.dJdq(np.zeros(7), dq)
+
+
+def test_sampling_arguments_checked(arms):
+    arm = arms("planar2")
+    for margin in (-0.1, 0.5, 2.0):
+        with pytest.raises(InputError, match="margin"):
+            arm.random_q(3, margin=margin)
+    with pytest.raises(InputError, match="non-negative integer"):
+        arm.random_q(-1)
+    lo, hi = arm.sample_bounds(0.25)
+    assert np.all(lo > arm.joint_limits[:, 0]) and np.all(hi < arm.joint_limits[:, 1])
+
+
+def test_load_arm_refuses_options_for_an_existing_arm(arms):
+    arm = arms("planar2")
+    assert armjac.load_arm(arm) is arm
+    with pytest.raises(InputError, match="backend"):
+        armjac.load_arm(arm, backend="numpy")

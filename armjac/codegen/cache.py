@@ -12,6 +12,7 @@ loaded.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import shutil
@@ -22,12 +23,10 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import sympy
-
 from armjac._version import __version__
 from armjac.codegen import c_backend, numpy_backend
-from armjac.codegen.kernel import KernelSpec, lower
-from armjac.errors import CacheError
+from armjac.codegen.kernel import KernelSpec, lower  # lower imports sympy lazily
+from armjac.errors import CacheError, ConfigError
 from armjac.fingerprint import source_fingerprint
 
 BACKENDS = ("auto", "c", "numpy")
@@ -37,6 +36,7 @@ _DISPATCHER: list = []  # the dispatcher extension, imported at most once per pr
 CODE_PARTS = (
     "armjac/symbolic",
     "armjac/codegen/kernel.py",
+    "armjac/codegen/specs.py",
     "armjac/codegen/c_backend.py",
     "armjac/codegen/numpy_backend.py",
 )
@@ -54,8 +54,9 @@ def cache_root(override: str | os.PathLike | None = None) -> Path:
 
 
 def resolve_backend(backend: str) -> str:
+    """``auto`` -> ``c`` when a compiler exists, else ``numpy``; checks the name."""
     if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        raise ConfigError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if backend == "auto":
         return "c" if c_backend.compiler() else "numpy"
     if backend == "c" and c_backend.compiler() is None:
@@ -91,11 +92,12 @@ class KernelCache:
 
     @staticmethod
     def key(fields: dict, backend: str) -> str:
+        """Hash of ``fields`` plus backend, versions and the code that generates kernels."""
         full = dict(
             fields,
             backend=backend,
             armjac=__version__,
-            sympy=sympy.__version__,
+            sympy=importlib.metadata.version("sympy"),
             code=source_fingerprint(*CODE_PARTS),
         )
         return hashlib.sha256(json.dumps(full, sort_keys=True).encode()).hexdigest()

@@ -14,8 +14,10 @@ ignored. A kernel that meets a non-finite input raises
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import sympy as sp
+if TYPE_CHECKING:  # sympy loads only when code is generated, not on a warm cache
+    import sympy as sp
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class Lowered:
 
 
 def lower(spec: KernelSpec) -> Lowered:
+    """Common-subexpression elimination of ``spec`` into temporaries and outputs."""
+    import sympy as sp
+
     flat = list(spec.expr)  # row-major
     temps, outs = sp.cse(flat, symbols=sp.numbered_symbols("t"), order="none")
     used = set()

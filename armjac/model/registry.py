@@ -19,6 +19,7 @@ from pathlib import Path
 
 from armjac import configs
 from armjac.errors import ConfigError
+from armjac.model.tree import STANDARD_GRAVITY
 
 CONFIG_DIR = configs.CONFIG_DIR  # re-exported for older imports
 ARMS_DIR = configs.folder("arms")
@@ -32,7 +33,7 @@ class ArmSpec:
     urdf: Path
     ee_link: str | None = None
     home: tuple[float, ...] | None = None
-    gravity: tuple[float, float, float] = (0.0, 0.0, -9.81)
+    gravity: tuple[float, float, float] = STANDARD_GRAVITY
     source: str = ""
 
 
@@ -59,7 +60,7 @@ def load_arm_config(path: str | os.PathLike) -> ArmSpec:
     if "urdf" not in data:
         raise ConfigError(f"{path}: missing required key 'urdf'")
     home = data.get("home")
-    gravity = data.get("gravity", (0.0, 0.0, -9.81))
+    gravity = data.get("gravity", STANDARD_GRAVITY)
     try:
         home = None if home is None else tuple(float(v) for v in home)
         gravity = tuple(float(v) for v in gravity)

@@ -15,6 +15,7 @@ from armjac.errors import UnknownLinkError, URDFError
 
 Vec3 = tuple[float, float, float]
 
+STANDARD_GRAVITY = (0.0, 0.0, -9.81)  # m/s^2, world frame, z up
 MOVABLE_TYPES = ("revolute", "continuous", "prismatic")
 JOINT_TYPES = (*MOVABLE_TYPES, "fixed")
 

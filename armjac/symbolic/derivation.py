@@ -21,10 +21,8 @@ from functools import cached_property
 import numpy as np
 import sympy as sp
 
-from armjac.model.tree import Joint, RobotModel
+from armjac.model.tree import STANDARD_GRAVITY, Joint, RobotModel
 from armjac.symbolic.transforms import axis_rotation, origin_transform, rpy_matrix_numeric
-
-GRAVITY = (0.0, 0.0, -9.81)
 
 
 class CompositeBody:
@@ -58,7 +56,7 @@ class ChainDerivation:
         self,
         model: RobotModel,
         joint_names: Sequence[str],
-        gravity: Sequence[float] = GRAVITY,
+        gravity: Sequence[float] = STANDARD_GRAVITY,
     ):
         self.model = model
         self.joint_names = tuple(joint_names)
