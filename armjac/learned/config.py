@@ -54,7 +54,7 @@ DEFAULTS: dict[str, Any] = {
         # "full": the whole network Jacobian per sample (batch_jacobian, 3 reverse
         # passes); "projected": u^T J for a random u per sample (1 reverse pass)
         "jacobian_mode": "full",
-        "xla": True,  # compile the training step with XLA (loop method)
+        "xla": False,  # compile the training step with XLA (loop method)
         "progress": True,
     },
 }
