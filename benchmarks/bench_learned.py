@@ -58,7 +58,7 @@ def calls(model_dir: str) -> None:
     print(f"median {np.median(rel):.2e}")
 
 
-def _keras_step(sizes, batch, n_in):
+def _keras_step(sizes, batch, n_in, xla=False):
     import tensorflow as tf
 
     layers = []
@@ -72,7 +72,7 @@ def _keras_step(sizes, batch, n_in):
     model.build((batch, n_in))
     opt = tf.keras.optimizers.Adam(1e-3)
 
-    @tf.function
+    @tf.function(jit_compile=xla)
     def step(x, y):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(model(x) - y))
@@ -83,7 +83,7 @@ def _keras_step(sizes, batch, n_in):
     return step
 
 
-def _nengo_step(sizes, batch, lo, hi, settings):
+def _nengo_step(sizes, batch, lo, hi, settings, xla=False):
     import tensorflow as tf
 
     from armjac.learned import network
@@ -94,7 +94,7 @@ def _nengo_step(sizes, batch, lo, hi, settings):
     opt = tf.keras.optimizers.Adam(1e-3)
     w = net.weights
 
-    @tf.function
+    @tf.function(jit_compile=xla)
     def step(q, y):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(net.outputs(q) - y))
@@ -118,21 +118,29 @@ def steps() -> None:
         q = tf.constant(arm.random_q(batch, 0).astype(np.float32))
         x = tf.concat([tf.sin(q), tf.cos(q), tf.ones((batch, 1))], axis=1)
         y = tf.zeros((batch, 3))
-        kstep = _keras_step(sizes, batch, 15)
-        kstep(x, y)
-        t = _best(lambda f=kstep, a=x, b=y: f(a, b).numpy(), n=30, repeat=3)
-        ops = len(kstep.get_concrete_function(x, y).graph.get_operations())
-        rows.append(("keras (same layers)", batch, 1e3 * t, ops))
-        for label, settings in [
-            ("nengo_dl use_loop=False (default here)", {}),
-            ("nengo_dl use_loop=True", {"use_loop": True}),
-            ("nengo_dl default simplifications", {"simplifications": None}),
-        ]:
-            if "simplifications" in settings:  # NengoDL's own default list
-                import nengo_dl.graph_optimizer
+        for kx in (False, True):
+            kstep = _keras_step(sizes, batch, 15, xla=kx)
+            kstep(x, y)
+            t = _best(lambda f=kstep, a=x, b=y: f(a, b).numpy(), n=30, repeat=3)
+            ops = len(kstep.get_concrete_function(x, y).graph.get_operations())
+            rows.append(("keras (same layers)" + (" + XLA" if kx else ""), batch, 1e3 * t, ops))
+        import nengo_dl.graph_optimizer as go
 
-                settings = {"simplifications": nengo_dl.graph_optimizer.default_simplifications}
-            nstep, net = _nengo_step(sizes, batch, lo, hi, settings)
+        merging = {"planner": go.tree_planner, "sorter": go.order_signals}  # NengoDL defaults
+        for label, settings, xla in [
+            ("nengo_dl, no operator merging (used here)", {}, False),
+            ("nengo_dl, no operator merging + XLA", {}, True),
+            ("nengo_dl, no merging, default sorter", {"sorter": go.order_signals}, False),
+            ("nengo_dl default planner/sorter (merging)", merging, False),
+            ("nengo_dl merging + XLA", merging, True),
+            ("nengo_dl merging, use_loop=True", {**merging, "use_loop": True}, False),
+            (
+                "nengo_dl merging, default simplifications",
+                {**merging, "simplifications": go.default_simplifications},
+                False,
+            ),
+        ]:
+            nstep, net = _nengo_step(sizes, batch, lo, hi, settings, xla)
             nstep(q, y)
             t = _best(lambda f=nstep, a=q, b=y: f(a, b).numpy(), n=30, repeat=3)
             ops = len(nstep.get_concrete_function(q, y).graph.get_operations())
@@ -156,7 +164,7 @@ IDEAS = {
     # equal epochs (20): what each change does per pass over the data
     "scaled_pos": {"encoding": "scaled", "training": {"epochs": 20}},
     "sincos_pos": {"training": {"epochs": 20}},
-    "sincos_pos_noxla": {"training": {"epochs": 20, "xla": False}},
+    "sincos_pos_xla": {"training": {"epochs": 20, "xla": True}},
     "sincos_pos_fit": {"training": {"epochs": 20, "method": "fit"}},
     "sincos_sobolev_full": {"training": {"epochs": 20, "loss": {"jacobian": 1.0}}},
     "sincos_sobolev_proj": {
