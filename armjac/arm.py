@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike
 
 from armjac.codegen.cache import KernelCache
 from armjac.errors import InputError
+from armjac.jsonutil import slug
 from armjac.model.registry import ArmSpec, resolve
 from armjac.model.tree import STANDARD_GRAVITY, RobotModel
 from armjac.model.urdf import load_urdf
@@ -130,7 +131,7 @@ class Arm:
 
             return link_kernels(self.symbolic, link, tag, with_dynamics)
 
-        label = f"{_slug(self.name)}-{tag}" + ("-dyn" if with_dynamics else "")
+        label = f"{slug(self.name, 40, 'arm')}-{tag}" + ("-dyn" if with_dynamics else "")
         kernels = self._cache.load_or_build(
             label, self._fields(link, with_dynamics), specs, self.dof, self.backend
         )
@@ -162,14 +163,7 @@ class Arm:
 
     @staticmethod
     def _point(point) -> np.ndarray:
-        if point is None:
-            return _ZERO3
-        p = np.asarray(point, dtype=np.float64)
-        if p.shape != (3,):
-            raise InputError(f"point must be a 3-vector in the link frame; got shape {p.shape}")
-        if not np.isfinite(p).all():
-            raise InputError(f"point must be finite; got {p}")
-        return np.ascontiguousarray(p)
+        return check_point(point)
 
     def _run(self, kind: str, link, q, dq=None, point=None) -> np.ndarray:
         kern = self._kernel(kind, link)
@@ -263,8 +257,35 @@ def _default_ee(model: RobotModel) -> str:
     return max(model.leaves(), key=movable_depth)
 
 
-def _slug(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:40] or "arm"
+def check_point(point) -> np.ndarray:
+    """A point in a link frame as a contiguous float (3,) array; ``None`` is the origin.
+
+    Parameters
+    ----------
+    point : 3 floats or None
+        Offset from the link frame origin, along the link frame axes.
+
+    Returns
+    -------
+    (3,) array
+        Not to be modified in place (``None`` gives a shared zero vector).
+
+    Raises
+    ------
+    InputError
+        Not three finite numbers.
+    """
+    if point is None:
+        return _ZERO3
+    try:
+        p = np.asarray(point, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"point must be a 3-vector in the link frame; got {point!r}") from None
+    if p.shape != (3,):
+        raise InputError(f"point must be a 3-vector in the link frame; got shape {p.shape}")
+    if not np.isfinite(p).all():
+        raise InputError(f"point must be finite; got {p}")
+    return np.ascontiguousarray(p)
 
 
 def load_arm(spec: str | os.PathLike | Arm | ArmSpec, **kwargs) -> Arm:

@@ -23,8 +23,8 @@ import pybullet as pb
 
 from armjac.arm import Arm, load_arm
 from armjac.errors import ConfigError, InputError, SimulationError
+from armjac.sim.pybullet_model import body_index, link_pose
 
-MOVABLE = (pb.JOINT_REVOLUTE, pb.JOINT_PRISMATIC)
 # A joint spinning faster than this (rad/s or m/s) has left any physical regime.
 DEFAULT_MAX_JOINT_SPEED = 50.0
 
@@ -174,20 +174,14 @@ class ArmSim:
 
     def _index_joints(self) -> None:
         cid, body = self.client_id, self.body_id
-        by_name: dict[str, int] = {}
-        self.link_index: dict[str, int] = {self.arm.model.root: -1}
-        parent: dict[int, int] = {}
-        fixed: dict[int, bool] = {}
-        self.others: list[int] = []  # movable joints outside the chain
-        for i in range(pb.getNumJoints(body, physicsClientId=cid)):
-            info = pb.getJointInfo(body, i, physicsClientId=cid)
-            by_name[info[1].decode()] = i
-            self.link_index[info[12].decode()] = i
-            parent[i] = info[16]
-            fixed[i] = info[2] not in MOVABLE
-        self.chain = [by_name[n] for n in self.arm.joint_names]
+        index = body_index(cid, body, self.arm.model.root)
+        self.link_index: dict[str, int] = index.links
+        parent = index.parents
+        movable = set(index.movable)
+        fixed = {i: i not in movable for i in parent}
+        self.chain = [index.joints[n] for n in self.arm.joint_names]
         chain_set = set(self.chain)
-        self.others = [i for i in parent if not fixed[i] and i not in chain_set]
+        self.others: list[int] = [i for i in index.movable if i not in chain_set]
         self.ee_index = self.link_index[self.arm.ee_link]
         # Contacts count on the rigid body carrying the end effector: climb fixed
         # joints to the last chain link, then take everything below it.
@@ -206,9 +200,7 @@ class ArmSim:
                 self.others,
                 pb.POSITION_CONTROL,
                 targetPositions=[0.0] * len(self.others),
-                forces=[
-                    max(pb.getJointInfo(body, i, physicsClientId=cid)[10], 1.0) for i in self.others
-                ],
+                forces=[max(index.max_force[i], 1.0) for i in self.others],
                 physicsClientId=cid,
             )
 
@@ -304,15 +296,8 @@ class ArmSim:
     def ee_pose(self) -> tuple[np.ndarray, np.ndarray]:
         """World position (3,) and orientation quaternion (4,) xyzw of the EE link frame."""
         self._require()
-        if self.ee_index < 0:
-            pos, orn = pb.getBasePositionAndOrientation(
-                self.body_id, physicsClientId=self.client_id
-            )
-            return np.array(pos), np.array(orn)
-        s = pb.getLinkState(
-            self.body_id, self.ee_index, computeForwardKinematics=1, physicsClientId=self.client_id
-        )
-        return np.array(s[4]), np.array(s[5])
+        pos, orn = link_pose(self.client_id, self.body_id, self.ee_index)
+        return np.array(pos), np.array(orn)
 
     def ee_velocity(self) -> tuple[np.ndarray, np.ndarray]:
         """World linear velocity of the EE link frame origin (3,) and angular velocity (3,)."""
@@ -500,8 +485,19 @@ class ArmSim:
         )
 
     def move_marker(self, marker: int, position: Sequence[float]) -> None:
+        """Move a marker from :meth:`add_marker` to a world ``position`` (3,), m.
+
+        Raises
+        ------
+        InputError
+            ``position`` is not three finite numbers.
+        SimulationError
+            The simulation is not connected.
+        """
+        self._require()
+        pos = self._vector(position, "position", 3)
         pb.resetBasePositionAndOrientation(
-            marker, list(map(float, position)), [0, 0, 0, 1], physicsClientId=self.client_id
+            marker, pos.tolist(), [0, 0, 0, 1], physicsClientId=self.client_id
         )
 
     def camera_image(

@@ -24,62 +24,144 @@ PyBullet facts that shape this code:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pybullet as pb
 
-from armjac.arm import Arm
-from armjac.errors import InputError
+from armjac.arm import Arm, check_point
+from armjac.errors import InputError, SimulationError
 
 MOVABLE = (pb.JOINT_REVOLUTE, pb.JOINT_PRISMATIC)
+
+
+@dataclass(frozen=True)
+class BodyIndex:
+    """PyBullet's indices of one loaded body, by URDF name.
+
+    Attributes
+    ----------
+    joints : dict
+        Joint name -> joint index.
+    links : dict
+        Link name -> link index (the joint's index; the root link is -1).
+    parents : dict
+        Joint index -> index of its parent link (-1: the root).
+    movable : list of int
+        Indices of the revolute and prismatic joints, in PyBullet's order (the
+        order of ``calculateJacobian``'s columns and of its q arguments).
+    max_force : dict
+        Joint index -> the URDF effort limit PyBullet read.
+    """
+
+    joints: dict[str, int]
+    links: dict[str, int]
+    parents: dict[int, int]
+    movable: list[int]
+    max_force: dict[int, float]
+
+
+def body_index(client: int, body: int, root: str) -> BodyIndex:
+    """Index the joints and links of ``body`` in PyBullet server ``client``.
+
+    Parameters
+    ----------
+    client, body : int
+        The server and the body's unique id in it.
+    root : str
+        Name of the body's root link (PyBullet reports no name for it).
+
+    Returns
+    -------
+    BodyIndex
+    """
+    joints: dict[str, int] = {}
+    links: dict[str, int] = {root: -1}
+    parents: dict[int, int] = {}
+    movable: list[int] = []
+    max_force: dict[int, float] = {}
+    for i in range(pb.getNumJoints(body, physicsClientId=client)):
+        info = pb.getJointInfo(body, i, physicsClientId=client)
+        joints[info[1].decode()] = i
+        links[info[12].decode()] = i
+        parents[i] = info[16]
+        max_force[i] = info[10]
+        if info[2] in MOVABLE:
+            movable.append(i)
+    return BodyIndex(joints, links, parents, movable, max_force)
+
+
+def link_pose(client: int, body: int, link: int) -> tuple[tuple, tuple]:
+    """World position and quaternion (x, y, z, w) of a link's URDF frame.
+
+    For the root (``link == -1``) PyBullet reports its inertial frame: the
+    inertial offset from the URDF is undone here, as ``getLinkState``'s
+    ``worldLinkFramePosition`` does for the other links.
+
+    Parameters
+    ----------
+    client, body : int
+        The server and the body.
+    link : int
+        Link index, -1 for the root.
+
+    Returns
+    -------
+    (position, quaternion) : tuples of 3 and 4 floats
+    """
+    if link >= 0:
+        state = pb.getLinkState(body, link, computeForwardKinematics=True, physicsClientId=client)
+        return state[4], state[5]
+    com_pos, com_orn = pb.getBasePositionAndOrientation(body, physicsClientId=client)
+    inertial = pb.getDynamicsInfo(body, -1, physicsClientId=client)
+    inv_pos, inv_orn = pb.invertTransform(inertial[3], inertial[4])
+    return pb.multiplyTransforms(com_pos, com_orn, inv_pos, inv_orn)
 
 
 class PyBulletModel:
     """Reference kinematics/dynamics from PyBullet for an :class:`~armjac.arm.Arm`.
 
+    The arm is loaded into a private DIRECT server: :meth:`fk` resets the
+    body's joints and :meth:`gravity` sets the world's gravity, so sharing a
+    server with a running simulation would rewrite its state.
+
     Parameters
     ----------
     arm : Arm
         Supplies the URDF, the chain joints and the end effector.
-    client : int, optional
-        An existing PyBullet client to load the arm into. By default a private
-        DIRECT client is created (and closed by :meth:`close`).
-    body : int, optional
-        An already-loaded body in ``client`` to use instead of loading the URDF.
     """
 
-    def __init__(self, arm: Arm, client: int | None = None, body: int | None = None):
+    def __init__(self, arm: Arm):
         self.arm = arm
         self.dof = arm.dof
         self.home = arm.home
-        self._own_client = client is None
-        self.client = pb.connect(pb.DIRECT) if client is None else client
-        if body is None:
-            body = pb.loadURDF(
-                arm.urdf_path,
-                useFixedBase=True,
-                flags=pb.URDF_USE_INERTIA_FROM_FILE,
-                physicsClientId=self.client,
-            )
-        self.body = body
-        self.link_index: dict[str, int] = {}
-        self.movable: list[int] = []  # PyBullet joint indices of all movable joints
-        names: dict[str, int] = {}
-        for i in range(pb.getNumJoints(body, physicsClientId=self.client)):
-            info = pb.getJointInfo(body, i, physicsClientId=self.client)
-            names[info[1].decode()] = i
-            self.link_index[info[12].decode()] = i
-            if info[2] in MOVABLE:
-                self.movable.append(i)
-        self.link_index[arm.model.root] = -1
-        _, orn = pb.getBasePositionAndOrientation(body, physicsClientId=self.client)
+        self.client = pb.connect(pb.DIRECT)
+        if self.client < 0:
+            raise SimulationError("could not start a PyBullet server")
+        self.body = pb.loadURDF(
+            arm.urdf_path,
+            useFixedBase=True,
+            flags=pb.URDF_USE_INERTIA_FROM_FILE,
+            physicsClientId=self.client,
+        )
+        index = body_index(self.client, self.body, arm.model.root)
+        self.link_index = index.links
+        self.movable = index.movable  # PyBullet joint indices of all movable joints
+        _, orn = pb.getBasePositionAndOrientation(self.body, physicsClientId=self.client)
         self._base_rot = np.array(pb.getMatrixFromQuaternion(orn)).reshape(3, 3)
-        self.chain = [names[n] for n in arm.joint_names]  # PyBullet indices of chain joints
+        self.chain = [index.joints[n] for n in arm.joint_names]  # PyBullet indices of the chain
         # Columns of the chain joints within PyBullet's movable-joint ordering.
         self._cols = [self.movable.index(i) for i in self.chain]
 
     def close(self) -> None:
-        if self._own_client and pb.isConnected(self.client):
+        """Shut the private PyBullet server down (safe to call twice).
+
+        The client id is forgotten: PyBullet gives it to the next server, which
+        a later ``close`` (or the garbage collector) must not disconnect.
+        """
+        if self.client >= 0 and pb.isConnected(self.client):
             pb.disconnect(self.client)
+        self.client = -1
 
     def __del__(self):  # best effort; explicit close() is preferred
         try:
@@ -89,6 +171,8 @@ class PyBulletModel:
 
     # -- state ----------------------------------------------------------------------
     def _check_q(self, q) -> np.ndarray:
+        if self.client < 0:
+            raise SimulationError(f"{self!r} is closed")
         q = np.asarray(q, dtype=float)
         if q.shape != (self.dof,):
             raise InputError(f"q must have shape ({self.dof},); got {q.shape}")
@@ -103,6 +187,20 @@ class PyBulletModel:
         return full.tolist()
 
     def set_state(self, q) -> None:
+        """Put the chain at ``q`` at rest, every other movable joint at zero.
+
+        Parameters
+        ----------
+        q : (N,) array
+            Chain joint positions.
+
+        Raises
+        ------
+        InputError
+            ``q`` has the wrong shape or non-finite values.
+        SimulationError
+            The model is closed.
+        """
         q = self._check_q(q)
         for idx in self.movable:
             pb.resetJointState(self.body, idx, 0.0, 0.0, physicsClientId=self.client)
@@ -116,17 +214,10 @@ class PyBulletModel:
 
     # -- numeric API --------------------------------------------------------------
     def fk(self, q, link: str | None = None) -> np.ndarray:
-        """4x4 world transform of the link frame (resets the body's joints to q)."""
+        """4x4 world transform of the URDF link frame (resets the body's joints to q)."""
         self.set_state(q)
-        idx = self._link(link)
+        pos, orn = link_pose(self.client, self.body, self._link(link))
         t = np.eye(4)
-        if idx == -1:
-            pos, orn = pb.getBasePositionAndOrientation(self.body, physicsClientId=self.client)
-        else:
-            state = pb.getLinkState(
-                self.body, idx, computeForwardKinematics=True, physicsClientId=self.client
-            )
-            pos, orn = state[4], state[5]
         t[:3, :3] = np.array(pb.getMatrixFromQuaternion(orn)).reshape(3, 3)
         t[:3, 3] = pos
         return t
@@ -139,9 +230,10 @@ class PyBulletModel:
         idx = self._link(link)
         local = [0.0, 0.0, 0.0]
         if point is not None:
+            p = check_point(point)
             orn = pb.getDynamicsInfo(self.body, idx, physicsClientId=self.client)[4]
             rot = np.array(pb.getMatrixFromQuaternion(orn)).reshape(3, 3)
-            local = (rot.T @ np.asarray(point, dtype=float)).tolist()
+            local = (rot.T @ p).tolist()
         lin, ang = pb.calculateJacobian(
             self.body, idx, local, full, zeros, zeros, physicsClientId=self.client
         )
@@ -150,6 +242,7 @@ class PyBulletModel:
         return jac[:, self._cols]
 
     def mass_matrix(self, q) -> np.ndarray:
+        """Joint-space inertia M(q) (N, N) of the chain from ``calculateMassMatrix``."""
         q = self._check_q(q)
         m = np.asarray(
             pb.calculateMassMatrix(self.body, self._full(q), physicsClientId=self.client)
