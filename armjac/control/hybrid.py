@@ -11,6 +11,10 @@ selection ``S = n n^T``::
 *applies* to the environment, along ``n``. ``f_d`` is the feed-forward; the
 integral removes the residual (friction, model error); ``kv_f`` damps motion
 along ``n`` so the approach before contact is slow and the impact mild.
+
+The motion law ``a`` is the OSC's, fed with the task error projected onto the
+free directions ``(I - S) e``: an error along ``n`` (a target below the table)
+neither uses up the speed limit ``vmax`` nor winds up the integral term.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from armjac.control.osc import OSC
+from armjac.control.osc import OSC, as_numbers, check_finite, check_gain
 from armjac.errors import InputError
 
 
@@ -76,24 +80,38 @@ class HybridForceOSC(OSC):
         self._sel = sel
         self._n = np.zeros(k)
         self._n[:3] = self.direction
-        self.kp_force = float(kp_force)
-        self.ki_force = float(ki_force)
-        self.kv_force = float(kv_force)
-        self.force_filter = float(force_filter)
-        self.force_integral_limit = float(force_integral_limit)
+        self.kp_force = check_gain("kp_force", kp_force, zero=True)
+        self.ki_force = check_gain("ki_force", ki_force, zero=True)
+        self.kv_force = check_gain("kv_force", kv_force, zero=True)
+        self.force_filter = check_gain("force_filter", force_filter, zero=True)
+        self.force_integral_limit = check_gain(
+            "force_integral_limit", force_integral_limit, zero=True
+        )
         self._f_int = 0.0
         self._f_meas: float | None = None
         self.force_command = 0.0  # last f_cmd, N
 
     def reset(self) -> None:
+        """Clear the state: the OSC's, the force integral and the force filter."""
         super().reset()
         self._f_int = 0.0
         self._f_meas = None
 
-    def _measured(self, force_measured) -> float:
-        f = float(np.asarray(force_measured, dtype=float).reshape(-1)[:3] @ self.direction)
-        if not np.isfinite(f):
-            raise InputError(f"measured force must be finite; got {force_measured}")
+    def _along(self, force, name: str) -> float:
+        """Component of ``force`` (a 3-vector, or already the scalar) along the direction."""
+        f = as_numbers(force, name)
+        if f.shape == (3,):
+            f = f @ self.direction
+        elif f.shape not in ((), (1,)):
+            raise InputError(
+                f"{name} must be a 3-vector (world frame, N) or a scalar (its component "
+                f"along force_direction); got shape {f.shape}"
+            )
+        check_finite(f, name)
+        return float(f.sum())
+
+    def _measured(self, f: float) -> float:
+        """The measured force along the direction, low-pass filtered."""
         if self._f_meas is None or self.force_filter <= 0:
             self._f_meas = f
         else:
@@ -116,36 +134,37 @@ class HybridForceOSC(OSC):
         Parameters
         ----------
         q, dq : (N,) arrays
+            Joint positions and velocities.
         target : (3,) or (7,) array
             Position (+ quaternion); its component along the force direction is ignored.
         force_target, force_measured : 3-vectors or scalars
             Force the end effector applies to the environment (world frame, N);
             only the component along ``force_direction`` is used. A scalar is
             that component.
+        target_velocity, target_acceleration : (3,) or (6,) arrays, optional
+            Feed-forward task velocity and acceleration, as for :meth:`OSC.generate`
+            (their components along the force direction are ignored).
+
+        Returns
+        -------
+        (N,) array
+            Joint torques, clamped to ``torque_limits``.
+
+        Raises
+        ------
+        InputError
+            An argument with the wrong shape or non-finite values (named in the
+            message); the controller's state is then left as it was.
         """
-        q, dq = self._state(q, dq)
-        pose = self.model.fk(q)
-        e = self._error(pose, target)
-        self.error = e
-        jac, minv_jt, mx, mass = self._dynamics(q)
-        xdot, djdq = self._rates(pose, q, dq, jac)
-        a = self._free @ self._accel(e, xdot, target_velocity, target_acceleration)
-        a -= self.kv_force * (self._sel @ xdot)
-        if djdq is not None:
-            a -= djdq
-        f_d = (
-            float(np.atleast_1d(np.asarray(force_target, dtype=float)) @ self.direction)
-            if np.size(force_target) == 3
-            else float(force_target)
-        )
-        f_m = (
-            self._measured(force_measured)
-            if np.size(force_measured) == 3
-            else self._measured(float(force_measured) * self.direction)
-        )
+        f_d = self._along(force_target, "force_target")
+        f_raw = self._along(force_measured, "force_measured")
+        s = self._step(q, dq, target, target_velocity, target_acceleration)
+        free = self._free
+        a = free @ self._accel(free @ s.e, s.xdot, s.vel, s.acc)
+        a -= self.kv_force * (self._sel @ s.xdot)
+        f_m = self._measured(f_raw)
         lim = self.force_integral_limit
         self._f_int = min(max(self._f_int + (f_d - f_m) * self.dt, -lim), lim)
         f_cmd = f_d + self.kp_force * (f_d - f_m) + self.ki_force * self._f_int
         self.force_command = f_cmd
-        force = mx @ a + self._n * f_cmd
-        return self._torques(q, dq, jac, minv_jt, mx, mass, force)
+        return self._torques(s, a, self._n * f_cmd)

@@ -76,6 +76,12 @@ class ControlModel:
         self.dof = int(getattr(source, "dof", 0) or getattr(dynamics, "dof", 0))
         if self.dof <= 0:
             raise InputError(f"cannot tell the number of joints of {source!r} (no dof)")
+        dyn_dof = getattr(dynamics, "dof", None)
+        if dyn_dof is not None and dyn_dof != self.dof:
+            raise InputError(
+                f"the Jacobian source {source!r} has dof={self.dof} but the dynamics "
+                f"{dynamics!r} has dof={dyn_dof}: they must model the same arm"
+            )
 
         if isinstance(fk_source, str):
             if fk_source == "source":

@@ -28,6 +28,13 @@ class JointDamping:
         self.kv = float(kv)
 
     def generate(self, q: np.ndarray, dq: np.ndarray) -> np.ndarray:
+        """Desired joint acceleration (N,), rad/s^2.
+
+        Parameters
+        ----------
+        q, dq : (N,) arrays
+            Joint positions (unused) and velocities.
+        """
         return -self.kv * dq
 
 
@@ -52,6 +59,13 @@ class RestingPosture:
         self.kv = 2.0 * np.sqrt(self.kp) if kv is None else float(kv)
 
     def generate(self, q: np.ndarray, dq: np.ndarray) -> np.ndarray:
+        """Desired joint acceleration (N,), rad/s^2; zero on the free joints.
+
+        Parameters
+        ----------
+        q, dq : (N,) arrays
+            Joint positions and velocities.
+        """
         # Shortest angular distance, so a joint never winds the long way round.
         err = (self.q_rest - q + np.pi) % (2.0 * np.pi) - np.pi
         return self.weights * (self.kp * err - self.kv * dq)
@@ -86,6 +100,13 @@ class JointLimitAvoidance:
         self.gain = float(gain)
 
     def generate(self, q: np.ndarray, dq: np.ndarray) -> np.ndarray:
+        """Desired joint acceleration (N,), rad/s^2: zero away from the limits.
+
+        Parameters
+        ----------
+        q, dq : (N,) arrays
+            Joint positions and velocities (unused).
+        """
         low = np.maximum(0.0, self.margin - (q - self.lower)) / self.margin
         high = np.maximum(0.0, self.margin - (self.upper - q)) / self.margin
         return self.gain * (np.minimum(low, 1.0) - np.minimum(high, 1.0))

@@ -61,20 +61,6 @@ def normalize_quat(quat) -> np.ndarray:
     return q / n
 
 
-def quat_multiply(a, b) -> np.ndarray:
-    """Hamilton product a ⊗ b (rotation b first, then a)."""
-    ax, ay, az, aw = a
-    bx, by, bz, bw = b
-    return np.array(
-        [
-            aw * bx + ax * bw + ay * bz - az * by,
-            aw * by - ax * bz + ay * bw + az * bx,
-            aw * bz + ax * by - ay * bx + az * bw,
-            aw * bw - ax * bx - ay * by - az * bz,
-        ]
-    )
-
-
 def orientation_error(target, current) -> np.ndarray:
     """Rotation vector (world frame, rad) turning ``current`` into ``target``.
 

@@ -67,6 +67,48 @@ def _dof_mask(ctrlr_dof: Sequence[bool] | None) -> np.ndarray:
     return mask
 
 
+def check_gain(name: str, value, *, zero: bool = False) -> float:
+    """``value`` as a finite float that is > 0 (or >= 0 with ``zero``).
+
+    Raises
+    ------
+    InputError
+        Naming ``name`` and the value.
+    """
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number; got {value!r}") from None
+    if not (math.isfinite(v) and (v >= 0.0 if zero else v > 0.0)):
+        raise InputError(f"{name} must be a finite number {'>= 0' if zero else '> 0'}; got {v!r}")
+    return v
+
+
+def as_numbers(value, name: str) -> np.ndarray:
+    """``value`` as a float array, or an InputError naming ``name``."""
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be numbers; got {value!r}") from None
+
+
+def check_finite(arr: np.ndarray, name: str) -> None:
+    """Refuse NaN and infinite entries (one reduction: the check runs every step)."""
+    if not math.isfinite(float(arr.sum())):
+        raise InputError(f"{name} must be finite; got {arr}")
+
+
+class _Step:
+    """The measurements and checked inputs of one control step."""
+
+    __slots__ = ("q", "dq", "e", "xdot", "djdq", "vel", "acc", "jac", "minv_jt", "mx", "mass")
+
+    def __init__(self, q, dq, e, xdot, djdq, vel, acc, jac, minv_jt, mx, mass):
+        self.q, self.dq, self.e, self.xdot, self.djdq = q, dq, e, xdot, djdq
+        self.vel, self.acc = vel, acc
+        self.jac, self.minv_jt, self.mx, self.mass = jac, minv_jt, mx, mass
+
+
 class OSC:
     """Operational-space controller over any Jacobian source.
 
@@ -152,20 +194,22 @@ class OSC:
         self._all_error_rows = self.rows.size == (6 if self._orient else 3)
         self._all_rows = self.rows.size == self.model.task_rows
         self.n_lin = int(self.mask[:3].sum())
-        kp = float(kp)
-        ko = kp if ko is None else float(ko)
-        kv = 2.0 * np.sqrt(kp) if kv is None else float(kv)
-        kvo = 2.0 * np.sqrt(ko) if kvo is None else float(kvo)
-        if min(kp, ko) < 0 or min(kv, kvo) <= 0:
+        kp = check_gain("kp", kp, zero=True)
+        ko = kp if ko is None else check_gain("ko", ko, zero=True)
+        # kv > 0: the speed limit divides by it, and an undamped task oscillates.
+        kv = 2.0 * np.sqrt(kp) if kv is None else check_gain("kv", kv)
+        kvo = 2.0 * np.sqrt(ko) if kvo is None else check_gain("kvo", kvo)
+        if min(kv, kvo) <= 0:
             raise InputError(
-                f"gains must be kp, ko >= 0 and kv, kvo > 0; got {kp}, {ko}, {kv}, {kvo}"
+                f"kv and kvo must be > 0 (their default 2 sqrt(kp) is 0 when kp is 0); "
+                f"got kv={kv}, kvo={kvo}"
             )
         self.kp, self.ko, self.kv, self.kvo = kp, ko, kv, kvo
         self._kp = np.array([kp] * 3 + [ko] * 3)[self.rows]
         self._kv = np.array([kv] * 3 + [kvo] * 3)[self.rows]
-        self.ki = float(ki)
-        self.integral_limit = float(integral_limit)
-        self.dt = float(dt)
+        self.ki = check_gain("ki", ki, zero=True)
+        self.integral_limit = check_gain("integral_limit", integral_limit)
+        self.dt = check_gain("dt", dt)
         self.null_controllers = list(null_controllers)
         if null_metric not in NULL_METRICS:
             raise InputError(f"null_metric must be one of {NULL_METRICS}; got {null_metric!r}")
@@ -180,7 +224,7 @@ class OSC:
             task_velocity = "jacobian" if self.model.fk_source is self.model.source else "sensor"
         self.task_velocity = task_velocity
         self.use_g = bool(use_g)
-        self.singular_threshold = float(singular_threshold)
+        self.singular_threshold = check_gain("singular_threshold", singular_threshold)
         self.torque_limits = self.model.torque_limits
         self._integral = np.zeros(self.rows.size)
         self.error = np.zeros(self.rows.size)  # task error of the last step (controlled rows)
@@ -190,10 +234,10 @@ class OSC:
     def _vmax(vmax) -> np.ndarray | None:
         if vmax is None:
             return None
-        v = np.atleast_1d(np.asarray(vmax, dtype=float))
+        v = np.atleast_1d(as_numbers(vmax, "vmax"))
         if v.size == 1:
             v = np.array([v[0], np.inf])
-        if v.shape != (2,) or (v <= 0).any():
+        if v.shape != (2,) or not (v > 0).all():  # also refuses NaN
             raise InputError(f"vmax must be a positive speed or (linear, angular); got {vmax!r}")
         return v
 
@@ -215,52 +259,64 @@ class OSC:
 
     def _task_vector(self, v, what: str) -> np.ndarray:
         """A velocity/acceleration target of length 3 (linear) or 6, as controlled rows."""
-        v = np.asarray(v, dtype=float)
+        v = as_numbers(v, what)
         if v.shape == (3,):
             v = np.concatenate((v, np.zeros(3)))
         elif v.shape != (6,):
             raise InputError(
                 f"{what} must have 3 (linear) or 6 (linear, angular) values; got shape {v.shape}"
             )
+        check_finite(v, what)
         return v[self.rows]
 
-    def task_error(self, q: np.ndarray, target) -> np.ndarray:
-        """Error (controlled rows) between ``target`` and the pose measured at ``q``.
-
-        ``target`` is a position (3,) or position + quaternion xyzw (7,).
-        """
-        return self._error(self.model.fk(q), target)
-
-    def _error(self, pose: np.ndarray, target) -> np.ndarray:
-        """:meth:`task_error` from the measured ``pose`` (4x4, or (3,) position)."""
-        target = np.asarray(target, dtype=float)
+    def _target(self, target) -> np.ndarray:
+        """``target`` checked: a finite (7,) pose, or (3,) position when only that is controlled."""
+        target = as_numbers(target, "target")
         if self._orient:
             if target.shape != (7,):
                 raise InputError(
                     "orientation is controlled: target must be position + quaternion (x, y, z, "
                     f"w), 7 values; got shape {target.shape}"
                 )
-            ori = orientation_error(target[3:].tolist(), quat_tuple(pose[:3, :3]))
+        elif target.shape not in ((3,), (7,)):
+            raise InputError(
+                f"target must be a position (3,) or position + quaternion (7,); "
+                f"got shape {target.shape}"
+            )
+        check_finite(target, "target")
+        return target
+
+    def task_error(self, q: np.ndarray, target) -> np.ndarray:
+        """Error (controlled rows) between ``target`` and the pose measured at ``q``.
+
+        ``target`` is a position (3,) or position + quaternion xyzw (7,).
+        """
+        pose = self.model.fk(q)
+        quat = quat_tuple(pose[:3, :3]) if self._orient else None
+        return self._error(pose, quat, self._target(target))
+
+    def _error(self, pose: np.ndarray, quat, target: np.ndarray) -> np.ndarray:
+        """:meth:`task_error` from the measured ``pose`` (4x4, or (3,) position).
+
+        ``quat`` is the pose's quaternion when orientation is controlled.
+        """
+        if self._orient:
+            ori = orientation_error(target[3:].tolist(), quat)
             err = np.concatenate((target[:3] - pose[:3, 3], ori))
         else:
-            if target.shape not in ((3,), (7,)):
-                raise InputError(
-                    f"target must be a position (3,) or position + quaternion (7,); "
-                    f"got shape {target.shape}"
-                )
             err = target[:3] - (pose[:3, 3] if pose.ndim == 2 else pose)
         if not math.isfinite(float(err.sum())):
-            raise InputError(f"target must be finite; got {target}")
+            raise InputError(f"the measured end-effector pose is not finite: {pose}")
         return err if self._all_error_rows else err[self.rows]
 
     # -- the law -------------------------------------------------------------------------
     def _accel(self, e, xdot, target_velocity, target_acceleration) -> np.ndarray:
-        """Commanded task acceleration from the PD(+I) law, before dJ dq."""
-        vel_err = (
-            -xdot
-            if target_velocity is None
-            else (self._task_vector(target_velocity, "target_velocity") - xdot)
-        )
+        """Commanded task acceleration from the PD(+I) law, before dJ dq.
+
+        ``target_velocity`` and ``target_acceleration`` are checked controlled
+        rows (:meth:`_task_vector`) or None.
+        """
+        vel_err = -xdot if target_velocity is None else target_velocity - xdot
         if self.vmax is None:
             a = self._kp * e + self._kv * vel_err
         else:
@@ -277,7 +333,7 @@ class OSC:
             self._integral = np.minimum(np.maximum(self._integral + e * self.dt, -lim), lim)
             a += self.ki * self._integral
         if target_acceleration is not None:
-            a += self._task_vector(target_acceleration, "target_acceleration")
+            a += target_acceleration
         return a
 
     def _dynamics(self, q):
@@ -291,10 +347,9 @@ class OSC:
         mx = damped_inverse_sym(jac @ minv_jt, self.singular_threshold)
         return jac, minv_jt, mx, mass
 
-    def _rates(self, pose, q, dq, jac) -> tuple[np.ndarray, np.ndarray | None]:
+    def _rates(self, pose, quat, q, dq, jac) -> tuple[np.ndarray, np.ndarray | None]:
         """Task velocity (controlled rows) and ``dJ dq`` (None: not subtracted)."""
         position = pose[:3, 3] if pose.ndim == 2 else pose
-        quat = quat_tuple(pose[:3, :3]) if self._orient else None
         last, self._last = self._last, (position, quat, jac)
         djdq = None
         if self.use_dJ:
@@ -310,9 +365,34 @@ class OSC:
             xdot = np.concatenate((xdot, orientation_error(quat, last[1]) / self.dt))
         return xdot[self.rows], djdq
 
-    def _torques(self, q, dq, jac, minv_jt, mx, mass, force) -> np.ndarray:
-        """u = J^T F + projected null-space torques + g, clamped to the torque limits."""
-        u = jac.T @ force
+    def _step(self, q, dq, target, target_velocity, target_acceleration) -> _Step:
+        """What every control law needs at one step, with all inputs checked first.
+
+        Nothing is measured, and no state changes, until every argument has
+        passed its checks.
+        """
+        q, dq = self._state(q, dq)
+        target = self._target(target)
+        vel = acc = None
+        if target_velocity is not None:
+            vel = self._task_vector(target_velocity, "target_velocity")
+        if target_acceleration is not None:
+            acc = self._task_vector(target_acceleration, "target_acceleration")
+        pose = self.model.fk(q)
+        quat = quat_tuple(pose[:3, :3]) if self._orient else None  # once per step: hot path
+        e = self._error(pose, quat, target)
+        self.error = e
+        jac, minv_jt, mx, mass = self._dynamics(q)
+        xdot, djdq = self._rates(pose, quat, q, dq, jac)
+        return _Step(q, dq, e, xdot, djdq, vel, acc, jac, minv_jt, mx, mass)
+
+    def _torques(self, s: _Step, a: np.ndarray, force: np.ndarray | None = None) -> np.ndarray:
+        """u = J^T (Mx (a - dJ dq) + force) + projected null-space torques + g, clamped."""
+        if s.djdq is not None:
+            a = a - s.djdq
+        f = s.mx @ a if force is None else s.mx @ a + force
+        q, dq, jac, mass = s.q, s.dq, s.jac, s.mass
+        u = jac.T @ f
         if self.null_controllers:
             qdd = self.null_controllers[0].generate(q, dq)
             for ctrl in self.null_controllers[1:]:
@@ -324,7 +404,7 @@ class OSC:
             else:
                 un = mass @ qdd
                 # (I - J^T Jbar^T) un with Jbar^T = Mx J M^-1 = Mx (M^-1 J^T)^T
-                u += un - jac.T @ (mx @ (minv_jt.T @ un))
+                u += un - jac.T @ (s.mx @ (s.minv_jt.T @ un))
         if self.use_g:
             u += self.model.gravity(q)
         lim = self.torque_limits
@@ -343,17 +423,20 @@ class OSC:
             Position, or position + quaternion (x, y, z, w).
         target_velocity, target_acceleration : (3,) or (6,) arrays, optional
             Feed-forward task velocity [v; w] and acceleration.
+
+        Returns
+        -------
+        (N,) array
+            Joint torques, clamped to ``torque_limits``.
+
+        Raises
+        ------
+        InputError
+            An argument with the wrong shape or non-finite values (named in the
+            message); the controller's state is then left as it was.
         """
-        q, dq = self._state(q, dq)
-        pose = self.model.fk(q)
-        e = self._error(pose, target)
-        self.error = e
-        jac, minv_jt, mx, mass = self._dynamics(q)
-        xdot, djdq = self._rates(pose, q, dq, jac)
-        a = self._accel(e, xdot, target_velocity, target_acceleration)
-        if djdq is not None:
-            a -= djdq
-        return self._torques(q, dq, jac, minv_jt, mx, mass, mx @ a)
+        s = self._step(q, dq, target, target_velocity, target_acceleration)
+        return self._torques(s, self._accel(s.e, s.xdot, s.vel, s.acc))
 
     def _djdq(self, q, dq) -> np.ndarray:
         djdq = self.model.dJdq(q, dq)
