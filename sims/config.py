@@ -167,9 +167,12 @@ def validate(data, path: str) -> ScenarioConfig:
     scenario = top.string("scenario", ..., SCENARIO_TYPES)
     ctrl = top.mapping("controller")
     ctrl.check_keys(CONTROLLER_KEYS)
-    ctrl.string("type", "osc", ("osc", "hybrid", "joint_pd"))
-    for key in ("kp", "ko", "kv", "kvo", "ki"):
+    kind = ctrl.string("type", "osc", ("osc", "hybrid", "joint_pd"))
+    for key in ("kp", "ko", "ki"):
         ctrl.number(key, minimum=0.0)
+    # The task-space controllers need damping (OSC refuses 0); a joint PD may go without.
+    ctrl.number("kv", minimum=0.0, positive=kind != "joint_pd")
+    ctrl.number("kvo", positive=True)
     ctrl.number("integral_limit", positive=True)
     ctrl.number("singular_threshold", positive=True)
     ctrl.string("fk_source", None, ("trusted", "source"))

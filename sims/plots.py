@@ -6,8 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
+DPI = 110
 
-def _figure():
+
+def pyplot():
+    """``matplotlib.pyplot`` on the Agg backend (files only, no display needed)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -16,11 +19,19 @@ def _figure():
     return plt
 
 
+def save_figure(fig, dpi: int, path: Path) -> Path:
+    """Lay ``fig`` out, write it to ``path`` (PNG) and free it; returns ``path``."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    pyplot().close(fig)
+    return path
+
+
 def save_plots(
     log: dict, out_dir: Path, title: str, force_target: float | None = None
 ) -> list[Path]:
     """Write path.png, error.png, torques.png (and force.png) into ``out_dir``."""
-    plt = _figure()
+    plt = pyplot()
     out_dir.mkdir(parents=True, exist_ok=True)
     t = log["t"]
     paths = []
@@ -39,7 +50,7 @@ def save_plots(
     ax.set_zlabel("z [m]")
     ax.set_title(f"{title}: path")
     ax.legend()
-    paths.append(_save(plt, fig, out_dir / "path.png"))
+    paths.append(save_figure(fig, DPI, out_dir / "path.png"))
 
     fig, ax = plt.subplots(figsize=(7, 3.5))
     err = np.linalg.norm(log["ee_pos"] - log["target_pos"], axis=1)
@@ -50,7 +61,7 @@ def save_plots(
     ax.set_title(f"{title}: tracking error")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
-    paths.append(_save(plt, fig, out_dir / "error.png"))
+    paths.append(save_figure(fig, DPI, out_dir / "error.png"))
 
     fig, ax = plt.subplots(figsize=(7, 3.5))
     for j in range(log["u"].shape[1]):
@@ -59,7 +70,7 @@ def save_plots(
     ax.set_ylabel("torque [N·m]")
     ax.set_title(f"{title}: joint torques")
     ax.legend(ncol=4, fontsize=7)
-    paths.append(_save(plt, fig, out_dir / "torques.png"))
+    paths.append(save_figure(fig, DPI, out_dir / "torques.png"))
 
     if "force" in log:
         fig, ax = plt.subplots(figsize=(7, 3.5))
@@ -71,15 +82,8 @@ def save_plots(
         ax.set_ylabel("contact force [N]")
         ax.set_title(f"{title}: normal contact force")
         ax.legend()
-        paths.append(_save(plt, fig, out_dir / "force.png"))
+        paths.append(save_figure(fig, DPI, out_dir / "force.png"))
     return paths
-
-
-def _save(plt, fig, path: Path) -> Path:
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
 
 
 def save_gif(frames: list[np.ndarray], path: Path, fps: float) -> Path:

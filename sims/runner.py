@@ -3,6 +3,13 @@
 :func:`run_scenario` is the programmatic entry point. A diverging simulation
 (:class:`~armjac.errors.SimulationError`) does not raise: it comes back as
 ``{"status": "failed", "reason": ...}`` so a sweep over sources can carry on.
+
+The run's log (plots, metrics) has one row per control step ``k``, and every
+field of row ``k`` is sampled at the same instant ``t[k] = k dt``, when the
+controller is called: the joint state ``q``, the end-effector pose
+``ee_pos``/``ee_quat``, the measured contact ``force``, the reference
+``target_pos``, and the torque ``u`` computed from them (applied over the next
+``dt``). Row 0 is the start posture.
 """
 
 from __future__ import annotations
@@ -19,7 +26,9 @@ import numpy as np
 from armjac.arm import load_arm
 from armjac.control.blas import single_threaded_blas
 from armjac.control.orientation import orientation_error
-from armjac.errors import InputError, SimulationError
+from armjac.errors import ConfigError, InputError, SimulationError
+from armjac.jsonutil import to_jsonable
+from armjac.model.registry import resolve
 from armjac.sim.arm_sim import ArmSim
 from sims.config import ScenarioConfig, load_scenario
 from sims.controllers import build_controller
@@ -58,7 +67,8 @@ def run_scenario(
     out_dir : path, optional
         Where ``metrics.json``, the PNG plots (and ``run.gif``) go.
     arm : Arm, optional
-        An already loaded arm to use (must be the scenario's arm).
+        An already loaded arm to use; it must be the scenario's arm (same name
+        or same URDF file).
     duration : float, optional
         Override the scenario's duration, s (short runs in tests).
     gui : bool
@@ -80,10 +90,14 @@ def run_scenario(
     Raises
     ------
     ConfigError
-        A malformed scenario, an unknown arm or source.
+        A malformed scenario, an unknown arm or source, or an ``arm`` that is
+        not the scenario's.
     """
     cfg = load_scenario(config)
-    arm = load_arm(cfg.arm) if arm is None else arm
+    if arm is None:
+        arm = load_arm(cfg.arm)
+    else:
+        _check_arm(cfg, arm)
     src, dynamics, label, close = resolve_source(cfg.jacobian if source is None else source, arm)
     result = {"scenario": cfg.name, "type": cfg.scenario, "arm": arm.name, "jacobian": label}
     try:
@@ -98,8 +112,25 @@ def run_scenario(
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        (out / "metrics.json").write_text(json.dumps(_jsonable(result), indent=2) + "\n")
+        text = json.dumps(to_jsonable(result), indent=2, allow_nan=False)
+        (out / "metrics.json").write_text(text + "\n")
     return result
+
+
+def _check_arm(cfg: ScenarioConfig, arm) -> None:
+    """Refuse an ``arm`` that is not the one the scenario names."""
+    spec = resolve(cfg.arm)
+    if arm.name == spec.name:
+        return
+    try:
+        if Path(arm.urdf_path).samefile(spec.urdf):
+            return
+    except OSError:
+        pass
+    raise ConfigError(
+        f"{cfg.where('arm')}: the scenario is for {cfg.arm!r} ({spec.urdf}); the arm given is "
+        f"{arm.name!r} ({arm.urdf_path})"
+    )
 
 
 def _run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress, out_dir, plots):
@@ -118,7 +149,7 @@ def _run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress, out_d
                  for c in scenario.controllers.values())  # fmt: skip
 
     log = {
-        "t": t + dt,  # the state logged at step k is the one after the k-th torque
+        "t": t,  # row k: everything as the controller saw it at t[k] (module docstring)
         "ee_pos": np.empty((n, 3)),
         "ee_quat": np.empty((n, 4)),
         "u": np.empty((n, arm.dof)),
@@ -179,6 +210,7 @@ def _loop(sim, scenario, log, n, dt, gif, gui, progress, frames, step_times) -> 
                 events[ev][2](sim)
                 ev += 1
             fb = sim.get_feedback()
+            log["ee_pos"][k], log["ee_quat"][k] = sim.ee_pose()
             t0 = perf()
             u = scenario.command(k, fb["q"], fb["dq"], sim)
             step_times[k] = perf() - t0
@@ -186,7 +218,6 @@ def _loop(sim, scenario, log, n, dt, gif, gui, progress, frames, step_times) -> 
                 sim.send_forces(u)
             except InputError as exc:
                 raise SimulationError(f"controller failed at t={k * dt:.3f} s: {exc}") from None
-            log["ee_pos"][k], log["ee_quat"][k] = sim.ee_pose()
             log["u"][k] = u
             log["q"][k] = fb["q"]
             if scenario.force_scenario:
@@ -206,14 +237,3 @@ def _loop(sim, scenario, log, n, dt, gif, gui, progress, frames, step_times) -> 
         sim.disconnect()
     return wall
 
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj

@@ -31,8 +31,10 @@ def resolve_source(spec, arm) -> tuple[object, object | None, str, object | None
     """Turn ``spec`` into ``(source, dynamics, label, closer)`` for ``arm``.
 
     ``dynamics`` is ``arm`` when the source has no dynamics of its own (a
-    learned model); ``closer`` is a callable releasing the source's resources
-    (the PyBullet model's private server) or None.
+    learned model); ``closer`` releases what this function created (the
+    PyBullet model's private server, a learned model it loaded) and is None
+    for a source object the caller passed in: that one stays the caller's to
+    close.
     """
     if spec is None or spec == "analytic":
         return arm, None, "analytic", None
@@ -49,13 +51,22 @@ def resolve_source(spec, arm) -> tuple[object, object | None, str, object | None
                 "the path to a learned model"
             )
         source, label = load_learned(path), os.fspath(spec)
+        close = getattr(source, "close", None)
+        closer = close if callable(close) else None
     else:
-        source, label = spec, type(spec).__name__
-    trained_on = getattr(source, "arm_name", None)
-    if isinstance(trained_on, str) and trained_on != arm.name:
-        raise InputError(f"Jacobian source {label} models {trained_on!r}, not {arm.name!r}")
-    dof = getattr(source, "dof", arm.dof)
-    if dof != arm.dof:
-        raise InputError(f"Jacobian source {label} has dof={dof}; {arm.name} has dof={arm.dof}")
+        source, label, closer = spec, type(spec).__name__, None
+    try:
+        trained_on = getattr(source, "arm_name", None)
+        if isinstance(trained_on, str) and trained_on != arm.name:
+            raise InputError(f"Jacobian source {label} models {trained_on!r}, not {arm.name!r}")
+        dof = getattr(source, "dof", arm.dof)
+        if dof != arm.dof:
+            raise InputError(
+                f"Jacobian source {label} has dof={dof}; {arm.name} has dof={arm.dof}"
+            )
+    except InputError:
+        if closer is not None:
+            closer()
+        raise
     dynamics = None if has_dynamics(source) else arm
-    return source, dynamics, label, getattr(source, "close", None) if label != "analytic" else None
+    return source, dynamics, label, closer
