@@ -108,7 +108,8 @@ def run_one(cfg, arm, source: Source, duration: float | None, progress=None) -> 
     """Run one scenario with one source; returns ``(result, log)`` and never raises.
 
     ``log`` holds ``t``, ``ee_pos`` (from the recorded q, via the analytic FK)
-    and ``target_pos`` for the path plots.
+    and ``target_pos`` for the path plots; row ``k`` is the instant ``k dt``
+    the controller was called, as in the scenario runner's log.
     """
     from sims import run_scenario
 
@@ -139,7 +140,7 @@ def run_one(cfg, arm, source: Source, duration: float | None, progress=None) -> 
     q = np.array(qs).reshape(-1, arm.dof)
     ee = arm.fk(q)[:, :3, 3] if len(q) else np.zeros((0, 3))
     log = {
-        "t": (np.arange(len(q)) + 1) * cfg.dt,
+        "t": np.arange(len(q)) * cfg.dt,
         "ee_pos": ee,
         "target_pos": _targets(cfg, arm, len(q)) if len(q) else np.zeros((0, 3)),
     }

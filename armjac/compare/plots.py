@@ -6,29 +6,16 @@ from pathlib import Path
 
 import numpy as np
 
+from sims.plots import pyplot, save_figure
+
 COLORS = {"analytic": "tab:blue", "pybullet": "tab:green"}
+DPI = 100  # report figures: smaller files than the scenario plots
 _CYCLE = ["tab:orange", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive"]
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(plt, fig, path: Path) -> Path:
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
 
 
 def accuracy_figures(raw: dict, summary: dict, joint_names, out: Path, tag: str) -> dict[str, Path]:
     """Histogram, per-joint, vs manipulability, workspace map, FK error, column angles."""
-    plt = _plt()
+    plt = pyplot()
     out.mkdir(parents=True, exist_ok=True)
     rel = 100 * raw["rel"]
     figs = {}
@@ -42,7 +29,7 @@ def accuracy_figures(raw: dict, summary: dict, joint_names, out: Path, tag: str)
     ax.set_ylabel("configurations")
     ax.set_title(f"{tag}: Jacobian error over {len(rel)} held-out configurations")
     ax.legend()
-    figs["histogram"] = _save(plt, fig, out / f"{tag}_jac_hist.png")
+    figs["histogram"] = save_figure(fig, DPI, out / f"{tag}_jac_hist.png")
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
     labels = [f"{i + 1}" for i in range(len(joint_names))]
@@ -56,7 +43,7 @@ def accuracy_figures(raw: dict, summary: dict, joint_names, out: Path, tag: str)
     axes[1].set_xlabel("joint (column)")
     axes[1].set_ylabel("angle [deg]")
     axes[1].set_title("angle between learned and analytic columns")
-    figs["per_joint"] = _save(plt, fig, out / f"{tag}_per_joint.png")
+    figs["per_joint"] = save_figure(fig, DPI, out / f"{tag}_per_joint.png")
 
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     ax.scatter(raw["w"], rel, s=3, alpha=0.3, color="tab:orange")
@@ -70,7 +57,7 @@ def accuracy_figures(raw: dict, summary: dict, joint_names, out: Path, tag: str)
     ax.set_ylabel("relative error [%]")
     ax.set_title(f"{tag}: error against distance to singularity")
     ax.legend()
-    figs["manipulability"] = _save(plt, fig, out / f"{tag}_vs_manipulability.png")
+    figs["manipulability"] = save_figure(fig, DPI, out / f"{tag}_vs_manipulability.png")
 
     pos = raw["pos"]
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), layout="constrained")
@@ -96,7 +83,7 @@ def accuracy_figures(raw: dict, summary: dict, joint_names, out: Path, tag: str)
     ax.set_xlabel("FK position error [mm]")
     ax.set_title(f"{tag}: learned FK error")
     ax.legend()
-    figs["fk"] = _save(plt, fig, out / f"{tag}_fk_hist.png")
+    figs["fk"] = save_figure(fig, DPI, out / f"{tag}_fk_hist.png")
     return figs
 
 
@@ -109,7 +96,7 @@ def source_color(label: str, learned: list[str]) -> str:
 
 def path_figure(logs: dict[str, dict], title: str, path: Path, learned: list[str]) -> Path:
     """End-effector paths of every source on one figure: 3-D view and error over time."""
-    plt = _plt()
+    plt = pyplot()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig = plt.figure(figsize=(11, 4.5))
     ax = fig.add_subplot(1, 2, 1, projection="3d")
@@ -141,12 +128,12 @@ def path_figure(logs: dict[str, dict], title: str, path: Path, learned: list[str
     ax2.grid(True, which="both", alpha=0.3)
     ax2.set_title("position error")
     ax2.legend(fontsize=7)
-    return _save(plt, fig, path)
+    return save_figure(fig, DPI, path)
 
 
 def timing_figure(rows: list[dict], path: Path) -> Path:
     """Bar chart of the median per-call Jacobian time per source/backend (log scale)."""
-    plt = _plt()
+    plt = pyplot()
     ok = [r for r in rows if r.get("per_call_us")]
     fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * max(1, len(ok))))
     names = [f"{r['source']} ({r['backend']})" for r in ok]
@@ -157,4 +144,4 @@ def timing_figure(rows: list[dict], path: Path) -> Path:
     ax.set_xscale("log")
     ax.set_xlabel("median time per jacobian(q) call [us]")
     ax.invert_yaxis()
-    return _save(plt, fig, path)
+    return save_figure(fig, DPI, path)

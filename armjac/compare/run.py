@@ -16,6 +16,7 @@ import numpy as np
 from armjac.compare import accuracy, control, plots, timing
 from armjac.compare.cache import Cache, arm_fingerprint, folder_key, training_key
 from armjac.compare.config import CompareConfig, load_compare
+from armjac.jsonutil import slug, to_jsonable
 
 PACKAGES = ("armjac", "numpy", "sympy", "tensorflow", "nengo", "nengo-dl", "pybullet", "matplotlib")
 RATIO_LIMIT = 2.0  # learned J (simulator position) within this factor of analytic
@@ -190,7 +191,6 @@ def run_compare(
         A malformed comparison file (naming the file and the key).
     """
     from armjac.arm import load_arm
-    from armjac.compare.report import write_report
 
     log = log or _quiet
     t_start = time.perf_counter()
@@ -205,6 +205,20 @@ def run_compare(
     t0 = time.perf_counter()
     models = get_models(cfg, arm, cache, progress, log)
     phases["models_s"] = time.perf_counter() - t0
+    try:
+        return _evaluate(cfg, arm, models, cache, out, phases, progress, t_start)
+    finally:
+        for entry in models.values():  # the TF simulators a model built hold memory
+            close = getattr(entry["model"], "close", None)
+            if callable(close):
+                close()
+
+
+def _evaluate(cfg, arm, models, cache, out: Path, phases: dict, progress: bool, t_start) -> dict:
+    """Accuracy, control and cost of loaded ``models``; writes the report (see run_compare)."""
+    from armjac.compare.report import write_report
+
+    figdir = out / "figures"
 
     t0 = time.perf_counter()
     q = accuracy.sample_configurations(arm, cfg.n_samples, cfg.accuracy_seed, cfg.margin)
@@ -218,7 +232,7 @@ def run_compare(
             acc_figs[name] = {
                 k: str(p.relative_to(out))
                 for k, p in plots.accuracy_figures(
-                    raw, summary, arm.joint_names, figdir, _slug(name)
+                    raw, summary, arm.joint_names, figdir, slug(name)
                 ).items()
             }
         except Exception as exc:
@@ -241,7 +255,7 @@ def run_compare(
                 if (spec.label, seed, s.label) in logs
             }
             if runs:
-                p = figdir / f"path_{_slug(spec.label)}_seed{seed}.png"
+                p = figdir / f"path_{slug(spec.label)}_seed{seed}.png"
                 plots.path_figure(runs, f"{spec.label} (seed {seed})", p, learned_labels)
                 path_figs[f"{spec.label}|{seed}"] = str(p.relative_to(out))
     phases["control_s"] = time.perf_counter() - t0
@@ -257,11 +271,6 @@ def run_compare(
         cfg.accuracy_seed,
         pybullet="pybullet" in cfg.references,
     )
-    for m in ok_models.values():  # free the TF simulator the tf backend built
-        tfnet = getattr(m, "_tf", None)
-        if tfnet is not None and callable(getattr(tfnet, "close", None)):
-            tfnet.close()
-            m._tf = None
     timing_fig = str(plots.timing_figure(cost, figdir / "timing.png").relative_to(out))
     phases["timing_s"] = time.perf_counter() - t0
 
@@ -289,27 +298,9 @@ def run_compare(
     }
     phases["total_s"] = time.perf_counter() - t_start
     metrics["phases_s"] = {k: round(v, 2) for k, v in phases.items()}
-    (out / "metrics.json").write_text(json.dumps(_jsonable(metrics), indent=2) + "\n")
+    text = json.dumps(to_jsonable(metrics), indent=2, allow_nan=False)
+    (out / "metrics.json").write_text(text + "\n")
     report = write_report(metrics, out)
     metrics["report"] = str(report)
     return metrics
 
-
-def _slug(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:60]
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, Path):
-        return str(obj)
-    return obj
