@@ -63,6 +63,7 @@ class ScenarioConfig:
     description: str = ""
 
     def where(self, key: str) -> str:
+        """``"<file>: <key>"``, the prefix of error messages about ``key``."""
         return f"{self.source_path}: {key}"
 
 
@@ -73,9 +74,11 @@ class Reader:
         self.data, self.path, self.prefix = data, path, prefix
 
     def fail(self, key: str, msg: str) -> ConfigError:
+        """A ConfigError about ``key`` (to raise)."""
         return ConfigError(f"{self.path}: {self.prefix}{key}: {msg}")
 
     def check_keys(self, allowed: set[str]) -> None:
+        """Refuse keys outside ``allowed`` (typos would otherwise be ignored)."""
         unknown = sorted(set(self.data) - allowed)
         if unknown:
             raise ConfigError(
@@ -84,6 +87,7 @@ class Reader:
             )
 
     def number(self, key: str, default=None, *, positive=False, minimum=None) -> float | None:
+        """A finite number (``default`` when absent; ``...`` makes it required)."""
         if key not in self.data or self.data[key] is None:
             if default is ...:
                 raise self.fail(key, "is required")
@@ -98,6 +102,7 @@ class Reader:
         return float(v)
 
     def vector(self, key: str, n: int | None = None, default=None) -> list[float] | None:
+        """A list of ``n`` finite numbers (``default`` when absent; ``...``: required)."""
         if key not in self.data or self.data[key] is None:
             if default is ...:
                 raise self.fail(key, "is required")
@@ -112,6 +117,7 @@ class Reader:
         return [float(x) for x in v]
 
     def vectors(self, key: str, n: int) -> list[list[float]]:
+        """A non-empty list of ``n``-number lists."""
         v = self.data.get(key)
         if not isinstance(v, list) or not v:
             raise self.fail(key, f"must be a non-empty list of {n}-number lists; got {v!r}")
@@ -119,6 +125,7 @@ class Reader:
                 for i, item in enumerate(v)]  # fmt: skip
 
     def string(self, key: str, default=None, choices=None) -> str | None:
+        """A non-empty string, one of ``choices`` if given (``...`` default: required)."""
         if key not in self.data or self.data[key] is None:
             if default is ...:
                 raise self.fail(key, "is required")
@@ -131,12 +138,14 @@ class Reader:
         return v
 
     def flag(self, key: str, default: bool) -> bool:
+        """A boolean (``default`` when absent)."""
         v = self.data.get(key, default)
         if not isinstance(v, bool):
             raise self.fail(key, f"must be true or false; got {v!r}")
         return v
 
     def mapping(self, key: str) -> Reader:
+        """A reader over the sub-mapping ``key`` (empty when absent)."""
         v = self.data.get(key) or {}
         if not isinstance(v, dict):
             raise self.fail(key, f"must be a mapping; got {type(v).__name__}")

@@ -30,6 +30,7 @@ def time_to_stay_within(t: np.ndarray, err: np.ndarray, tol: float, t0: float) -
 
 
 def position_metrics(log: dict, scenario, evaluate: dict) -> dict:
+    """Final, RMS and maximum position error, settling, and recovery from a disturbance."""
     t = log["t"]
     err = np.linalg.norm((log["ee_pos"] - log["target_pos"]) * scenario.axes, axis=1)
     settle_tol = evaluate.get("settle_tolerance", 0.02)
@@ -62,6 +63,7 @@ def position_metrics(log: dict, scenario, evaluate: dict) -> dict:
 
 
 def orientation_metrics(log: dict, rmse_from: float) -> dict:
+    """Final and RMS orientation error (rad) from ``log["orientation_error"]``."""
     ang = log["orientation_error"]
     sel = log["t"] >= rmse_from
     return {
@@ -71,6 +73,7 @@ def orientation_metrics(log: dict, rmse_from: float) -> dict:
 
 
 def force_metrics(log: dict, scenario) -> dict:
+    """Contact time and the normal force's error while pressing (press scenario)."""
     t, f, contact = log["t"], log["force"], log["contact"]
     touched = np.flatnonzero(contact & (t >= scenario.t_contact))
     out = {"force_target_N": scenario.force}

@@ -51,12 +51,14 @@ class Scenario:
 
     @classmethod
     def validate(cls, task: Reader) -> None:
+        """Check the ``task:`` section; ConfigError naming the file and key."""
         task.check_keys(cls.keys)
         task.vector("orientation", 4)
         task.vector("target", 3)
 
     @property
     def duration(self) -> float:
+        """Default run length, s (the config's ``duration`` wins)."""
         return self.cfg.duration or 3.0
 
     def setup(self, sim) -> None:
@@ -72,11 +74,13 @@ class Scenario:
         self.controllers["main"] = make()
 
     def prepare(self, t: np.ndarray) -> None:
+        """Tabulate the reference at the step times ``t`` (n,), s."""
         pos, self.vel, self.acc = self.reference(t)
         self.target_pos = pos
         self.targets = np.hstack((pos, np.tile(self.quat, (t.size, 1))))
 
-    def command(self, k: int, q, dq, sim):
+    def command(self, k: int, q: np.ndarray, dq: np.ndarray, sim) -> np.ndarray:
+        """Joint torques for step ``k`` from the state ``q``, ``dq`` (and the world ``sim``)."""
         ctrl = self.controllers["main"]
         if isinstance(ctrl, JointPD):
             return ctrl.generate(q, dq, self.q0)
@@ -85,6 +89,7 @@ class Scenario:
         return ctrl.generate(q, dq, self.targets[k], vel, acc)
 
     def check_controller(self, kind: str) -> None:
+        """Refuse a ``controller.type`` the scenario cannot use (ConfigError)."""
         if kind == "hybrid" and not self.force_scenario:
             raise ConfigError(
                 f"{self.cfg.where('controller.type')}: 'hybrid' is for force scenarios (press)"

@@ -153,6 +153,7 @@ class ArmSim:
 
     @property
     def connected(self) -> bool:
+        """Whether the PyBullet server is up (False after :meth:`disconnect`)."""
         return self.client_id >= 0 and pb.isConnected(self.client_id)
 
     def __enter__(self) -> ArmSim:
