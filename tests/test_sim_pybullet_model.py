@@ -9,6 +9,21 @@ import pytest
 
 from armjac.errors import InputError
 from armjac.sim import ArmSim, PyBulletModel
+from armjac.sim.pybullet_model import body_index
+
+
+@pytest.fixture
+def model_of(arms):
+    """``model_of(name)``: a PyBulletModel of a bundled arm, closed after the test."""
+    made = []
+
+    def make(name: str) -> PyBulletModel:
+        made.append(PyBulletModel(arms(name)))
+        return made[-1]
+
+    yield make
+    for m in made:
+        m.close()
 
 
 def test_closed_model_does_not_disconnect_a_later_server(arms):
@@ -36,17 +51,14 @@ def test_closed_model_refuses_queries(arms):
 
 
 @pytest.mark.parametrize("name", ["kuka_iiwa", "franka_panda"])
-def test_root_frame_is_the_urdf_link_frame_not_the_base_inertial(arms, rng, name):
+def test_root_frame_is_the_urdf_link_frame_not_the_base_inertial(model_of, rng, name):
     # kuka's root link has its <inertial> 10 cm away from the link frame.
-    arm = arms(name)
-    model = PyBulletModel(arm)
-    try:
-        q = arm.random_q(rng=rng)
-        root = arm.model.root
-        np.testing.assert_allclose(model.fk(q, link=root), arm.fk(q, link=root), atol=1e-7)
-        np.testing.assert_allclose(model.fk(q), arm.fk(q), atol=1e-6)
-    finally:
-        model.close()
+    model = model_of(name)
+    arm = model.arm
+    q = arm.random_q(rng=rng)
+    root = arm.model.root
+    np.testing.assert_allclose(model.fk(q, link=root), arm.fk(q, link=root), atol=1e-7)
+    np.testing.assert_allclose(model.fk(q), arm.fk(q), atol=1e-6)
 
 
 def test_model_cannot_be_attached_to_a_shared_server(arms):
@@ -57,11 +69,9 @@ def test_model_cannot_be_attached_to_a_shared_server(arms):
         with pytest.raises(TypeError):
             PyBulletModel(arm, client=sim.client_id, body=sim.body_id)
         model = PyBulletModel(arm)
-        try:
-            model.gravity(arm.random_q(rng=0))
-            model.fk(arm.random_q(rng=1))
-        finally:
-            model.close()
+        model.gravity(arm.random_q(rng=0))
+        model.fk(arm.random_q(rng=1))
+        model.close()
         for _ in range(50):  # the sim's gravity and posture are untouched
             sim.send_forces(arm.gravity(sim.get_feedback()["q"]))
         np.testing.assert_allclose(sim.get_feedback()["q"], arm.home, atol=1e-6)
@@ -73,22 +83,17 @@ def test_model_cannot_be_attached_to_a_shared_server(arms):
     ("point", "words"),
     [([np.nan, 0.0, 0.1], "finite"), ([0.0, 0.1], "3-vector"), ("abc", "point")],
 )
-def test_jacobian_point_is_checked(arms, point, words):
-    arm = arms("kuka_iiwa")
-    model = PyBulletModel(arm)
-    try:
-        with pytest.raises(InputError, match=words):
-            model.jacobian(arm.home, point=point)
-        p = [0.01, -0.02, 0.1]
-        np.testing.assert_allclose(model.jacobian(arm.home, point=p),
-                                   arm.jacobian(arm.home, point=p), atol=1e-6)  # fmt: skip
-    finally:
-        model.close()
+def test_jacobian_point_is_checked(model_of, point, words):
+    model = model_of("kuka_iiwa")
+    arm = model.arm
+    with pytest.raises(InputError, match=words):
+        model.jacobian(arm.home, point=point)
+    p = [0.01, -0.02, 0.1]
+    np.testing.assert_allclose(model.jacobian(arm.home, point=p),
+                               arm.jacobian(arm.home, point=p), atol=1e-6)  # fmt: skip
 
 
 def test_body_index_names_joints_links_and_movable_joints(arms):
-    from armjac.sim.pybullet_model import body_index
-
     arm = arms("franka_panda")
     sim = ArmSim(arm)
     try:

@@ -145,16 +145,7 @@ class HybridForceOSC(OSC):
             Feed-forward task velocity and acceleration, as for :meth:`OSC.generate`
             (their components along the force direction are ignored).
 
-        Returns
-        -------
-        (N,) array
-            Joint torques, clamped to ``torque_limits``.
-
-        Raises
-        ------
-        InputError
-            An argument with the wrong shape or non-finite values (named in the
-            message); the controller's state is then left as it was.
+        Returns and raises as :meth:`OSC.generate`.
         """
         f_d = self._along(force_target, "force_target")
         f_raw = self._along(force_measured, "force_measured")
