@@ -25,6 +25,10 @@ class UnknownLinkError(ArmjacError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class ModelFileError(ConfigError):
+    """A saved model folder that is missing, incomplete, corrupt or of an unknown format."""
+
+
 class InputError(ArmjacError, ValueError):
     """A numeric input with the wrong shape or non-finite values."""
 

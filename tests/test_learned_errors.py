@@ -23,6 +23,7 @@ def tiny(tmp_path):
         joint_names=("j1", "j2"),
         home=[0.1, 0.2],
         bounds=([-3, -3], [3, 3]),
+        ee_link="ee",
     )
     model.save(tmp_path / "m")
     return model, tmp_path / "m"
@@ -62,15 +63,20 @@ def test_corrupt_params(tiny):
 
 
 def test_wrong_q_length(tiny):
-    model, _ = tiny
+    model, path = tiny
     with pytest.raises(InputError, match=r"shape \(2,\)"):
         model.jacobian(np.zeros(3))
     with pytest.raises(InputError):
         model.fk(np.zeros((4, 5)))
     with pytest.raises(InputError, match="finite"):
         model.fk([np.nan, 0.0])
-    with pytest.raises(UnknownLinkError):
+    with pytest.raises(UnknownLinkError, match="'ee'"):
         model.jacobian(np.zeros(2), link="base")
+    # Its own end effector is accepted by name, as the arm's is, and survives a reload.
+    np.testing.assert_array_equal(
+        model.jacobian(np.zeros(2), link=model.ee_link), model.jacobian(np.zeros(2))
+    )
+    assert load(path).ee_link == model.ee_link == "ee"
     with pytest.raises(InputError, match="backend"):
         model.jacobian(np.zeros(2), backend="torch")
 

@@ -15,15 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from armjac.errors import ConfigError
+from armjac.errors import ModelFileError
 
 FORMAT_VERSION = 1
 MODEL_FILE = "model.json"
 PARAMS_FILE = "params.npz"
-
-
-class ModelFileError(ConfigError):
-    """A model folder that is missing, incomplete, corrupt or of an unknown format."""
 
 
 def save(model, path: str | os.PathLike) -> Path:
@@ -44,6 +40,7 @@ def save(model, path: str | os.PathLike) -> Path:
         "arm": model.arm_name,
         "dof": model.dof,
         "joint_names": list(model.joint_names),
+        "ee_link": model.ee_link,
         "home": model.home.tolist(),
         "bounds": [model.bounds[0].tolist(), model.bounds[1].tolist()],
         "n_layers": len(model.params["layers"]),
@@ -131,6 +128,7 @@ def load(path: str | os.PathLike):
             bounds=meta["bounds"],
             nominal=nominal,
             metrics=meta.get("metrics"),
+            ee_link=meta.get("ee_link"),  # absent in files written before it was recorded
         )
     except KeyError as exc:
         raise ModelFileError(f"{path}: incomplete model, missing {exc}") from None

@@ -52,6 +52,7 @@ class LearnedModel:
         bounds,
         nominal=None,
         metrics: dict | None = None,
+        ee_link: str | None = None,
     ):
         self.params = {
             "layers": [tuple(np.asarray(a, np.float32) for a in lay) for lay in params["layers"]],
@@ -67,7 +68,7 @@ class LearnedModel:
         self.pose = config["outputs"] == "pose"
         self.nominal = nominal
         self.metrics = dict(metrics or {})
-        self.ee_link = None
+        self.ee_link = ee_link  # the link whose position the network models
         self._cf = ClosedFormNet(
             self.params["layers"], self.params["out_bias"], self.encoding, *self.bounds
         )
@@ -114,9 +115,10 @@ class LearnedModel:
         return arr, single
 
     def _check_link(self, link, point) -> None:
-        if link is not None:
+        if link is not None and link != self.ee_link:
             raise UnknownLinkError(
-                f"a learned model knows only its end effector; got link={link!r} (pass link=None)"
+                f"a learned model knows only its end effector {self.ee_link!r}; got "
+                f"link={link!r} (pass link=None)"
             )
         if point is not None:
             raise InputError(

@@ -123,6 +123,7 @@ def train(arm, config, *, sampler=None, progress: bool | None = None, log=print)
         home=arm.home,
         bounds=(lo, hi),
         nominal=nominal,
+        ee_link=arm.ee_link,
     )
     te = splits["test"]
     model.metrics = {
