@@ -236,4 +236,3 @@ def _loop(sim, scenario, log, n, dt, gif, gui, progress, frames, step_times) -> 
     finally:
         sim.disconnect()
     return wall
-

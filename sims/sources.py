@@ -61,9 +61,7 @@ def resolve_source(spec, arm) -> tuple[object, object | None, str, object | None
             raise InputError(f"Jacobian source {label} models {trained_on!r}, not {arm.name!r}")
         dof = getattr(source, "dof", arm.dof)
         if dof != arm.dof:
-            raise InputError(
-                f"Jacobian source {label} has dof={dof}; {arm.name} has dof={arm.dof}"
-            )
+            raise InputError(f"Jacobian source {label} has dof={dof}; {arm.name} has dof={arm.dof}")
     except InputError:
         if closer is not None:
             closer()

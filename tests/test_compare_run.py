@@ -20,8 +20,10 @@ def test_models_are_closed_when_a_phase_raises(tmp_path, monkeypatch):
     monkeypatch.setattr(
         run,
         "get_models",
-        lambda *a, **k: {n: {"model": m, "info": {"name": n}} for n, m in models.items()}
-        | {"broken": {"model": None, "info": {"name": "broken", "status": "failed"}}},
+        lambda *a, **k: (
+            {n: {"model": m, "info": {"name": n}} for n, m in models.items()}
+            | {"broken": {"model": None, "info": {"name": "broken", "status": "failed"}}}
+        ),
     )
 
     def boom(*args, **kwargs):

@@ -26,13 +26,15 @@ def summarize(metrics: dict) -> None:
     rows = []
     for name, a in metrics["accuracy"].items():
         if "jac_rel" in a:
-            rows.append({
-                "model": name,
-                "J err median [%]": 100 * a["jac_rel"]["median"],
-                "J err p95 [%]": 100 * a["jac_rel"]["p95"],
-                "J err p99 [%]": 100 * a["jac_rel"]["p99"],
-                "FK RMSE [mm]": a["fk_rmse_mm"],
-            })
+            rows.append(
+                {
+                    "model": name,
+                    "J err median [%]": 100 * a["jac_rel"]["median"],
+                    "J err p95 [%]": 100 * a["jac_rel"]["p95"],
+                    "J err p99 [%]": 100 * a["jac_rel"]["p99"],
+                    "FK RMSE [mm]": a["fk_rmse_mm"],
+                }
+            )
     for name, info in metrics["models"].items():
         if info.get("status") != "ok":
             rows.append({"model": f"{name}: FAILED ({info.get('reason', '')[:60]})"})

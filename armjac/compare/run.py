@@ -303,4 +303,3 @@ def _evaluate(cfg, arm, models, cache, out: Path, phases: dict, progress: bool, 
     report = write_report(metrics, out)
     metrics["report"] = str(report)
     return metrics
-
