@@ -1,5 +1,6 @@
 """Bundled YAML configurations: where they live, how a name or a path resolves,
-and how a file is read with errors that name it.
+how a file is read, and how its mappings are validated (:class:`Reader`) with
+errors that name the file and the dotted key.
 
 ``configs/`` sits beside the package in a checkout (armjac is installed
 editable); ``$ARMJAC_CONFIG_DIR`` points elsewhere.
@@ -7,6 +8,7 @@ editable); ``$ARMJAC_CONFIG_DIR`` points elsewhere.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -59,3 +61,176 @@ def read_mapping(path: str | os.PathLike, what: str) -> dict:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a {what} must be a mapping, got {type(data).__name__}")
     return data
+
+
+def _show(option) -> str:
+    """An option as written in YAML (``true``, not ``True``)."""
+    return str(option).lower() if isinstance(option, bool) else str(option)
+
+
+def _one_of(options) -> str:
+    """``"a, b or c"``."""
+    shown = [_show(o) for o in options]
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+class Reader:
+    """Typed access to one mapping of a config file, with errors naming file and key.
+
+    Parameters
+    ----------
+    data : dict
+        The mapping to read.
+    path : str
+        Names the file (or mapping) in error messages.
+    prefix : str, optional
+        Dotted key of ``data`` inside the file, with a trailing dot
+        (``"controller."``); prepended to every key in error messages.
+
+    Notes
+    -----
+    Getters take a ``default`` returned when the key is absent or null; a
+    ``default`` of ``...`` makes the key required. Every problem raises a
+    :class:`~armjac.errors.ConfigError` reading ``"<path>: <prefix><key>: <message>"``.
+    """
+
+    def __init__(self, data: dict, path: str, prefix: str = ""):
+        self.data, self.path, self.prefix = data, path, prefix
+
+    def fail(self, key: str, msg: str) -> ConfigError:
+        """A ConfigError about ``key`` (to raise); ``""`` names this mapping itself."""
+        name = f"{self.prefix}{key}" if key else self.prefix.rstrip(".")
+        return ConfigError(f"{self.path}: {name}: {msg}")
+
+    def child(self, data: dict, key: str) -> Reader:
+        """A reader over ``data``, found at ``key`` below this mapping."""
+        return Reader(data, self.path, f"{self.prefix}{key}.")
+
+    def check_keys(self, allowed: set[str]) -> None:
+        """Refuse keys outside ``allowed`` (typos would otherwise be ignored)."""
+        unknown = sorted(set(self.data) - allowed)
+        if unknown:
+            raise ConfigError(
+                f"{self.path}: unknown key(s) {', '.join(self.prefix + k for k in unknown)}; "
+                f"allowed: {', '.join(sorted(allowed))}"
+            )
+
+    def _absent(self, key: str, default) -> bool:
+        """Whether ``key`` is absent or null; raises if it is required (``default is ...``)."""
+        if key in self.data and self.data[key] is not None:
+            return False
+        if default is ...:
+            raise self.fail(key, "is required")
+        return True
+
+    def number(
+        self, key: str, default=None, *, positive=False, minimum=None, below=None
+    ) -> float | None:
+        """A finite number: positive, ``>= minimum`` and ``< below`` if asked."""
+        if self._absent(key, default):
+            return default
+        v = self.data[key]
+        if not _is_number(v):
+            raise self.fail(key, f"must be a finite number; got {v!r}")
+        if positive and v <= 0:
+            raise self.fail(key, f"must be positive; got {v!r}")
+        if below is not None and not (minimum or 0) <= v < below:
+            raise self.fail(key, f"must be a number in [{minimum or 0}, {below}); got {v!r}")
+        if minimum is not None and v < minimum:
+            raise self.fail(key, f"must be >= {minimum}; got {v!r}")
+        return float(v)
+
+    def integer(self, key: str, default=None, *, minimum: int | None = None) -> int | None:
+        """An integer (booleans refused), ``>= minimum`` if given."""
+        if self._absent(key, default):
+            return default
+        v = self.data[key]
+        bound = "" if minimum is None else f" >= {minimum}"
+        if isinstance(v, bool) or not isinstance(v, int) or (minimum is not None and v < minimum):
+            raise self.fail(key, f"must be an integer{bound}; got {v!r}")
+        return v
+
+    def vector(self, key: str, n: int | None = None, default=None) -> list[float] | None:
+        """A list of ``n`` finite numbers."""
+        if self._absent(key, default):
+            return default
+        v = self.data[key]
+        ok = isinstance(v, list) and all(map(_is_number, v))
+        if not ok or (n is not None and len(v) != n):
+            size = f"{n} " if n else ""
+            raise self.fail(key, f"must be a list of {size}finite numbers; got {v!r}")
+        return [float(x) for x in v]
+
+    def vectors(self, key: str, n: int) -> list[list[float]]:
+        """A non-empty list of ``n``-number lists."""
+        v = self.data.get(key)
+        if not isinstance(v, list) or not v:
+            raise self.fail(key, f"must be a non-empty list of {n}-number lists; got {v!r}")
+        return [Reader({"i": item}, self.path, f"{self.prefix}{key}[{i}].").vector("i", n)
+                for i, item in enumerate(v)]  # fmt: skip
+
+    def string(self, key: str, default=None, choices=None) -> str | None:
+        """A non-empty string, one of ``choices`` if given."""
+        if self._absent(key, default):
+            return default
+        v = self.data[key]
+        if not isinstance(v, str) or not v:
+            raise self.fail(key, f"must be a non-empty string; got {v!r}")
+        if choices is not None and v not in choices:
+            raise self.fail(key, f"must be one of {_one_of(choices)}; got {v!r}")
+        return v
+
+    def choice(self, key: str, options, default=None):
+        """One of ``options``, which need not be strings (``auto``, ``true``, ...)."""
+        if self._absent(key, default):
+            return default
+        v = self.data[key]
+        if v not in options:
+            raise self.fail(key, f"must be one of {_one_of(options)}; got {v!r}")
+        return v
+
+    def choices(self, key: str, options, default=None) -> list | None:
+        """A list whose every item is one of ``options``."""
+        if self._absent(key, default):
+            return default
+        v = self.data[key]
+        if not isinstance(v, list) or any(x not in options for x in v):
+            raise self.fail(key, f"must be a list from {list(options)}; got {v!r}")
+        return list(v)
+
+    def flag(self, key: str, default: bool) -> bool:
+        """A boolean (``default`` when absent; null is refused, not defaulted)."""
+        v = self.data.get(key, default)
+        if not isinstance(v, bool):
+            raise self.fail(key, f"must be true or false; got {v!r}")
+        return v
+
+    def sequence(self, key: str, default=None, *, nonempty=False) -> list | None:
+        """A list of anything, non-empty if asked."""
+        if self._absent(key, default):
+            return default
+        v = self.data[key]
+        if not isinstance(v, list) or (nonempty and not v):
+            raise self.fail(key, f"must be a {'non-empty ' if nonempty else ''}list; got {v!r}")
+        return v
+
+    def mapping(self, key: str) -> Reader:
+        """A reader over the sub-mapping ``key`` (empty when absent or null)."""
+        v = self.data.get(key)
+        if v is None:
+            v = {}
+        if not isinstance(v, dict):
+            raise self.fail(key, f"must be a mapping; got {v!r}")
+        return self.child(v, key)
+
+    def mappings(self, key: str) -> list[Reader]:
+        """Readers over a non-empty list of mappings (``key[i].`` in errors)."""
+        items = self.sequence(key, ..., nonempty=True)
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise self.fail(f"{key}[{i}]", f"must be a mapping; got {item!r}")
+        return [self.child(item, f"{key}[{i}]") for i, item in enumerate(items)]

@@ -18,12 +18,12 @@ Every problem is a :class:`~armjac.errors.ConfigError` naming the file and key.
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from armjac import configs
+from armjac.configs import Reader
 from armjac.control.osc import NULL_METRICS, TASK_VELOCITIES
 from armjac.errors import ConfigError
 
@@ -65,91 +65,6 @@ class ScenarioConfig:
     def where(self, key: str) -> str:
         """``"<file>: <key>"``, the prefix of error messages about ``key``."""
         return f"{self.source_path}: {key}"
-
-
-class Reader:
-    """Typed access to one mapping of a config file, with errors naming file and key."""
-
-    def __init__(self, data: dict, path: str, prefix: str = ""):
-        self.data, self.path, self.prefix = data, path, prefix
-
-    def fail(self, key: str, msg: str) -> ConfigError:
-        """A ConfigError about ``key`` (to raise)."""
-        return ConfigError(f"{self.path}: {self.prefix}{key}: {msg}")
-
-    def check_keys(self, allowed: set[str]) -> None:
-        """Refuse keys outside ``allowed`` (typos would otherwise be ignored)."""
-        unknown = sorted(set(self.data) - allowed)
-        if unknown:
-            raise ConfigError(
-                f"{self.path}: unknown key(s) {', '.join(self.prefix + k for k in unknown)}; "
-                f"allowed: {', '.join(sorted(allowed))}"
-            )
-
-    def number(self, key: str, default=None, *, positive=False, minimum=None) -> float | None:
-        """A finite number (``default`` when absent; ``...`` makes it required)."""
-        if key not in self.data or self.data[key] is None:
-            if default is ...:
-                raise self.fail(key, "is required")
-            return default
-        v = self.data[key]
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise self.fail(key, f"must be a finite number; got {v!r}")
-        if positive and v <= 0:
-            raise self.fail(key, f"must be positive; got {v!r}")
-        if minimum is not None and v < minimum:
-            raise self.fail(key, f"must be >= {minimum}; got {v!r}")
-        return float(v)
-
-    def vector(self, key: str, n: int | None = None, default=None) -> list[float] | None:
-        """A list of ``n`` finite numbers (``default`` when absent; ``...``: required)."""
-        if key not in self.data or self.data[key] is None:
-            if default is ...:
-                raise self.fail(key, "is required")
-            return default
-        v = self.data[key]
-        ok = isinstance(v, list) and all(
-            isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) for x in v
-        )
-        if not ok or (n is not None and len(v) != n):
-            size = f"{n} " if n else ""
-            raise self.fail(key, f"must be a list of {size}finite numbers; got {v!r}")
-        return [float(x) for x in v]
-
-    def vectors(self, key: str, n: int) -> list[list[float]]:
-        """A non-empty list of ``n``-number lists."""
-        v = self.data.get(key)
-        if not isinstance(v, list) or not v:
-            raise self.fail(key, f"must be a non-empty list of {n}-number lists; got {v!r}")
-        return [Reader({"i": item}, self.path, f"{self.prefix}{key}[{i}].").vector("i", n)
-                for i, item in enumerate(v)]  # fmt: skip
-
-    def string(self, key: str, default=None, choices=None) -> str | None:
-        """A non-empty string, one of ``choices`` if given (``...`` default: required)."""
-        if key not in self.data or self.data[key] is None:
-            if default is ...:
-                raise self.fail(key, "is required")
-            return default
-        v = self.data[key]
-        if not isinstance(v, str) or not v:
-            raise self.fail(key, f"must be a non-empty string; got {v!r}")
-        if choices is not None and v not in choices:
-            raise self.fail(key, f"must be one of {', '.join(choices)}; got {v!r}")
-        return v
-
-    def flag(self, key: str, default: bool) -> bool:
-        """A boolean (``default`` when absent)."""
-        v = self.data.get(key, default)
-        if not isinstance(v, bool):
-            raise self.fail(key, f"must be true or false; got {v!r}")
-        return v
-
-    def mapping(self, key: str) -> Reader:
-        """A reader over the sub-mapping ``key`` (empty when absent)."""
-        v = self.data.get(key) or {}
-        if not isinstance(v, dict):
-            raise self.fail(key, f"must be a mapping; got {type(v).__name__}")
-        return Reader(v, self.path, f"{self.prefix}{key}.")
 
 
 def parse_ctrlr_dof(reader: Reader, key: str = "ctrlr_dof") -> list[bool] | None:
@@ -210,9 +125,7 @@ def validate(data, path: str) -> ScenarioConfig:
     expect = top.mapping("expect")
     for key in expect.data:
         expect.number(key)
-    seed = data.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise top.fail("seed", f"must be an integer; got {seed!r}")
+    seed = top.integer("seed", 0)
     task = top.mapping("task")
     from sims.scenarios import SCENARIOS  # the task schema lives with each scenario
 

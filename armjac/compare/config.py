@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from armjac import configs
+from armjac.configs import Reader
 from armjac.errors import ConfigError
 
 COMPARE_DIR = configs.folder("compare")
@@ -135,35 +136,6 @@ def load_compare(spec: str | os.PathLike | dict | CompareConfig) -> CompareConfi
     return validate(configs.read_mapping(path, "comparison"), str(path), path.parent)
 
 
-def _fail(where: str, key: str, msg: str) -> ConfigError:
-    return ConfigError(f"{where}: {key}: {msg}")
-
-
-def _check_keys(data: dict, allowed: set[str], where: str, prefix: str) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(prefix + k for k in unknown)}; "
-            f"allowed: {', '.join(sorted(allowed))}"
-        )
-
-
-def _mapping(data: dict, key: str, where: str, prefix: str = "") -> dict:
-    v = data.get(key)
-    if v is None:
-        return {}
-    if not isinstance(v, dict):
-        raise _fail(where, prefix + key, f"must be a mapping; got {v!r}")
-    return v
-
-
-def _int(data: dict, key: str, default: int, where: str, prefix: str, minimum: int = 0) -> int:
-    v = data.get(key, default)
-    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-        raise _fail(where, prefix + key, f"must be an integer >= {minimum}; got {v!r}")
-    return v
-
-
 def _find(text: str, base: Path) -> Path | None:
     for cand in (Path(text), base / text):
         if cand.exists():
@@ -171,65 +143,56 @@ def _find(text: str, base: Path) -> Path | None:
     return None
 
 
-def _model(item, i: int, where: str, base: Path, arm: str) -> ModelSpec:
-    key = f"models[{i}]"
-    if not isinstance(item, dict):
-        raise _fail(
-            where, key, f"must be a mapping with 'name' and 'train' or 'path'; got {item!r}"
+def _model(m: Reader, i: int, base: Path, arm: str) -> ModelSpec:
+    m.check_keys(MODEL_KEYS)
+    name = m.string("name", f"learned{i + 1}" if i else "learned")
+    if name in REFERENCES:
+        raise m.fail(
+            "name", f"must be a non-empty string other than {' / '.join(REFERENCES)}; got {name!r}"
         )
-    _check_keys(item, MODEL_KEYS, where, f"{key}.")
-    name = item.get("name", f"learned{i + 1}" if i else "learned")
-    if not isinstance(name, str) or not name or name in REFERENCES:
-        raise _fail(
-            where,
-            f"{key}.name",
-            f"must be a non-empty string other than {' / '.join(REFERENCES)}; got {name!r}",
-        )
-    if ("train" in item) == ("path" in item):
-        raise _fail(
-            where, key, "give either 'train' (a training config) or 'path' (a model folder)"
-        )
-    if "path" in item:
-        text = item["path"]
+    if ("train" in m.data) == ("path" in m.data):
+        raise m.fail("", "give either 'train' (a training config) or 'path' (a model folder)")
+    if "path" in m.data:
+        text = m.data["path"]
         if not isinstance(text, str | os.PathLike):
-            raise _fail(where, f"{key}.path", f"must be a folder path; got {text!r}")
+            raise m.fail("path", f"must be a folder path; got {text!r}")
         found = _find(os.fspath(text), base)
         if found is None or not found.is_dir():
-            raise _fail(where, f"{key}.path", f"no model folder at {os.fspath(text)!r}")
+            raise m.fail("path", f"no model folder at {os.fspath(text)!r}")
         return ModelSpec(name=name, path=found)
     from armjac.learned.config import config_dir, resolve_config
 
-    train = item["train"]
+    train = m.data["train"]
     if isinstance(train, str) and not (config_dir() / f"{train}.yaml").is_file():
         found = _find(train, base)
         train = os.fspath(found) if found is not None else train
     if not isinstance(train, str | dict):
-        raise _fail(
-            where, f"{key}.train", f"must be a config name, a path or a mapping; got {train!r}"
-        )
+        raise m.fail("train", f"must be a config name, a path or a mapping; got {train!r}")
     try:
         cfg, train_where = resolve_config(copy.deepcopy(train))
     except ConfigError as exc:
-        raise _fail(where, f"{key}.train", str(exc)) from None
+        raise m.fail("train", str(exc)) from None
     if cfg["arm"] != arm:
-        raise _fail(where, f"{key}.train", f"trains arm {cfg['arm']!r}; this comparison is {arm!r}")
+        raise m.fail("train", f"trains arm {cfg['arm']!r}; this comparison is {arm!r}")
     if isinstance(train, dict):
-        train_where = f"{where}: {key}.train"
+        train_where = f"{m.path}: {m.prefix}train"
     return ModelSpec(name=name, train=cfg, train_source=train_where)
 
 
-def _scenario(item, i: int, where: str, base: Path) -> ScenarioSpec:
+def _scenario(ctrl: Reader, item, i: int, base: Path) -> ScenarioSpec:
     from sims.config import SCENARIO_DIR, validate
 
-    key = f"control.scenarios[{i}]"
+    key = f"scenarios[{i}]"
     if isinstance(item, str | dict) and not (isinstance(item, dict) and "config" in item):
         item = {"config": item}
     if not isinstance(item, dict):
-        raise _fail(where, key, f"must be a scenario name, a path or a mapping; got {item!r}")
-    _check_keys(item, SCENARIO_KEYS, where, f"{key}.")
+        raise ctrl.fail(key, f"must be a scenario name, a path or a mapping; got {item!r}")
+    s = ctrl.child(item, key)
+    s.check_keys(SCENARIO_KEYS)
     ref = item["config"]
     if isinstance(ref, dict):
-        data, label, swhere = copy.deepcopy(ref), ref.get("name"), f"{where} ({key}.config)"
+        data, label = copy.deepcopy(ref), ref.get("name")
+        swhere = f"{s.path} ({s.prefix}config)"
     elif isinstance(ref, str) and ref:
         path = SCENARIO_DIR / f"{ref}.yaml"
         if not path.is_file():
@@ -237,37 +200,24 @@ def _scenario(item, i: int, where: str, base: Path) -> ScenarioSpec:
         if path is None or not path.is_file():
             from sims.config import bundled_scenarios
 
-            raise _fail(
-                where,
-                f"{key}.config",
+            raise s.fail(
+                "config",
                 f"unknown scenario {ref!r}: not a bundled "
                 f"scenario ({', '.join(bundled_scenarios())}) nor a YAML file",
             )
         try:
             data = configs.read_mapping(path, "scenario")
         except ConfigError as exc:
-            raise _fail(where, f"{key}.config", str(exc)) from None
+            raise s.fail("config", str(exc)) from None
         label, swhere = Path(ref).stem, str(path)
     else:
-        raise _fail(
-            where, f"{key}.config", f"must be a scenario name, path or mapping; got {ref!r}"
-        )
-    overrides = _mapping(item, "overrides", where, f"{key}.")
+        raise s.fail("config", f"must be a scenario name, path or mapping; got {ref!r}")
+    overrides = s.mapping("overrides").data
     data = deep_merge(data if isinstance(data, dict) else {}, overrides)
-    duration = item.get("duration")
-    if duration is not None and (
-        isinstance(duration, bool) or not isinstance(duration, int | float) or duration <= 0
-    ):
-        raise _fail(
-            where, f"{key}.duration", f"must be a positive number of seconds; got {duration!r}"
-        )
-    label = item.get("label", label or data.get("name") or f"scenario{i + 1}")
-    if not isinstance(label, str) or not label:
-        raise _fail(where, f"{key}.label", f"must be a non-empty string; got {label!r}")
+    duration = s.number("duration", positive=True)  # seconds
+    label = s.string("label", label or data.get("name") or f"scenario{i + 1}")
     validate(data, swhere)  # errors name the scenario file and key
-    return ScenarioSpec(
-        label=label, data=data, where=swhere, duration=None if duration is None else float(duration)
-    )
+    return ScenarioSpec(label=label, data=data, where=swhere, duration=duration)
 
 
 def deep_merge(base: dict, over: dict) -> dict:
@@ -290,90 +240,52 @@ def validate(data, where: str, base: Path | None = None) -> CompareConfig:
     base = Path.cwd() if base is None else base
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: a comparison must be a mapping; got {type(data).__name__}")
-    _check_keys(data, TOP_KEYS, where, "")
-    arm = data.get("arm")
-    if not isinstance(arm, str) or not arm:
-        raise _fail(where, "arm", f"is required: a bundled arm name or a path; got {arm!r}")
+    top = Reader(data, where)
+    top.check_keys(TOP_KEYS)
+    arm = top.string("arm", ...)
     from armjac.model.registry import resolve
 
     try:
         resolve(arm)
     except ConfigError as exc:
-        raise _fail(where, "arm", str(exc)) from None
-    models = data.get("models")
-    if not isinstance(models, list) or not models:
-        raise _fail(where, "models", "must be a non-empty list of {name, train | path}")
-    specs = [_model(m, i, where, base, arm) for i, m in enumerate(models)]
+        raise top.fail("arm", str(exc)) from None
+    specs = [_model(m, i, base, arm) for i, m in enumerate(top.mappings("models"))]
     names = [m.name for m in specs]
     if len(set(names)) != len(names):
-        raise _fail(where, "models", f"model names must be unique; got {names}")
+        raise top.fail("models", f"model names must be unique; got {names}")
 
-    ctrl = _mapping(data, "control", where)
-    _check_keys(ctrl, CONTROL_KEYS, where, "control.")
-    refs = ctrl.get("references", list(REFERENCES))
-    if not isinstance(refs, list) or any(r not in REFERENCES for r in refs):
-        raise _fail(
-            where, "control.references", f"must be a list from {list(REFERENCES)}; got {refs!r}"
-        )
-    learned_fk = ctrl.get("learned_fk", True)
-    if not isinstance(learned_fk, bool):
-        raise _fail(where, "control.learned_fk", f"must be true or false; got {learned_fk!r}")
-    pos_only = ctrl.get("position_only", "auto")
-    if pos_only not in ("auto", True, False):
-        raise _fail(
-            where, "control.position_only", f"must be auto, true or false; got {pos_only!r}"
-        )
-    scen = ctrl.get("scenarios", [])
-    if not isinstance(scen, list):
-        raise _fail(where, "control.scenarios", f"must be a list; got {scen!r}")
-    scenarios = [_scenario(s, i, where, base) for i, s in enumerate(scen)]
+    ctrl = top.mapping("control")
+    ctrl.check_keys(CONTROL_KEYS)
+    scen = ctrl.sequence("scenarios", [])
+    scenarios = [_scenario(ctrl, s, i, base) for i, s in enumerate(scen)]
     labels = [s.label for s in scenarios]
     if len(set(labels)) != len(labels):
-        raise _fail(
-            where, "control.scenarios", f"labels must be unique (set 'label'); got {labels}"
-        )
+        raise ctrl.fail("scenarios", f"labels must be unique (set 'label'); got {labels}")
 
-    seeds = data.get("seeds", [0])
-    if (
-        not isinstance(seeds, list)
-        or not seeds
-        or any(isinstance(s, bool) or not isinstance(s, int) for s in seeds)
-    ):
-        raise _fail(where, "seeds", f"must be a non-empty list of integers; got {seeds!r}")
+    seeds = top.sequence("seeds", [0], nonempty=True)
+    if any(isinstance(s, bool) or not isinstance(s, int) for s in seeds):
+        raise top.fail("seeds", f"must be a non-empty list of integers; got {seeds!r}")
 
-    acc = _mapping(data, "accuracy", where)
-    _check_keys(acc, ACCURACY_KEYS, where, "accuracy.")
-    margin = acc.get("margin", 0.0)
-    if isinstance(margin, bool) or not isinstance(margin, int | float) or not 0 <= margin < 0.5:
-        raise _fail(where, "accuracy.margin", f"must be a number in [0, 0.5); got {margin!r}")
-
-    tim = _mapping(data, "timing", where)
-    _check_keys(tim, TIMING_KEYS, where, "timing.")
-    backends = tim.get("backends", list(BACKENDS))
-    if not isinstance(backends, list) or any(b not in BACKENDS for b in backends):
-        raise _fail(
-            where, "timing.backends", f"must be a list from {list(BACKENDS)}; got {backends!r}"
-        )
-
-    name = data.get("name", Path(where).stem)
-    if not isinstance(name, str) or not name:
-        raise _fail(where, "name", f"must be a non-empty string; got {name!r}")
+    acc = top.mapping("accuracy")
+    acc.check_keys(ACCURACY_KEYS)
+    tim = top.mapping("timing")
+    tim.check_keys(TIMING_KEYS)
     return CompareConfig(
-        name=name,
+        name=top.string("name", Path(where).stem),
         arm=arm,
         source_path=where,
         models=specs,
         scenarios=scenarios,
         description=str(data.get("description", "") or ""),
-        references=list(refs),
-        learned_fk=learned_fk,
-        position_only=pos_only,
+        references=ctrl.choices("references", REFERENCES, list(REFERENCES)),
+        learned_fk=ctrl.flag("learned_fk", True),
+        position_only=ctrl.choice("position_only", ("auto", True, False), "auto"),
         seeds=list(seeds),
-        n_samples=_int(acc, "n_samples", 5000, where, "accuracy.", minimum=10),
-        accuracy_seed=_int(acc, "seed", 1000, where, "accuracy."),
-        margin=float(margin),
-        bins=_int(acc, "bins", 8, where, "accuracy.", minimum=2),
-        n_calls=_int(tim, "n_calls", 1000, where, "timing.", minimum=1),
-        backends=list(backends),
-        batch=_int(tim, "batch", 1000, where, "timing.", minimum=1),
+        n_samples=acc.integer("n_samples", 5000, minimum=10),
+        accuracy_seed=acc.integer("seed", 1000, minimum=0),
+        margin=acc.number("margin", 0.0, minimum=0, below=0.5),
+        bins=acc.integer("bins", 8, minimum=2),
+        n_calls=tim.integer("n_calls", 1000, minimum=1),
+        backends=tim.choices("backends", BACKENDS, list(BACKENDS)),
+        batch=tim.integer("batch", 1000, minimum=1),
     )

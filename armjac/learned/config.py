@@ -2,7 +2,7 @@
 
 Every section has defaults, so a config can be as small as ``arm: planar2``.
 Validation happens here, once, and every error names the file and the key
-(for example ``configs/learn/x.yaml: data.n_train must be a positive integer``).
+(for example ``configs/learn/x.yaml: data.n_train: must be an integer >= 1; got 0``).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from armjac import configs
+from armjac.configs import Reader
 from armjac.errors import ConfigError
 
 LEARN_DIR_NAME = "learn"
@@ -76,18 +76,14 @@ def bundled_configs() -> list[str]:
     return sorted(p.stem for p in config_dir().glob("*.yaml"))
 
 
-def _merge(base: dict, over: dict, where: str, prefix: str = "") -> dict:
+def _merge(base: dict, over: Reader) -> dict:
+    """``base`` updated by ``over``, recursing into sections; unknown keys are refused."""
+    over.check_keys(set(base))
     out = copy.deepcopy(base)
-    for key, value in over.items():
-        name = f"{prefix}{key}"
-        if key not in base:
-            raise ConfigError(f"{where}: unknown key {name!r} (expected one of {sorted(base)})")
-        if isinstance(base[key], dict):
-            if not isinstance(value, dict):
-                raise ConfigError(f"{where}: {name} must be a mapping, got {value!r}")
-            out[key] = _merge(base[key], value, where, f"{name}.")
-        else:
-            out[key] = copy.deepcopy(value)
+    for key, value in over.data.items():
+        # a section (``data``, ``training.loss``, ...) merges key by key
+        is_section = isinstance(base[key], dict)
+        out[key] = _merge(base[key], over.mapping(key)) if is_section else copy.deepcopy(value)
     return out
 
 
@@ -107,97 +103,66 @@ def resolve_config(spec: str | os.PathLike | dict) -> tuple[dict, str]:
                 f"no learning config {text!r}: not a bundled config "
                 f"({', '.join(bundled_configs()) or 'none'}) nor a YAML file"
             )
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: malformed YAML ({exc})") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: a learning config must be a mapping")
-    return validate(data, str(path)), str(path)
-
-
-def _posint(cfg: dict, key: str, where: str, name: str, allow_zero: bool = False) -> None:
-    v = cfg[key]
-    if isinstance(v, bool) or not isinstance(v, int) or v < (0 if allow_zero else 1):
-        raise ConfigError(f"{where}: {name} must be a positive integer, got {v!r}")
-
-
-def _number(cfg: dict, key: str, where: str, name: str, lo: float = 0.0) -> None:
-    v = cfg[key]
-    if isinstance(v, bool) or not isinstance(v, int | float) or v < lo:
-        raise ConfigError(f"{where}: {name} must be a number >= {lo}, got {v!r}")
-
-
-def _choice(value, options, where: str, name: str) -> None:
-    if value not in options:
-        raise ConfigError(f"{where}: {name} must be one of {list(options)}, got {value!r}")
+    return validate(configs.read_mapping(path, "learning config"), str(path)), str(path)
 
 
 def validate(data: dict, where: str = "<config>") -> dict:
     """Fill defaults and check every key. Raises :class:`ConfigError`."""
-    cfg = _merge(DEFAULTS, data, where)
+    cfg = _merge(DEFAULTS, Reader(data, where))
+    top = Reader(cfg, where)
     if cfg["arm"] is None:
-        raise ConfigError(f"{where}: missing required key 'arm'")
+        raise top.fail("arm", "is required")
     from armjac.model.registry import resolve
 
     try:
         resolve(cfg["arm"])
     except ConfigError as exc:
-        raise ConfigError(f"{where}: arm: {exc}") from None
-    d = cfg["data"]
-    _choice(d["distribution"], DISTRIBUTIONS, where, "data.distribution")
+        raise top.fail("arm", str(exc)) from None
+    # every key is present after the merge: ``...`` refuses an explicit null
+    d = top.mapping("data")
+    d.choice("distribution", DISTRIBUTIONS, ...)
     for k in ("n_train", "n_val", "n_test"):
-        _posint(d, k, where, f"data.{k}")
-    _number(d, "std", where, "data.std")
-    if not 0 <= d["margin"] < 0.5:
-        raise ConfigError(f"{where}: data.margin must be in [0, 0.5), got {d['margin']!r}")
+        d.integer(k, ..., minimum=1)
+    d.number("std", ..., minimum=0.0)
+    d.number("margin", ..., minimum=0, below=0.5)
+    seeds = d.mapping("seeds")
     for k in ("train", "val", "test"):
-        _posint(d["seeds"], k, where, f"data.seeds.{k}", allow_zero=True)
-    _choice(cfg["encoding"], ENCODINGS, where, "encoding")
-    _choice(cfg["outputs"], OUTPUTS, where, "outputs")
-    n = cfg["network"]
-    _choice(n["neuron"], NEURONS, where, "network.neuron")
-    _number(n, "gain", where, "network.gain")
-    ens = n["ensembles"]
-    if not isinstance(ens, list) or not ens:
-        raise ConfigError(f"{where}: network.ensembles must be a non-empty list")
-    for i, e in enumerate(ens):
-        name = f"network.ensembles[{i}]"
-        if not isinstance(e, dict) or "n_neurons" not in e:
-            raise ConfigError(f"{where}: {name} must be a mapping with 'n_neurons'")
-        extra = set(e) - {"n_neurons", "dimensions"}
-        if extra:
-            raise ConfigError(f"{where}: {name} has unknown keys {sorted(extra)}")
-        _posint(e, "n_neurons", where, f"{name}.n_neurons")
+        seeds.integer(k, ..., minimum=0)
+    top.choice("encoding", ENCODINGS, ...)
+    top.choice("outputs", OUTPUTS, ...)
+    n = top.mapping("network")
+    n.choice("neuron", NEURONS, ...)
+    n.number("gain", ..., minimum=0.0)
+    for i, e in enumerate(n.mappings("ensembles")):
+        e.check_keys({"n_neurons", "dimensions"})
+        e.integer("n_neurons", ..., minimum=1)
         if i > 0:
-            e.setdefault("dimensions", 32)
-            _posint(e, "dimensions", where, f"{name}.dimensions")
-        elif "dimensions" in e:
-            raise ConfigError(f"{where}: {name}.dimensions is set by the input encoding; remove it")
+            e.data.setdefault("dimensions", 32)
+            e.integer("dimensions", ..., minimum=1)
+        elif "dimensions" in e.data:
+            raise e.fail("dimensions", "is set by the input encoding; remove it")
     if cfg["nominal"] is not None:
-        nom = cfg["nominal"]
-        if not isinstance(nom, dict) or set(nom) - {"link_scale_std", "seed"}:
-            raise ConfigError(
-                f"{where}: nominal must be null or a mapping with link_scale_std and seed"
-            )
-        nom.setdefault("link_scale_std", 0.05)
-        nom.setdefault("seed", 0)
-        _number(nom, "link_scale_std", where, "nominal.link_scale_std")
-    t = cfg["training"]
-    _choice(t["method"], METHODS, where, "training.method")
-    _choice(t["jacobian_mode"], ("full", "projected"), where, "training.jacobian_mode")
-    _posint(t, "epochs", where, "training.epochs")
-    _posint(t, "batch_size", where, "training.batch_size")
-    _number(t, "learning_rate", where, "training.learning_rate")
-    _number(t, "final_learning_rate", where, "training.final_learning_rate")
+        nom = top.mapping("nominal")
+        nom.check_keys({"link_scale_std", "seed"})
+        nom.data.setdefault("link_scale_std", 0.05)
+        nom.data.setdefault("seed", 0)
+        nom.number("link_scale_std", ..., minimum=0.0)
+    t = top.mapping("training")
+    t.choice("method", METHODS, ...)
+    t.choice("jacobian_mode", ("full", "projected"), ...)
+    t.integer("epochs", ..., minimum=1)
+    t.integer("batch_size", ..., minimum=1)
+    t.number("learning_rate", ..., minimum=0.0)
+    t.number("final_learning_rate", ..., minimum=0.0)
+    loss = t.mapping("loss")
     for k in ("position", "jacobian", "contractive"):
-        _number(t["loss"], k, where, f"training.loss.{k}")
+        loss.number(k, ..., minimum=0.0)
     for k in ("xla", "progress"):
-        if not isinstance(t[k], bool):
-            raise ConfigError(f"{where}: training.{k} must be true or false, got {t[k]!r}")
-    if t["method"] == "fit" and (t["loss"]["jacobian"] or t["loss"]["contractive"]):
-        raise ConfigError(
-            f"{where}: training.method 'fit' supports only the position loss; "
-            "use method 'loop' for jacobian/contractive terms"
+        t.flag(k, False)
+    if t.data["method"] == "fit" and (loss.data["jacobian"] or loss.data["contractive"]):
+        raise t.fail(
+            "method",
+            "'fit' supports only the position loss; "
+            "use method 'loop' for jacobian/contractive terms",
         )
     return cfg
