@@ -145,10 +145,10 @@ def test_unknown_arm_name_lists_bundled():
     [
         ("name: [unclosed", "malformed YAML"),
         ("- just\n- a list\n", "must be a mapping"),
-        ("name: x\n", "missing required key 'urdf'"),
-        ("urdf: a.urdf\nwheels: 4\n", "unknown keys"),
-        ("urdf: a.urdf\ngravity: [0, 0]\n", "3 numbers"),
-        ("urdf: a.urdf\nhome: [a, b]\n", "lists of numbers"),
+        ("name: x\n", "urdf: is required"),
+        ("urdf: a.urdf\nwheels: 4\n", r"unknown key\(s\) wheels"),
+        ("urdf: a.urdf\ngravity: [0, 0]\n", "gravity: must be a list of 3 finite numbers"),
+        ("urdf: a.urdf\nhome: [a, b]\n", "home: must be a list of finite numbers"),
     ],
 )
 def test_bad_arm_yaml(tmp_path, text, match):

@@ -53,27 +53,17 @@ def _resolve_urdf(ref: str, relative_to: Path) -> Path:
 
 def load_arm_config(path: str | os.PathLike) -> ArmSpec:
     path = Path(path)
-    data = configs.read_mapping(path, "arm config")
-    unknown = set(data) - {"name", "urdf", "ee_link", "home", "gravity", "description"}
-    if unknown:
-        raise ConfigError(f"{path}: unknown keys {sorted(unknown)}")
-    if "urdf" not in data:
-        raise ConfigError(f"{path}: missing required key 'urdf'")
-    home = data.get("home")
-    gravity = data.get("gravity", STANDARD_GRAVITY)
-    try:
-        home = None if home is None else tuple(float(v) for v in home)
-        gravity = tuple(float(v) for v in gravity)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{path}: 'home' and 'gravity' must be lists of numbers") from None
-    if len(gravity) != 3:
-        raise ConfigError(f"{path}: 'gravity' must have 3 numbers, got {len(gravity)}")
+    cfg = configs.Reader(configs.read_mapping(path, "arm config"), str(path))
+    cfg.check_keys({"name", "urdf", "ee_link", "home", "gravity", "description"})
+    urdf = cfg.string("urdf", ...)
+    home = cfg.vector("home")
+    gravity = cfg.vector("gravity", 3, list(STANDARD_GRAVITY))
     return ArmSpec(
-        name=str(data.get("name", path.stem)),
-        urdf=_resolve_urdf(str(data["urdf"]), path.parent),
-        ee_link=data.get("ee_link"),
-        home=home,
-        gravity=gravity,
+        name=cfg.string("name", path.stem),
+        urdf=_resolve_urdf(urdf, path.parent),
+        ee_link=cfg.string("ee_link"),
+        home=None if home is None else tuple(home),
+        gravity=tuple(gravity),
         source=str(path),
     )
 
