@@ -20,22 +20,33 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 @runtime_checkable
 class KinematicSource(Protocol):
+    """What a controller needs of a Jacobian source: ``dof``, ``fk`` and ``jacobian``."""
+
     dof: int
 
-    def fk(self, q, link: str | None = None) -> np.ndarray: ...
+    def fk(self, q: ArrayLike, link: str | None = None) -> np.ndarray:
+        """World transform (4, 4) of ``link`` (default: end effector), or (3,) position."""
 
-    def jacobian(self, q, link: str | None = None, point=None) -> np.ndarray: ...
+    def jacobian(
+        self, q: ArrayLike, link: str | None = None, point: ArrayLike | None = None
+    ) -> np.ndarray:
+        """Jacobian (6, N) at ``point`` (link frame) on ``link``, or (3, N) linear rows."""
 
 
 @runtime_checkable
 class DynamicSource(Protocol):
-    def mass_matrix(self, q) -> np.ndarray: ...
+    """A source that also gives the joint-space dynamics."""
 
-    def gravity(self, q) -> np.ndarray: ...
+    def mass_matrix(self, q: ArrayLike) -> np.ndarray:
+        """Joint-space mass matrix (N, N)."""
+
+    def gravity(self, q: ArrayLike) -> np.ndarray:
+        """Joint torques (N,) that hold the arm still against gravity."""
 
 
 def position_of(fk_result: np.ndarray) -> np.ndarray:
@@ -49,6 +60,7 @@ def position_of(fk_result: np.ndarray) -> np.ndarray:
 
 
 def has_dynamics(source: object) -> bool:
+    """Whether ``source`` has callable ``mass_matrix`` and ``gravity``."""
     return callable(getattr(source, "mass_matrix", None)) and callable(
         getattr(source, "gravity", None)
     )

@@ -97,11 +97,14 @@ class Scenario:
 
 
 class Reach(Scenario):
+    """Visit ``targets`` (or ``random.count`` points in [low, high]), ``segment_time`` s each."""
+
     kind = "reach"
     keys = {"targets", "random", "segment_time", "orientation"}
 
     @classmethod
     def validate(cls, task: Reader) -> None:
+        """Requires ``targets`` or ``random`` (count >= 1, low <= high) instead of ``target``."""
         task.check_keys(cls.keys)
         task.number("segment_time", positive=True)
         task.vector("orientation", 4)
@@ -133,13 +136,16 @@ class Reach(Scenario):
 
     @property
     def duration(self) -> float:
+        """One ``segment_time`` per target, unless the config sets ``duration``."""
         return self.cfg.duration or len(self.points) * self.segment_time
 
-    def reference(self, t):
+    def reference(self, t: np.ndarray):
+        """The current target per step (n, 3), with no velocity or acceleration feed-forward."""
         idx = np.minimum((t / self.segment_time + 1e-9).astype(int), len(self.points) - 1)
         return self.points[idx], None, None
 
     def check_controller(self, kind: str) -> None:
+        """Also refuses ``joint_pd``, which only holds a posture."""
         super().check_controller(kind)
         if kind == "joint_pd":
             raise ConfigError(
@@ -149,12 +155,15 @@ class Reach(Scenario):
 
 
 class Track(Scenario):
+    """Follow a circle of ``radius`` m at ``frequency`` Hz in ``plane`` (default: via the start)."""
+
     kind = "track"
     keys = {"center", "radius", "frequency", "plane", "orientation"}
     PLANES = {"xy": (0, 1), "xz": (0, 2), "yz": (1, 2)}
 
     @classmethod
     def validate(cls, task: Reader) -> None:
+        """Checks ``center``, ``radius``, ``frequency`` and ``plane`` instead of ``target``."""
         task.check_keys(cls.keys)
         task.vector("center", 3)
         task.vector("orientation", 4)
@@ -175,9 +184,11 @@ class Track(Scenario):
 
     @property
     def duration(self) -> float:
+        """5 s unless the config sets ``duration``."""
         return self.cfg.duration or 5.0
 
-    def reference(self, t):
+    def reference(self, t: np.ndarray):
+        """Circle positions (n, 3), with velocity and acceleration (n, 6), angular rows 0."""
         w = 2.0 * math.pi * self.freq
         a, b = self.plane
         r = self.radius
@@ -199,6 +210,8 @@ def _smoothstep(x: np.ndarray) -> np.ndarray:
 
 
 class Press(Scenario):
+    """Approach above ``start``, press ``force`` N down on a table, slide by ``slide``, hold."""
+
     kind = "press"
     force_scenario = True
     keys = {
@@ -208,6 +221,7 @@ class Press(Scenario):
 
     @classmethod
     def validate(cls, task: Reader) -> None:
+        """Checks table, force, timing and friction keys; needs ``start`` and ``table_height``."""
         task.check_keys(cls.keys)
         task.vector("start", 2, ...)
         task.number("table_height", ...)
@@ -241,9 +255,11 @@ class Press(Scenario):
 
     @property
     def duration(self) -> float:
+        """Ends after the hold phase, unless the config sets ``duration``."""
         return self.cfg.duration or self.t_end
 
     def setup(self, sim) -> None:
+        """Adds the table: a 0.7 x 0.7 x 0.1 m box under the start, top at ``table_height``."""
         half = 0.05
         center = [*self.above[:2], self.table_height - half]
         self.table = sim.add_box(
@@ -251,19 +267,26 @@ class Press(Scenario):
         )
 
     def check_controller(self, kind: str) -> None:
+        """Accepts only ``hybrid``."""
         if kind != "hybrid":
             raise ConfigError(f"{self.cfg.where('controller.type')}: press needs 'hybrid'")
 
     def build(self, make) -> None:
+        """An ``osc`` controller for the approach and a ``hybrid`` one for contact."""
         self.controllers["approach"] = make("osc")
         self.controllers["contact"] = make("hybrid")
 
-    def reference(self, t):
+    def reference(self, t: np.ndarray):
+        """The point above the start, moved along ``slide`` (minimum jerk); no feed-forward."""
         blend = _smoothstep((t - self.t_slide) / (self.t_hold - self.t_slide))
         pos = self.above + blend[:, None] * self.slide
         return pos, None, None
 
-    def command(self, k, q, dq, sim):
+    def command(self, k: int, q: np.ndarray, dq: np.ndarray, sim):
+        """OSC to the approach point until contact time, then hybrid control pressing ``force`` N.
+
+        Records the table's measured normal force, N, in ``last_force``.
+        """
         contact = sim.contact_force(self.table)
         self.last_force = float(contact[2])  # the table's push back = the hand's push, N
         if k * self.cfg.dt < self.t_contact:
@@ -275,11 +298,14 @@ class Press(Scenario):
 
 
 class Payload(Scenario):
+    """Hold a pose; a ``mass`` kg payload (at ``offset``) is attached to the hand at ``at`` s."""
+
     kind = "payload"
     keys = {"target", "orientation", "mass", "at", "offset"}
 
     @classmethod
     def validate(cls, task: Reader) -> None:
+        """Also checks ``mass``, ``at`` and ``offset``."""
         super().validate(task)
         task.number("mass", positive=True)
         task.number("at", minimum=0.0)
@@ -296,11 +322,14 @@ class Payload(Scenario):
 
 
 class Push(Scenario):
+    """Hold a pose; an external ``force`` (N) pushes the hand from ``at`` s for ``duration`` s."""
+
     kind = "push"
     keys = {"target", "orientation", "force", "at", "duration"}
 
     @classmethod
     def validate(cls, task: Reader) -> None:
+        """Also checks ``force``, ``at`` and ``duration``."""
         super().validate(task)
         task.vector("force", 3)
         task.number("at", minimum=0.0)

@@ -17,6 +17,11 @@ COMMANDS = ("info", "jacobian", "sim", "train", "compare", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``armjac`` parser, with a sub-command for each command module in this build.
+
+    A missing command module is skipped; a command module that fails to import
+    for another reason raises ``ModuleNotFoundError``.
+    """
     parser = argparse.ArgumentParser(
         prog="armjac", description="Manipulator Jacobians for force control."
     )
@@ -33,6 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``armjac`` command line on ``argv`` (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The command's exit status; 2 after an :class:`~armjac.errors.ArmjacError`
+        (its message printed to stderr), 130 on Ctrl-C.
+    """
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)

@@ -21,6 +21,7 @@ def parse_vector(text: str | list[str], what: str = "q") -> np.ndarray:
 
 
 def format_matrix(m: np.ndarray, precision: int = 5) -> str:
+    """``m`` as text (a vector as one row), ``precision`` decimals, tiny values shown as 0."""
     return np.array2string(
         np.atleast_2d(m), precision=precision, suppress_small=True, max_line_width=160
     )

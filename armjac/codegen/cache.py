@@ -103,6 +103,7 @@ class KernelCache:
         return hashlib.sha256(json.dumps(full, sort_keys=True).encode()).hexdigest()
 
     def entry_dir(self, label: str, key: str) -> Path:
+        """Folder of entry ``key``: ``<root>/<label>-<first 20 hex digits of key>``."""
         return self.root / f"{label}-{key[:20]}"
 
     def load_or_build(

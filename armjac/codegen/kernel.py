@@ -29,11 +29,13 @@ class KernelSpec:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """Output shape per sample: ``(rows,)`` for a column, else ``(rows, cols)``."""
         rows, cols = self.expr.shape
         return (rows,) if cols == 1 else (rows, cols)
 
     @property
     def size(self) -> int:
+        """Number of output values per sample (rows * cols)."""
         return self.expr.rows * self.expr.cols
 
 

@@ -6,7 +6,7 @@ a batch is still one call with no per-sample Python loop.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -44,9 +44,15 @@ def source(kernels: Sequence[Lowered], dof: int) -> str:
 
 
 class NumpyKernel:
+    """A generated numpy kernel, called as ``kernel(q, dq, p, out)`` like a C kernel.
+
+    Fills ``out`` in place; raises :class:`~armjac.errors.InputError` when ``q``
+    or ``dq`` holds NaN or inf.
+    """
+
     __slots__ = ("name", "shape", "_fn")
 
-    def __init__(self, fn, name: str, shape: tuple[int, ...]):
+    def __init__(self, fn: Callable[..., None], name: str, shape: tuple[int, ...]):
         self.name, self.shape, self._fn = name, shape, fn
 
     def __call__(self, q: np.ndarray, dq: np.ndarray | None, p: np.ndarray, out: np.ndarray):

@@ -84,12 +84,19 @@ class Cache:
         self.root = Path(root)
 
     def model_dir(self, key: str) -> Path:
+        """Folder of the cached model ``key`` (it may not exist)."""
         return self.root / "models" / key
 
     def has_model(self, key: str) -> bool:
+        """Whether a saved model (its ``model.json``) is cached under ``key``."""
         return (self.model_dir(key) / "model.json").is_file()
 
     def save_model(self, key: str, model) -> Path:
+        """Save ``model`` (via ``model.save(folder)``) as the cached model ``key``.
+
+        It is written to a temporary folder and renamed into place, replacing any
+        older entry. Returns the entry's folder.
+        """
         final = self.model_dir(key)
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=final.parent))
@@ -98,6 +105,7 @@ class Cache:
         return final
 
     def run_dir(self, key: str) -> Path:
+        """Folder of the cached run ``key`` (it may not exist)."""
         return self.root / "runs" / key
 
     def load_run(self, key: str) -> tuple[dict, dict] | None:
@@ -112,6 +120,10 @@ class Cache:
         return result, log
 
     def save_run(self, key: str, result: dict, log: dict) -> None:
+        """Store a run's ``result`` (JSON) and ``log`` arrays (``log.npz``) under ``key``.
+
+        Written to a temporary folder and renamed into place, replacing any older entry.
+        """
         final = self.run_dir(key)
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=final.parent))

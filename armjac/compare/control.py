@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from armjac.compare.cache import RUN_CODE, Cache, arm_fingerprint, digest
 from armjac.compare.config import ScenarioSpec
@@ -52,7 +53,8 @@ class _Recorder:
         self._source = source
         self.qs: list[np.ndarray] = []
 
-    def jacobian(self, q, *args, **kwargs):
+    def jacobian(self, q: ArrayLike, *args, **kwargs):
+        """Record a float copy of ``q``, then return the wrapped source's Jacobian."""
         self.qs.append(np.array(q, dtype=float))
         return self._source.jacobian(q, *args, **kwargs)
 

@@ -88,6 +88,11 @@ def accuracy_figures(raw: dict, summary: dict, joint_names, out: Path, tag: str)
 
 
 def source_color(label: str, learned: list[str]) -> str:
+    """Matplotlib colour of a source.
+
+    ``analytic`` and ``pybullet`` have fixed colours; other labels cycle through a
+    palette by their index in ``learned`` (labels not in it share the next slot).
+    """
     if label in COLORS:
         return COLORS[label]
     i = learned.index(label) if label in learned else len(learned)

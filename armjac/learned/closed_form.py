@@ -152,5 +152,6 @@ class ClosedFormNet:
         return ga * (2.0 / (self.hi - self.lo))
 
     def forward1(self, q: np.ndarray) -> np.ndarray:
+        """Outputs (M,) for one configuration ``q`` (N,)."""
         y, _ = self.forward(q[None])
         return y[0]

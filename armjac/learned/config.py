@@ -67,12 +67,14 @@ METHODS = ("loop", "fit")
 
 
 def config_dir() -> Path:
+    """Folder of the bundled learning configs (``configs/learn``)."""
     from armjac.model.registry import CONFIG_DIR
 
     return CONFIG_DIR / LEARN_DIR_NAME
 
 
 def bundled_configs() -> list[str]:
+    """Names (file stems) of the bundled learning configs, sorted."""
     return sorted(p.stem for p in config_dir().glob("*.yaml"))
 
 

@@ -17,6 +17,22 @@ from armjac.errors import ConfigError
 
 @dataclass
 class Split:
+    """Configurations of one split and their analytic targets.
+
+    Attributes
+    ----------
+    q : ndarray (B, N)
+        Joint configurations.
+    pos : ndarray (B, 3)
+        End-effector positions, m.
+    jac : ndarray (B, 3, N)
+        Linear rows of the geometric Jacobian.
+    transform : ndarray (B, 4, 4)
+        End-effector poses.
+    jac6 : ndarray (B, 6, N)
+        Geometric Jacobians, rows [v; w].
+    """
+
     q: np.ndarray  # (B, N)
     pos: np.ndarray  # (B, 3) end-effector position, m
     jac: np.ndarray  # (B, 3, N) linear rows of the geometric Jacobian
@@ -45,12 +61,17 @@ def sample_q(arm, data_cfg: dict, n: int, seed: int, sampler: Callable | None = 
 
 
 def targets(arm, q: np.ndarray) -> Split:
+    """Analytic FK and Jacobian of ``arm`` at ``q`` (B, N), as a :class:`Split` (arrays copied)."""
     t = arm.fk(q)
     j = arm.jacobian(q)
     return Split(q=q, pos=t[:, :3, 3].copy(), jac=j[:, :3, :].copy(), transform=t, jac6=j)
 
 
 def make_splits(arm, data_cfg: dict, sampler: Callable | None = None) -> dict[str, Split]:
+    """The ``train``, ``val`` and ``test`` splits of ``data_cfg``, each drawn from its own seed.
+
+    ``sampler`` is passed on to :func:`sample_q`.
+    """
     seeds = data_cfg["seeds"]
     return {
         name: targets(arm, sample_q(arm, data_cfg, data_cfg[f"n_{name}"], seeds[name], sampler))

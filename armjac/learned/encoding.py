@@ -20,6 +20,7 @@ import numpy as np
 
 
 def encoded_size(kind: str, dof: int) -> int:
+    """Width of the encoded input: ``2 * dof`` for ``sincos``, ``dof`` otherwise."""
     return 2 * dof if kind == "sincos" else dof
 
 
@@ -30,7 +31,7 @@ def encode(kind: str, q: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarr
     return (q - 0.5 * (lo + hi)) / (0.5 * (hi - lo))
 
 
-def chain(kind: str, jx: np.ndarray, q: np.ndarray, lo, hi) -> np.ndarray:
+def chain(kind: str, jx: np.ndarray, q: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Jacobian w.r.t. ``q`` from the Jacobian ``jx`` (..., M, X) w.r.t. the encoding."""
     if kind == "sincos":
         n = q.shape[-1]

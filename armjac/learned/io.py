@@ -23,6 +23,10 @@ PARAMS_FILE = "params.npz"
 
 
 def save(model, path: str | os.PathLike) -> Path:
+    """Write ``model`` to the folder ``path`` (created if needed).
+
+    Writes ``params.npz`` and ``model.json``; returns the folder as a ``Path``.
+    """
     from armjac import __version__
 
     path = Path(path)

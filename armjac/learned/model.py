@@ -77,6 +77,7 @@ class LearnedModel:
     # -- description ------------------------------------------------------------------
     @property
     def n_neurons(self) -> int:
+        """Total number of neurons over all ensembles."""
         return sum(e.shape[0] for e, _, _ in self.params["layers"])
 
     def __repr__(self) -> str:
@@ -89,6 +90,7 @@ class LearnedModel:
         )
 
     def metrics_line(self) -> str:
+        """The held-out FK RMSE and Jacobian error on one line, or ``"(not evaluated)"``."""
         m = self.metrics
         if "fk_rmse_mm" not in m:
             return "(not evaluated)"

@@ -35,6 +35,13 @@ import numpy as np
 
 @dataclass
 class NetHandles:
+    """A built Nengo network and the objects training and export reach into.
+
+    ``inp`` is the input node, ``probe`` the output probe, ``connections[k]`` the
+    decoders leaving ``ensembles[k]``, and ``bias_conn`` the constant-to-output
+    connection that carries the output bias.
+    """
+
     net: object
     inp: object
     probe: object

@@ -10,6 +10,7 @@ pfor path fails on NengoDL's graph).
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from armjac.learned import encoding
 from armjac.learned.network import NetHandles, build_network
@@ -32,8 +33,8 @@ class TFNet:
         self,
         params: dict,
         kind: str,
-        lo,
-        hi,
+        lo: ArrayLike,
+        hi: ArrayLike,
         minibatch_size: int = 64,
         seed: int = 0,
         dl_settings: dict | None = None,
@@ -57,6 +58,7 @@ class TFNet:
 
     @property
     def weights(self) -> list:
+        """The simulator's trainable TensorFlow variables."""
         return self.tg.trainable_weights
 
     # graph pieces (call inside tf.function) ------------------------------------------
@@ -69,6 +71,7 @@ class TFNet:
         return x[:, None, :]
 
     def outputs(self, q):
+        """Network outputs (B, M) for joint angles ``q`` (B, N), as a tensor."""
         out = self.tg((self.inputs(q), self.n_steps), training=True)
         return out[self.probe_index][:, -1, :]
 
@@ -121,9 +124,11 @@ class TFNet:
             yield tf.constant(part), n
 
     def predict(self, q: np.ndarray) -> np.ndarray:
+        """Outputs (B, M), float32, for ``q`` (B, N), run one minibatch at a time."""
         return np.concatenate([self._fwd(qt).numpy()[:n] for qt, n in self._chunks(q)])
 
     def jacobian(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Outputs (B, M) and Jacobians d outputs / d q (B, M, N), float32, for ``q`` (B, N)."""
         ys, js = [], []
         for qt, n in self._chunks(q):
             y, j = self._jac(qt)
@@ -150,9 +155,11 @@ class TFNet:
         return y.numpy(), out
 
     def export(self) -> dict:
+        """The current (trained) parameters (:func:`~armjac.learned.network.init_params` layout)."""
         from armjac.learned.network import export_params
 
         return export_params(self.sim, self.h)
 
     def close(self) -> None:
+        """Close the NengoDL simulator."""
         self.sim.close()

@@ -52,6 +52,16 @@ def _resolve_urdf(ref: str, relative_to: Path) -> Path:
 
 
 def load_arm_config(path: str | os.PathLike) -> ArmSpec:
+    """Read an arm YAML file into an :class:`ArmSpec`.
+
+    ``urdf`` is required: a path relative to the YAML's folder, an absolute path,
+    or ``pybullet_data:FILE``. ``name`` defaults to the file's stem.
+
+    Raises
+    ------
+    ConfigError
+        When the file cannot be read or parsed, or a key is unknown or malformed.
+    """
     path = Path(path)
     cfg = configs.Reader(configs.read_mapping(path, "arm config"), str(path))
     cfg.check_keys({"name", "urdf", "ee_link", "home", "gravity", "description"})

@@ -36,6 +36,8 @@ class Inertial:
 
 @dataclass(frozen=True)
 class Link:
+    """A URDF link: its name and mass properties (None when the URDF gives none)."""
+
     name: str
     inertial: Inertial | None = None
 
@@ -59,6 +61,7 @@ class Joint:
 
     @property
     def movable(self) -> bool:
+        """Whether the joint moves (revolute, continuous or prismatic)."""
         return self.type in MOVABLE_TYPES
 
 
@@ -124,6 +127,7 @@ class RobotModel:
     # -- lookup -----------------------------------------------------------------
     @cached_property
     def root(self) -> str:
+        """Name of the root link (the one that is no joint's child)."""
         children = {j.child for j in self.joints}
         return next(lk.name for lk in self.links if lk.name not in children)
 
@@ -137,9 +141,11 @@ class RobotModel:
 
     @property
     def link_names(self) -> tuple[str, ...]:
+        """Link names, in URDF order."""
         return tuple(lk.name for lk in self.links)
 
     def link(self, name: str) -> Link:
+        """The link ``name``; :class:`~armjac.errors.UnknownLinkError` if there is none."""
         try:
             return self._links[name]
         except KeyError:
@@ -162,9 +168,11 @@ class RobotModel:
         return tuple(reversed(path))
 
     def children(self, link: str) -> tuple[Joint, ...]:
+        """Joints whose parent is ``link``."""
         return tuple(j for j in self.joints if j.parent == link)
 
     def leaves(self) -> tuple[str, ...]:
+        """Names of the links that are no joint's parent."""
         parents = {j.parent for j in self.joints}
         return tuple(n for n in self.link_names if n not in parents)
 

@@ -97,6 +97,7 @@ class ChainDerivation:
 
     # -- Jacobians ----------------------------------------------------------------
     def chain_joints_above(self, link: str) -> tuple[Joint, ...]:
+        """Joints of this chain (``joint_names``) from the root down to ``link``, in order."""
         return tuple(j for j in self.model.path_to(link) if j.name in self.index)
 
     def jacobian(self, link: str, point: sp.Matrix | None = None) -> sp.Matrix:

@@ -43,6 +43,7 @@ def rpy_matrix(rpy: Sequence[float]) -> sp.Matrix:
 
 
 def homogeneous(rot: sp.Matrix, pos: Sequence) -> sp.Matrix:
+    """4x4 transform with rotation ``rot`` (3x3) and translation ``pos`` (3 values)."""
     t = sp.eye(4)
     t[:3, :3] = rot
     t[:3, 3] = sp.Matrix(list(pos))
@@ -50,6 +51,7 @@ def homogeneous(rot: sp.Matrix, pos: Sequence) -> sp.Matrix:
 
 
 def origin_transform(xyz: Sequence[float], rpy: Sequence[float]) -> sp.Matrix:
+    """4x4 transform of a URDF origin, ``xyz`` in m and ``rpy`` in rad, exact where possible."""
     return homogeneous(rpy_matrix(rpy), [exact_number(v) for v in xyz])
 
 
