@@ -38,9 +38,9 @@ def register(sub) -> None:
 
 
 def _bar(desc: str):
-    from tqdm import tqdm
+    from armjac.progress import progress_bar
 
-    bar = tqdm(total=100, desc=desc, unit="%", leave=False, bar_format="{l_bar}{bar}| {elapsed}")
+    bar = progress_bar(100, desc=desc, unit="%", leave=False, bar_format="{l_bar}{bar}| {elapsed}")
 
     def update(done: int, total: int) -> None:
         bar.update(int(100 * done / total) - bar.n)  # tqdm throttles the redraws

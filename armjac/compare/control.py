@@ -162,13 +162,12 @@ def run_all(
 
     Returns the run records (JSON-ready) and the logs keyed by (scenario, seed, label).
     """
-    from tqdm.auto import tqdm
-
     from armjac import __version__
+    from armjac.progress import progress_bar
 
     jobs = [(s, seed, src) for s in scenarios for seed in seeds for src in sources]
     records, logs = [], {}
-    bar = tqdm(total=len(jobs), desc="scenarios", unit="run", disable=not progress)
+    bar = progress_bar(len(jobs), enabled=progress, desc="scenarios", unit="run")
     for spec, seed, src in jobs:
         bar.set_postfix_str(f"{spec.label}/{src.label}"[:60])
         try:

@@ -175,7 +175,8 @@ def _nominal_metrics(nominal, te) -> dict:
 def _loop(net, opt, q, pos, jac, tcfg, steps_per_epoch, rng, progress, val) -> tuple:
     """Custom training loop; returns per-epoch mean losses and the validation curve."""
     import tensorflow as tf
-    from tqdm.auto import tqdm
+
+    from armjac.progress import progress_bar
 
     w = tcfg["loss"]
     wp, wj, wc = (float(w[k]) for k in ("position", "jacobian", "contractive"))
@@ -222,7 +223,7 @@ def _loop(net, opt, q, pos, jac, tcfg, steps_per_epoch, rng, progress, val) -> t
     history: list[float] = []
     val_curve: list[list] = []  # [epoch, mm] pairs (JSON-friendly)
     val_every = max(1, tcfg["epochs"] // 10)  # ~10 validation passes per run
-    bar = tqdm(total=steps_per_epoch * tcfg["epochs"], disable=not progress, unit="step")
+    bar = progress_bar(steps_per_epoch * tcfg["epochs"], enabled=progress, unit="step")
     for epoch in range(tcfg["epochs"]):
         order = rng.permutation(len(q))
         losses = []
@@ -245,15 +246,15 @@ def _loop(net, opt, q, pos, jac, tcfg, steps_per_epoch, rng, progress, val) -> t
 
 def _fit(net, opt, q, pos, tcfg, kind, lo, hi, progress) -> list[float]:
     import tensorflow as tf
-    from tqdm.auto import tqdm
 
     from armjac.learned import encoding
+    from armjac.progress import progress_bar
 
     x = np.concatenate([encoding.encode(kind, q, lo, hi), np.ones((len(q), 1))], axis=1)
     n = (len(q) // net.batch) * net.batch  # NengoDL needs whole minibatches
     x = x[:n, None, :].astype(np.float32)
     y = pos[:n, None, :].astype(np.float32)
-    bar = tqdm(total=tcfg["epochs"], disable=not progress, unit="epoch")
+    bar = progress_bar(tcfg["epochs"], enabled=progress, unit="epoch")
 
     class _Bar(tf.keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
