@@ -224,7 +224,7 @@ def _loop(sim, scenario, log, n, dt, gif, gui, progress, frames, step_times) -> 
                 log["force"][k] = scenario.last_force
             if gif and k % frame_every == 0:
                 r0 = perf()
-                frames.append(sim.camera_image(target=scenario.start_pos.tolist(), distance=1.4))
+                frames.append(sim.camera_image())
                 render_time += perf() - r0
             if progress is not None and (k % every == 0 or k == n - 1):
                 progress(k + 1, n)

@@ -505,8 +505,8 @@ class ArmSim:
         self,
         width: int = 320,
         height: int = 240,
-        target: Sequence[float] = (0.0, 0.0, 0.5),
-        distance: float = 1.8,
+        target: Sequence[float] = (0.3, 0.0, 0.4),
+        distance: float = 1.15,
         yaw: float = 45.0,
         pitch: float = -25.0,
     ) -> np.ndarray:
