@@ -150,7 +150,10 @@ class Arm:
 
     # -- input handling ------------------------------------------------------------------
     def _batch(self, q, what: str = "q") -> tuple[np.ndarray, bool]:
-        arr = np.asarray(q, dtype=np.float64)
+        try:
+            arr = np.asarray(q, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InputError(f"{what} must be numbers; got {q!r}") from None
         n = self.dof
         if arr.ndim == 1 and arr.shape[0] == n:
             return arr.reshape(1, n), True

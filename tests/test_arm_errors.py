@@ -163,6 +163,16 @@ def test_home_posture_length_checked():
         armjac.load_arm("planar2", home=[0.0, 0.0, 0.0])
 
 
+def test_non_numeric_q_and_empty_batch(arms):
+    arm = arms("kuka_iiwa")
+    with pytest.raises(InputError, match="q must be numbers"):
+        arm.jacobian(["a"] * 7)
+    with pytest.raises(InputError, match="dof=7"):
+        arm.jacobian(None)
+    assert arm.jacobian(np.zeros((0, 7))).shape == (0, 6, 7)
+    assert arm.mass_matrix(np.zeros((0, 7))).shape == (0, 7, 7)
+
+
 def test_dq_must_match_q_exactly(arms):
     arm = arms("kuka_iiwa")
     with pytest.raises(InputError, match="same shape"):
