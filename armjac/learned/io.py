@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from armjac.errors import ModelFileError
+from armjac.errors import ConfigError, ModelFileError
 
 FORMAT_VERSION = 1
 MODEL_FILE = "model.json"
@@ -29,6 +29,8 @@ def save(model, path: str | os.PathLike) -> Path:
     """
     from armjac import __version__
 
+    if model.nominal is not None:
+        _check_nominal_rebuilds(model)
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     arrays = {"out_bias": model.params["out_bias"]}
@@ -54,6 +56,53 @@ def save(model, path: str | os.PathLike) -> Path:
     }
     (path / MODEL_FILE).write_text(json.dumps(meta, indent=2, default=_jsonable))
     return path
+
+
+def rebuild_nominal(config: dict, ee_link: str | None):
+    """The nominal arm described by ``config`` for the end-effector link ``ee_link``.
+
+    Parameters
+    ----------
+    config : dict
+        A validated training config with a ``nominal`` section.
+    ee_link : str or None
+        The modelled end-effector link (``None``: the arm's default).
+
+    Returns
+    -------
+    Arm
+        The perturbed chain, as built at training time.
+    """
+    from armjac.arm import load_arm
+    from armjac.learned.nominal import perturbed_arm
+
+    arm = load_arm(config["arm"], **({"ee_link": ee_link} if ee_link else {}))
+    return perturbed_arm(arm, config["nominal"]["link_scale_std"], config["nominal"]["seed"])
+
+
+def _check_nominal_rebuilds(model) -> None:
+    """Refuse to save a nominal model that :func:`load` could not rebuild exactly."""
+    nominal = model.nominal
+    try:
+        rebuilt = rebuild_nominal(model.config, model.ee_link)
+    except ConfigError as exc:
+        rebuilt, why = None, str(exc)
+    else:
+        why = "it differs from the model's nominal arm"
+        lo, hi = model.bounds
+        q = np.random.default_rng(0).uniform(lo, hi, size=(8, model.dof))
+        q = np.vstack([model.home, q])
+        if rebuilt.dof != nominal.dof or not (
+            np.array_equal(rebuilt.fk(q), nominal.fk(q))
+            and np.array_equal(rebuilt.jacobian(q), nominal.jacobian(q))
+        ):
+            rebuilt = None
+    if rebuilt is None:
+        raise ConfigError(
+            f"cannot save this model: its nominal arm cannot be rebuilt from config arm "
+            f"{model.config['arm']!r} with ee_link {model.ee_link!r} ({why}); train from an arm "
+            "loaded by name or file so the nominal can be rebuilt on load"
+        )
 
 
 def _jsonable(obj):
@@ -115,14 +164,7 @@ def load(path: str | os.PathLike):
         config = validate(meta["config"], f"{meta_file} (config)")
         nominal = None
         if config["nominal"]:
-            from armjac.arm import load_arm
-            from armjac.learned.nominal import perturbed_arm
-
-            nominal = perturbed_arm(
-                load_arm(config["arm"]),
-                config["nominal"]["link_scale_std"],
-                config["nominal"]["seed"],
-            )
+            nominal = rebuild_nominal(config, meta.get("ee_link"))
         return LearnedModel(
             {"layers": layers, "out_bias": out_bias},
             config=config,

@@ -1,0 +1,58 @@
+"""Edge cases of learned models: save/load fidelity, extrapolation, empty batches, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("nengo_dl")
+
+from armjac import load_arm  # noqa: E402
+from armjac.errors import ConfigError  # noqa: E402
+from armjac.learned import load, train  # noqa: E402
+
+TINY = {
+    "arm": "planar2",
+    "data": {"n_train": 200, "n_val": 20, "n_test": 20},
+    "network": {"ensembles": [{"n_neurons": 16}, {"n_neurons": 16, "dimensions": 4}]},
+    "training": {"epochs": 1, "batch_size": 50, "progress": False},
+}
+
+
+def _cfg(**over):
+    cfg = {k: (dict(v) if isinstance(v, dict) else v) for k, v in TINY.items()}
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(cfg.get(key), dict):
+            cfg[key] = {**cfg[key], **value}
+        else:
+            cfg[key] = value
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    model = train("planar2", _cfg(), log=None)
+    yield model
+    model.close()
+
+
+def test_nominal_model_with_other_ee_link_survives_save_load(tmp_path):
+    arm = load_arm("planar2", ee_link="link2")
+    assert arm.ee_link != load_arm("planar2").ee_link
+    model = train(arm, _cfg(nominal={"link_scale_std": 0.1, "seed": 3}), log=None)
+    q = arm.random_q(5, np.random.default_rng(0))
+    model.save(tmp_path / "m")
+    back = load(tmp_path / "m")
+    assert back.ee_link == "link2"
+    np.testing.assert_array_equal(back.fk(q), model.fk(q))
+    np.testing.assert_array_equal(back.jacobian(q), model.jacobian(q))
+    np.testing.assert_array_equal(back.jacobian(q[0]), model.jacobian(q[0]))
+
+
+def test_nominal_model_that_cannot_be_rebuilt_is_not_saved(tmp_path):
+    from armjac.learned.nominal import perturbed_arm
+
+    other = perturbed_arm(load_arm("planar2"), 0.3, 7)  # not loadable by name
+    model = train(other, _cfg(nominal={"link_scale_std": 0.1}), log=None)
+    with pytest.raises(ConfigError, match="nominal arm cannot be rebuilt"):
+        model.save(tmp_path / "m")
