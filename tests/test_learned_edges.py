@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
 pytest.importorskip("nengo_dl")
 
 from armjac import load_arm  # noqa: E402
-from armjac.errors import ConfigError  # noqa: E402
+from armjac.errors import ConfigError, InputError  # noqa: E402
 from armjac.learned import load, train  # noqa: E402
 
 TINY = {
@@ -56,3 +58,51 @@ def test_nominal_model_that_cannot_be_rebuilt_is_not_saved(tmp_path):
     model = train(other, _cfg(nominal={"link_scale_std": 0.1}), log=None)
     with pytest.raises(ConfigError, match="nominal arm cannot be rebuilt"):
         model.save(tmp_path / "m")
+
+
+def test_out_of_range_q_warns_once_by_default(tiny_model):
+    lo, hi = tiny_model.train_range
+    inside = 0.5 * (lo + hi)
+    outside = inside.copy()
+    outside[1] = hi[1] + 0.5
+    assert tiny_model.out_of_range == "warn"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tiny_model.jacobian(inside)
+        tiny_model.jacobian(hi + 1e-12)  # within the tolerance
+    with pytest.warns(UserWarning, match=r"joint 1 .*outside the training range") as rec:
+        tiny_model.jacobian(outside)
+    assert tiny_model.joint_names[1] in str(rec[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tiny_model.fk(np.stack([outside, inside]))  # once per model
+
+
+def test_out_of_range_q_raise_and_ignore(tiny_model, tmp_path):
+    lo, hi = tiny_model.train_range
+    outside = np.array([lo[0] - 1.0, 0.5 * (lo[1] + hi[1])])
+    tiny_model.out_of_range = "raise"
+    try:
+        with pytest.raises(InputError, match=r"joint 0 .*outside the training range"):
+            tiny_model.jacobian(outside)
+        with pytest.raises(InputError, match="training range"):
+            tiny_model.fk(outside[None])
+        tiny_model.out_of_range = "ignore"
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            tiny_model.jacobian(outside)
+        with pytest.raises(InputError, match="out_of_range"):
+            tiny_model.out_of_range = "clip"
+    finally:
+        tiny_model.out_of_range = "warn"
+    tiny_model.save(tmp_path / "m")
+    back = load(tmp_path / "m")
+    np.testing.assert_array_equal(back.train_range[0], lo)
+    np.testing.assert_array_equal(back.train_range[1], hi)
+
+
+def test_training_range_follows_margin():
+    model = train("planar2", _cfg(data={"margin": 0.2}), log=None)
+    lo, hi = load_arm("planar2").sample_bounds(0.2)
+    np.testing.assert_array_equal(model.train_range[0], lo)
+    np.testing.assert_array_equal(model.train_range[1], hi)

@@ -49,6 +49,7 @@ def save(model, path: str | os.PathLike) -> Path:
         "ee_link": model.ee_link,
         "home": model.home.tolist(),
         "bounds": [model.bounds[0].tolist(), model.bounds[1].tolist()],
+        "train_range": [model.train_range[0].tolist(), model.train_range[1].tolist()],
         "n_layers": len(model.params["layers"]),
         "shapes": {k: list(v.shape) for k, v in arrays.items()},
         "config": model.config,
@@ -175,6 +176,7 @@ def load(path: str | os.PathLike):
             nominal=nominal,
             metrics=meta.get("metrics"),
             ee_link=meta.get("ee_link"),  # absent in files written before it was recorded
+            train_range=meta.get("train_range"),  # likewise; then ``bounds``
         )
     except KeyError as exc:
         raise ModelFileError(f"{path}: incomplete model, missing {exc}") from None

@@ -9,6 +9,8 @@ simulator.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from armjac.errors import InputError, UnknownLinkError
@@ -17,6 +19,8 @@ from armjac.learned.autodiff import relative_error
 from armjac.learned.closed_form import ClosedFormNet
 
 BACKENDS = ("numpy", "tf")
+OUT_OF_RANGE = ("warn", "raise", "ignore")
+RANGE_TOL = 1e-9  # rad (or m): how far q may leave the training range unnoticed
 
 
 class LearnedModel:
@@ -30,10 +34,26 @@ class LearnedModel:
     config : dict
         The validated training config that built it.
     arm_name, joint_names, home, bounds
-        Description of the arm it models; ``bounds`` = (lo, hi) joint sampling bounds.
+        Description of the arm it models; ``bounds`` = (lo, hi) joint sampling
+        bounds, which also scale the ``scaled`` input encoding.
     nominal : Arm, optional
         A crude nominal model whose output the network corrects (see
         :mod:`armjac.learned.nominal`).
+    metrics : dict, optional
+        Held-out errors and training statistics.
+    ee_link : str, optional
+        The link whose position the network models.
+    train_range : (lo, hi), optional
+        Joint range the training data covered (default: ``bounds``); ``±inf``
+        for a joint whose encoding is periodic over its whole range.
+
+    Attributes
+    ----------
+    out_of_range : {"warn", "raise", "ignore"}
+        What a configuration outside ``train_range`` (by more than 1e-9) does:
+        ``"warn"`` (default) issues one ``UserWarning`` per model, ``"raise"``
+        raises :class:`~armjac.errors.InputError`, ``"ignore"`` extrapolates
+        silently.
 
     Notes
     -----
@@ -53,6 +73,7 @@ class LearnedModel:
         nominal=None,
         metrics: dict | None = None,
         ee_link: str | None = None,
+        train_range=None,
     ):
         self.params = {
             "layers": [tuple(np.asarray(a, np.float32) for a in lay) for lay in params["layers"]],
@@ -73,6 +94,24 @@ class LearnedModel:
             self.params["layers"], self.params["out_bias"], self.encoding, *self.bounds
         )
         self._tf = None
+        rng_lo, rng_hi = self.bounds if train_range is None else train_range
+        self.train_range = (np.asarray(rng_lo, float), np.asarray(rng_hi, float))
+        self._lo_tol = self.train_range[0] - RANGE_TOL
+        self._hi_tol = self.train_range[1] + RANGE_TOL
+        self._out_of_range = "warn"
+        self._warned = False
+
+    @property
+    def out_of_range(self) -> str:
+        """``"warn"``, ``"raise"`` or ``"ignore"``: the response to q outside ``train_range``."""
+        return self._out_of_range
+
+    @out_of_range.setter
+    def out_of_range(self, value: str) -> None:
+        if value not in OUT_OF_RANGE:
+            raise InputError(f"out_of_range must be one of {OUT_OF_RANGE}; got {value!r}")
+        self._out_of_range = value
+        self._warned = False
 
     # -- description ------------------------------------------------------------------
     @property
@@ -114,7 +153,28 @@ class LearnedModel:
             )
         if not np.isfinite(arr).all():
             raise InputError(f"q must be finite; got {arr}")
+        if self._out_of_range != "ignore" and (
+            (arr < self._lo_tol).any() or (arr > self._hi_tol).any()
+        ):
+            self._outside(arr)
         return arr, single
+
+    def _outside(self, arr: np.ndarray) -> None:
+        """Report q outside the training range (``out_of_range`` says how)."""
+        bad = ((arr < self._lo_tol) | (arr > self._hi_tol)).reshape(-1, self.dof)
+        row, j = np.argwhere(bad)[0]
+        lo, hi = self.train_range[0][j], self.train_range[1][j]
+        msg = (
+            f"joint {j} ({self.joint_names[j]}) = {arr.reshape(-1, self.dof)[row, j]:.6g} is "
+            f"outside the training range [{lo:.6g}, {hi:.6g}] of the learned {self.arm_name} "
+            "model; the network extrapolates there (set model.out_of_range to 'raise' or "
+            "'ignore')"
+        )
+        if self._out_of_range == "raise":
+            raise InputError(msg)
+        if not self._warned:
+            self._warned = True
+            warnings.warn(msg, stacklevel=4)
 
     def _check_link(self, link, point) -> None:
         if link is not None and link != self.ee_link:

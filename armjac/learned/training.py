@@ -30,6 +30,22 @@ def _sizes(cfg: dict, n_in: int) -> list[tuple[int, int]]:
     return [(e["n_neurons"], n_in if i == 0 else e["dimensions"]) for i, e in enumerate(ens)]
 
 
+def _train_range(arm, cfg: dict, sampler) -> tuple[np.ndarray, np.ndarray]:
+    """Joint range covered by the training data.
+
+    The sampling bounds after ``data.margin`` (a ``normal`` distribution is
+    clipped to them too; a user ``sampler`` to the full limits). A continuous
+    joint whose ``sincos`` encoding saw a whole turn is unbounded (``±inf``).
+    """
+    lo, hi = arm.sample_bounds(cfg["data"]["margin"] if sampler is None else 0.0)
+    if cfg["encoding"] == "sincos":
+        limits = arm.joint_limits
+        whole = ~np.isfinite(limits[:, 0]) & ~np.isfinite(limits[:, 1])
+        whole &= hi - lo >= 2 * np.pi - 1e-12
+        lo, hi = np.where(whole, -np.inf, lo), np.where(whole, np.inf, hi)
+    return lo, hi
+
+
 def train(arm, config, *, sampler=None, progress: bool | None = None, log=print):
     """Train a learned FK model with NengoDL.
 
@@ -124,6 +140,7 @@ def train(arm, config, *, sampler=None, progress: bool | None = None, log=print)
         bounds=(lo, hi),
         nominal=nominal,
         ee_link=arm.ee_link,
+        train_range=_train_range(arm, cfg, sampler),
     )
     te = splits["test"]
     model.metrics = {
