@@ -106,3 +106,17 @@ def test_training_range_follows_margin():
     lo, hi = load_arm("planar2").sample_bounds(0.2)
     np.testing.assert_array_equal(model.train_range[0], lo)
     np.testing.assert_array_equal(model.train_range[1], hi)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "tf"])
+def test_empty_batch_gives_empty_results(tiny_model, backend):
+    empty = np.zeros((0, 2))
+    jac = tiny_model.jacobian(empty, backend=backend)
+    assert jac.shape == (0, 3, 2) and jac.dtype == np.float64
+    assert tiny_model.fk(empty).shape == (0, 3)
+    y, jy = tiny_model._cf.jacobian(empty)
+    assert y.shape == (0, 3) and jy.shape == (0, 3, 2)
+    if backend == "tf":
+        y, jy = tiny_model.tf.jacobian(empty)
+        assert y.shape == (0, 3) and jy.shape == (0, 3, 2)
+        assert tiny_model.tf.predict(empty).shape == (0, 3)

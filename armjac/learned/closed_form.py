@@ -93,6 +93,8 @@ class ClosedFormNet:
         """Outputs (B, M) and Jacobians (B, M, N) for ``q`` (B, N)."""
         y, acts = self.forward(q)
         b, m = y.shape
+        if b == 0:
+            return y, np.zeros((0, m, self.dof))
         g = None  # (B * M, d_k): d y / d u_k, batch and output rows flattened so each
         # product is one large matrix multiply rather than B small ones
         for (e, _, d), a in zip(reversed(self.layers), reversed(acts), strict=True):

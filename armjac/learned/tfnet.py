@@ -47,6 +47,7 @@ class TFNet:
         self.hi = np.asarray(hi, np.float32)
         self.dof = len(self.lo)
         self.batch = minibatch_size
+        self.n_out = int(np.asarray(params["out_bias"]).shape[0])
         self.h: NetHandles = build_network(params, seed=seed, dl_settings=dl_settings)
         self.sim = nengo_dl.Simulator(self.h.net, minibatch_size=minibatch_size, progress_bar=False)
         self.tg = self.sim.tensor_graph
@@ -125,10 +126,17 @@ class TFNet:
 
     def predict(self, q: np.ndarray) -> np.ndarray:
         """Outputs (B, M), float32, for ``q`` (B, N), run one minibatch at a time."""
+        if len(q) == 0:
+            return np.zeros((0, self.n_out), np.float32)
         return np.concatenate([self._fwd(qt).numpy()[:n] for qt, n in self._chunks(q)])
 
     def jacobian(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Outputs (B, M) and Jacobians d outputs / d q (B, M, N), float32, for ``q`` (B, N)."""
+        if len(q) == 0:
+            return (
+                np.zeros((0, self.n_out), np.float32),
+                np.zeros((0, self.n_out, self.dof), np.float32),
+            )
         ys, js = [], []
         for qt, n in self._chunks(q):
             y, j = self._jac(qt)
