@@ -120,3 +120,37 @@ def test_empty_batch_gives_empty_results(tiny_model, backend):
         y, jy = tiny_model.tf.jacobian(empty)
         assert y.shape == (0, 3) and jy.shape == (0, 3, 2)
         assert tiny_model.tf.predict(empty).shape == (0, 3)
+
+
+@pytest.mark.parametrize(
+    "training, key",
+    [
+        ("{learning_rate: 0}", "training.learning_rate"),
+        ("{learning_rate: 0.001, final_learning_rate: 0.01}", "training.final_learning_rate"),
+    ],
+)
+def test_learning_rates_are_validated(tmp_path, training, key):
+    from armjac.learned import resolve_config
+
+    path = tmp_path / "c.yaml"
+    path.write_text(f"arm: planar2\ntraining: {training}\n")
+    with pytest.raises(ConfigError) as info:
+        resolve_config(path)
+    assert str(path) in str(info.value) and key in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "q", [["a", "b"], np.array([1 + 1j, 0]), np.array([True, False]), np.array(["1", "2"])]
+)
+def test_non_numeric_q_is_an_input_error(tiny_model, q):
+    with pytest.raises(InputError, match="real numbers"):
+        tiny_model.jacobian(q)
+    with pytest.raises(InputError, match="real numbers"):
+        tiny_model.fk(q)
+
+
+def test_integer_and_float32_q_are_accepted(tiny_model):
+    np.testing.assert_allclose(
+        tiny_model.jacobian(np.array([0, 1])), tiny_model.jacobian(np.array([0.0, 1.0]))
+    )
+    assert tiny_model.jacobian(np.zeros((2, 2), np.float32)).shape == (2, 3, 2)

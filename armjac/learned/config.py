@@ -154,8 +154,13 @@ def validate(data: dict, where: str = "<config>") -> dict:
     t.choice("jacobian_mode", ("full", "projected"), ...)
     t.integer("epochs", ..., minimum=1)
     t.integer("batch_size", ..., minimum=1)
-    t.number("learning_rate", ..., minimum=0.0)
-    t.number("final_learning_rate", ..., minimum=0.0)
+    lr = t.number("learning_rate", ..., positive=True)
+    final_lr = t.number("final_learning_rate", ..., minimum=0.0)
+    if final_lr > lr:
+        raise t.fail(
+            "final_learning_rate",
+            f"must be <= training.learning_rate ({lr!r}), the start of the decay; got {final_lr!r}",
+        )
     loss = t.mapping("loss")
     for k in ("position", "jacobian", "contractive"):
         loss.number(k, ..., minimum=0.0)

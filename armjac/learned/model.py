@@ -140,7 +140,13 @@ class LearnedModel:
 
     # -- input checks -----------------------------------------------------------------
     def _batch(self, q) -> tuple[np.ndarray, bool]:
-        arr = np.asarray(q, dtype=np.float64)
+        raw = q if isinstance(q, np.ndarray) else np.asarray(q)
+        if raw.dtype.kind not in "iuf":
+            raise InputError(
+                f"q must hold real numbers (integers or floats); got dtype {raw.dtype} "
+                f"for the learned {self.arm_name} model"
+            )
+        arr = np.asarray(raw, dtype=np.float64)
         n = self.dof
         if arr.ndim == 1 and arr.shape[0] == n:
             single = True
