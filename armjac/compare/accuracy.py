@@ -18,6 +18,9 @@ from armjac.learned.autodiff import relative_error
 # column norm has no direction to compare (e.g. the last joint of a wrist whose
 # axis passes through the end-effector frame origin).
 ZERO_COLUMN = 1e-6
+# Singular values below this fraction of a Jacobian's largest do not count
+# towards the task-space rank used by :func:`manipulability`.
+RANK_RTOL = 1e-9
 
 
 def sample_configurations(arm, n: int, seed: int, margin: float = 0.0) -> np.ndarray:
@@ -25,15 +28,34 @@ def sample_configurations(arm, n: int, seed: int, margin: float = 0.0) -> np.nda
     return arm.random_q(n, np.random.default_rng(seed), margin)
 
 
-def manipulability(jac: np.ndarray) -> np.ndarray:
-    """Yoshikawa's measure sqrt(det(J J^T)) over the last two axes.
+def manipulability(jac: np.ndarray, rtol: float = RANK_RTOL) -> np.ndarray:
+    """Yoshikawa's measure over the last two axes, in the task space the arm spans.
 
-    Computed as the product of the ``min(m, n)`` singular values, which equals
-    sqrt(det(J J^T)) when J has no more rows than columns and stays meaningful
-    for a planar arm whose J_v has an all-zero row.
+    The product of the ``r`` largest singular values, where ``r`` (the
+    task-space rank) is the largest number of singular values above ``rtol``
+    times the largest one, over all Jacobians given. For a J with full row
+    rank this is sqrt(det(J J^T)); a planar arm's J_v (3, N) has an all-zero
+    row, so ``r = 2`` and the measure is that of the plane's 2 x N Jacobian,
+    which still goes to zero at a singularity.
+
+    Parameters
+    ----------
+    jac : ndarray (..., M, N)
+        Jacobians.
+    rtol : float
+        Relative tolerance deciding which singular values count.
+
+    Returns
+    -------
+    ndarray (...)
+        The manipulability of each Jacobian.
     """
     s = np.linalg.svd(jac, compute_uv=False)
-    return np.prod(s, axis=-1)
+    if s.size == 0:
+        return np.ones(s.shape[:-1])
+    above = s > rtol * s[..., :1]
+    rank = int(above.sum(axis=-1).max())
+    return np.prod(s[..., :rank], axis=-1)
 
 
 def column_angles(approx: np.ndarray, exact: np.ndarray) -> np.ndarray:
