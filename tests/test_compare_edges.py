@@ -41,3 +41,40 @@ def test_manipulability_of_full_rank_jacobians_is_unchanged(arms):
     arm = arms("kuka_iiwa")
     j = arm.jacobian(arm.random_q(20, np.random.default_rng(0)))[:, :3, :]
     np.testing.assert_allclose(manipulability(j), np.sqrt(np.linalg.det(j @ j.transpose(0, 2, 1))))
+
+
+def test_failed_runs_are_not_cached(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    import armjac.compare.control as control
+    from armjac.compare.cache import Cache
+    from armjac.compare.config import ScenarioSpec
+
+    calls = []
+
+    def run_one(cfg, arm, src, duration):
+        calls.append(src.label)
+        result = {"status": "error", "reason": "RuntimeError: boom", "passed": False}
+        return result, {"t": np.zeros(0), "ee_pos": np.zeros((0, 3))}
+
+    monkeypatch.setattr(control, "run_one", run_one)
+    monkeypatch.setattr(
+        control, "scenario_config", lambda spec, seed, pos_only: SimpleNamespace(scenario="x")
+    )
+    arm = SimpleNamespace()
+    monkeypatch.setattr(control, "arm_fingerprint", lambda arm: {"arm": "fake"})
+    src = control.Source(label="s", kind="analytic", make=lambda: None, identity="analytic")
+    cache = Cache(tmp_path)
+    spec = ScenarioSpec(label="reach", data={}, where="<test>")
+    for _ in range(2):
+        records, _ = control.run_all(arm, [spec], [0], [src], False, cache, progress=False)
+        assert records[0]["outcome"] == "error" and records[0]["cached"] is False
+    assert calls == ["s", "s"]
+    assert not any(p.is_file() for p in tmp_path.rglob("result.json"))
+
+
+def test_run_key_covers_the_jacobian_sources_code():
+    from armjac.compare.cache import RUN_CODE
+
+    for part in ("armjac/learned", "armjac/arm.py", "armjac/codegen", "armjac/symbolic"):
+        assert part in RUN_CODE

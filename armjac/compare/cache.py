@@ -24,7 +24,17 @@ from armjac.fingerprint import source_fingerprint
 # Source behind a trained model and behind a scenario run: a change there
 # invalidates cached results even when the version number stays the same.
 TRAINING_CODE = ("armjac/learned",)
-RUN_CODE = ("armjac/control", "armjac/sim", "sims")
+# A run also depends on the Jacobian source: the analytic arm (and the kernels
+# generated for it) and a learned model's evaluation code.
+RUN_CODE = (
+    "armjac/control",
+    "armjac/sim",
+    "sims",
+    "armjac/learned",
+    "armjac/arm.py",
+    "armjac/codegen",
+    "armjac/symbolic",
+)
 
 
 def arm_fingerprint(arm) -> dict:

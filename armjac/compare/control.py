@@ -203,7 +203,8 @@ def run_all(
         else:
             result, log = run_one(cfg, arm, src, spec.duration)
             result["cached"] = False
-            cache.save_run(key, result, log)
+            if result.get("status") != "error":  # an error may be transient: retry next time
+                cache.save_run(key, result, log)
         outcome, reason = classify(result)
         record = {
             "scenario": spec.label,
