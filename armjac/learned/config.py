@@ -51,8 +51,8 @@ DEFAULTS: dict[str, Any] = {
         "learning_rate": 3e-3,
         "final_learning_rate": 1e-5,
         "loss": {"position": 1.0, "jacobian": 0.0, "contractive": 0.0},
-        # "full": the whole network Jacobian per sample (batch_jacobian, 3 reverse
-        # passes); "projected": u^T J for a random u per sample (1 reverse pass)
+        # "full": the whole network Jacobian per sample (one reverse pass per output
+        # row, unrolled); "projected": u^T J for a random u per sample (1 reverse pass)
         "jacobian_mode": "full",
         "xla": False,  # compile the training step with XLA (loop method)
         "progress": True,

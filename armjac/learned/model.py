@@ -260,8 +260,11 @@ class LearnedModel:
         return jac[0] if single else jac
 
     def weight_jacobian(self, q) -> dict[str, np.ndarray]:
-        """dF/dW at one configuration: {label: array (3, *W.shape)} for every trainable weight.
+        """dF/dW at one configuration: {label: array (M, *W.shape)} for every trainable weight.
 
+        ``M`` is the number of network outputs: 3 for a position model, 9 for a
+        pose model (position and two rotation-matrix columns, see
+        :mod:`armjac.learned.pose`); a nominal model's part does not depend on W.
         Labels name the ensemble or connection the weight belongs to, e.g.
         ``ensemble0.scaled_encoders``, ``ensemble1.bias``,
         ``ensemble1->output.decoders``. Computed by TF autodiff through NengoDL.
@@ -299,8 +302,10 @@ class LearnedModel:
     ) -> np.ndarray:
         """Simulate the spiking variant (Nengo reference simulator) holding ``q`` fixed.
 
-        Returns the probed output over time (T, 3), lowpass-filtered; its late
-        values approximate the rate network's :meth:`fk` (network part only).
+        Returns the probed network outputs over time (T, M), lowpass-filtered:
+        M = 3 for a position model, 9 for a pose model (raw outputs, see
+        :mod:`armjac.learned.pose`). Late values approximate the rate network's
+        outputs (network part only, without a nominal model).
         """
         import nengo
 

@@ -206,8 +206,8 @@ def _loop(net, opt, q, pos, jac, tcfg, steps_per_epoch, rng, progress, val) -> t
 
     projected = tcfg["jacobian_mode"] == "projected"
 
-    # XLA fuses NengoDL's scatter-adds into its merged signal arrays, which
-    # otherwise take about half of each step on CPU (see docs/learned.md).
+    # XLA compiles the step into fewer kernels; it pays off when per-op overhead
+    # dominates (small networks such as planar2's; see docs/learned.md).
     @tf.function(jit_compile=bool(tcfg["xla"]))
     @tf.autograph.experimental.do_not_convert  # all branching below is on Python values
     def step(qb, pb, jb):
