@@ -154,3 +154,27 @@ def test_integer_and_float32_q_are_accepted(tiny_model):
         tiny_model.jacobian(np.array([0, 1])), tiny_model.jacobian(np.array([0.0, 1.0]))
     )
     assert tiny_model.jacobian(np.zeros((2, 2), np.float32)).shape == (2, 3, 2)
+
+
+def test_sampler_outside_the_limits_or_misshapen_is_refused(arms):
+    from armjac.learned import resolve_config
+    from armjac.learned.data import sample_q
+
+    arm = arms("planar2")
+    cfg, _ = resolve_config({"arm": "planar2"})
+    hi = arm.sample_bounds()[1]
+    with pytest.raises(ConfigError, match=r"sampler returned .*outside the joint limits"):
+        sample_q(arm, cfg["data"], 3, seed=1, sampler=lambda n, rng: np.tile(hi + 0.1, (n, 1)))
+    with pytest.raises(ConfigError, match="sampler returned shape"):
+        sample_q(arm, cfg["data"], 3, seed=1, sampler=lambda n, rng: np.zeros(2 * n))
+    with pytest.raises(ConfigError, match="finite"):
+        sample_q(arm, cfg["data"], 3, seed=1, sampler=lambda n, rng: np.full((n, 2), np.nan))
+    at_limit = sample_q(arm, cfg["data"], 3, seed=1, sampler=lambda n, rng: np.tile(hi, (n, 1)))
+    np.testing.assert_array_equal(at_limit, np.tile(hi, (3, 1)))
+
+
+def test_data_center_of_wrong_length_is_refused_at_train_time():
+    with pytest.raises(ConfigError, match=r"data\.center.*2 values"):
+        train("planar2", _cfg(data={"center": [0.0, 0.1, 0.2]}), log=None)
+    with pytest.raises(ConfigError, match=r"data\.center"):
+        train("planar2", _cfg(data={"center": "home"}), log=None)

@@ -8,6 +8,7 @@ Validation happens here, once, and every error names the file and the key
 from __future__ import annotations
 
 import copy
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,16 @@ def validate(data: dict, where: str = "<config>") -> dict:
     for k in ("n_train", "n_val", "n_test"):
         d.integer(k, ..., minimum=1)
     d.number("std", ..., minimum=0.0)
+    center = d.data["center"]
+    if center is not None and (
+        not isinstance(center, list | tuple)
+        or not center
+        or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            for v in center
+        )
+    ):
+        raise d.fail("center", f"must be null or a list of finite numbers (rad); got {center!r}")
     d.number("margin", ..., minimum=0, below=0.5)
     seeds = d.mapping("seeds")
     for k in ("train", "val", "test"):

@@ -48,16 +48,34 @@ def sample_q(arm, data_cfg: dict, n: int, seed: int, sampler: Callable | None = 
     rng = np.random.default_rng(seed)
     lo, hi = arm.sample_bounds(data_cfg.get("margin", 0.0))
     if sampler is not None:
-        q = np.asarray(sampler(n, rng), dtype=float)
-        if q.shape != (n, arm.dof):
-            raise ConfigError(f"sampler returned shape {q.shape}; expected ({n}, {arm.dof})")
-        return np.clip(q, *arm.sample_bounds())
+        return _check_sampled(arm, np.asarray(sampler(n, rng), dtype=float), n)
     if data_cfg["distribution"] == "uniform":
         return rng.uniform(lo, hi, size=(n, arm.dof))
     center = arm.home if data_cfg.get("center") is None else np.asarray(data_cfg["center"], float)
     if center.shape != (arm.dof,):
         raise ConfigError(f"data.center must have {arm.dof} values, got {center.shape}")
     return np.clip(center + data_cfg["std"] * rng.standard_normal((n, arm.dof)), lo, hi)
+
+
+SAMPLER_TOL = 1e-9  # rad (or m) a sampler may step past a joint limit (rounding)
+
+
+def _check_sampled(arm, q: np.ndarray, n: int) -> np.ndarray:
+    """``q`` from a user sampler, refused unless (n, N), finite and within the limits."""
+    if q.shape != (n, arm.dof):
+        raise ConfigError(f"sampler returned shape {q.shape}; expected ({n}, {arm.dof})")
+    if not np.isfinite(q).all():
+        raise ConfigError("sampler returned values that are not finite")
+    lo, hi = arm.sample_bounds()
+    bad = (q < lo - SAMPLER_TOL) | (q > hi + SAMPLER_TOL)
+    if bad.any():
+        row, j = np.argwhere(bad)[0]
+        raise ConfigError(
+            f"sampler returned {int(bad.any(axis=1).sum())} of {n} configurations outside the "
+            f"joint limits, e.g. joint {j} ({arm.joint_names[j]}) = {q[row, j]:.6g} not in "
+            f"[{lo[j]:.6g}, {hi[j]:.6g}]"
+        )
+    return np.clip(q, lo, hi)  # only rounding-level excursions remain
 
 
 def targets(arm, q: np.ndarray) -> Split:

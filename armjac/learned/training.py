@@ -20,6 +20,7 @@ import time
 
 import numpy as np
 
+from armjac.errors import ConfigError
 from armjac.learned.config import resolve_config
 from armjac.learned.data import make_splits
 from armjac.learned.network import init_params
@@ -83,6 +84,12 @@ def train(arm, config, *, sampler=None, progress: bool | None = None, log=print)
         # an arm given explicitly wins; record where it came from, so loading a
         # model can rebuild it (needed for a nominal model)
         cfg["arm"] = arm.spec.source or str(arm.spec.urdf)
+    center = cfg["data"]["center"]
+    if center is not None and len(center) != arm.dof:
+        raise ConfigError(
+            f"{where}: data.center: must have {arm.dof} values, one per joint of "
+            f"{arm.name} ({', '.join(arm.joint_names)}); got {len(center)}"
+        )
     tcfg = cfg["training"]
     progress = tcfg["progress"] if progress is None else progress
     tf.random.set_seed(cfg["seed"])
