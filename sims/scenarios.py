@@ -297,7 +297,24 @@ class Press(Scenario):
         )
 
 
-class Payload(Scenario):
+class _Disturbance(Scenario):
+    """Hold a pose while something happens to the hand at ``at`` s for ``length`` s;
+    settling is scored before it, recovery after it."""
+
+    @classmethod
+    def validate(cls, task: Reader) -> None:
+        """Also checks ``at``."""
+        super().validate(task)
+        task.number("at", minimum=0.0)
+
+    def _schedule(self, length: float, label: str, action) -> None:
+        at = self.task.number("at", 1.0)
+        self.disturbance = (at, at + length)
+        self.segments = [(0.0, at)]
+        self.events = [(at, label, action)]
+
+
+class Payload(_Disturbance):
     """Hold a pose; a ``mass`` kg payload (at ``offset``) is attached to the hand at ``at`` s."""
 
     kind = "payload"
@@ -305,23 +322,19 @@ class Payload(Scenario):
 
     @classmethod
     def validate(cls, task: Reader) -> None:
-        """Also checks ``mass``, ``at`` and ``offset``."""
+        """Also checks ``mass`` and ``offset``."""
         super().validate(task)
         task.number("mass", positive=True)
-        task.number("at", minimum=0.0)
         task.vector("offset", 3)
 
     def __init__(self, *args):
         super().__init__(*args)
-        at = self.task.number("at", 1.0)
-        self.disturbance = (at, at)
-        self.segments = [(0.0, at)]  # settling is scored before the disturbance
         mass = self.task.number("mass", 2.0)
         offset = self.task.vector("offset", 3, [0.0, 0.0, 0.0])
-        self.events = [(at, f"payload {mass:g} kg", lambda sim: sim.add_payload(mass, offset))]
+        self._schedule(0.0, f"payload {mass:g} kg", lambda sim: sim.add_payload(mass, offset))
 
 
-class Push(Scenario):
+class Push(_Disturbance):
     """Hold a pose; an external ``force`` (N) pushes the hand from ``at`` s for ``duration`` s."""
 
     kind = "push"
@@ -329,20 +342,16 @@ class Push(Scenario):
 
     @classmethod
     def validate(cls, task: Reader) -> None:
-        """Also checks ``force``, ``at`` and ``duration``."""
+        """Also checks ``force`` and ``duration``."""
         super().validate(task)
         task.vector("force", 3)
-        task.number("at", minimum=0.0)
         task.number("duration", positive=True)
 
     def __init__(self, *args):
         super().__init__(*args)
-        at = self.task.number("at", 1.0)
         length = self.task.number("duration", 0.2)
         force = self.task.vector("force", 3, [0.0, 20.0, 0.0])
-        self.disturbance = (at, at + length)
-        self.segments = [(0.0, at)]
-        self.events = [(at, f"push {force} N", lambda sim: sim.push(force, length))]
+        self._schedule(length, f"push {force} N", lambda sim: sim.push(force, length))
 
 
 SCENARIOS: dict[str, type[Scenario]] = {
