@@ -74,7 +74,7 @@ class ClosedFormNet:
         self._eb = [np.ascontiguousarray(np.c_[e, b], dt) for e, b, _ in self.layers]
         self._ga = [np.empty((m, e.shape[0]), dt) for e, _, _ in self.layers]
         self._gu = [np.empty((m, e.shape[1]), dt) for e, _, _ in self.layers]
-        self._l1 = [tuple(np.ascontiguousarray(a, dt) for a in lay) for lay in self.layers]
+        self._d = [np.ascontiguousarray(d, dt) for _, _, d in self.layers]
         self._eT = [np.ascontiguousarray(e.T, dt) for e, _, _ in self.layers]
         self._dT = [np.ascontiguousarray(d.T, dt) for _, _, d in self.layers]
 
@@ -119,13 +119,13 @@ class ClosedFormNet:
             x[n : 2 * n] = c
         else:
             x[:-1] = (q - 0.5 * (self.lo + self.hi)) / (0.5 * (self.hi - self.lo))
-        last = len(self._l1) - 1
+        last = len(self._d) - 1
         u = x
         for k, (eb, a, un) in enumerate(zip(self._eb, self._a, self._u, strict=True)):
             np.dot(eb, u, out=a)
             np.tanh(a, out=a)
             if k < last:  # the output itself is not needed for the Jacobian
-                np.dot(self._l1[k][2], a, out=un[:-1])
+                np.dot(self._d[k], a, out=un[:-1])
                 u = un
         m_out = self.n_out
         ga = None
@@ -135,7 +135,7 @@ class ClosedFormNet:
             np.subtract(1.0, a, out=a)  # a'(z) = 1 - tanh(z)^2
             if ga is None:
                 ga = self._ga[k]
-                np.multiply(self._l1[k][2], a, out=ga)
+                np.multiply(self._d[k], a, out=ga)
             else:
                 gu, ga = ga, self._ga[k]
                 dT = self._dT[k]
