@@ -62,3 +62,16 @@ def frobenius_norm(jac, squared: bool = False):
 def relative_error(approx, exact) -> np.ndarray:
     """||approx - exact||_F / ||exact||_F over the last two axes."""
     return frobenius_norm(np.asarray(approx) - exact) / frobenius_norm(exact)
+
+
+def error_stats(pos, pos_exact, jac, jac_exact) -> dict:
+    """Held-out errors of positions (B, 3) and Jacobians (B, M, N) against references:
+    FK RMSE and max (mm), median and p95 relative Frobenius Jacobian error."""
+    dp = np.asarray(pos) - pos_exact
+    rel = relative_error(jac, jac_exact)
+    return {
+        "fk_rmse_mm": float(1e3 * np.sqrt(np.mean(np.sum(dp * dp, axis=1)))),
+        "fk_max_mm": float(1e3 * np.max(np.linalg.norm(dp, axis=1))),
+        "jac_rel_median": float(np.median(rel)),
+        "jac_rel_p95": float(np.percentile(rel, 95)),
+    }

@@ -15,7 +15,7 @@ import numpy as np
 
 from armjac.errors import InputError, UnknownLinkError
 from armjac.learned import encoding, pose
-from armjac.learned.autodiff import relative_error
+from armjac.learned.autodiff import error_stats, relative_error
 from armjac.learned.closed_form import ClosedFormNet
 
 BACKENDS = ("numpy", "tf")
@@ -331,15 +331,7 @@ class LearnedModel:
         fk = self.fk(q)
         j = self.jacobian(q)
         p = fk[:, :3, 3] if self.pose else fk
-        dp = p - pos
-        rel = relative_error(j[:, :3, :], jac)
-        out = {
-            "n_test": int(len(q)),
-            "fk_rmse_mm": float(1e3 * np.sqrt(np.mean(np.sum(dp * dp, axis=1)))),
-            "fk_max_mm": float(1e3 * np.max(np.linalg.norm(dp, axis=1))),
-            "jac_rel_median": float(np.median(rel)),
-            "jac_rel_p95": float(np.percentile(rel, 95)),
-        }
+        out = {"n_test": int(len(q)), **error_stats(p, pos, j[:, :3, :], jac)}
         if self.pose and transform is not None:
             r_err = np.einsum("bji,bjk->bik", transform[:, :3, :3], fk[:, :3, :3])
             cos = np.clip((np.trace(r_err, axis1=1, axis2=2) - 1) / 2, -1, 1)

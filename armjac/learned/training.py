@@ -185,15 +185,9 @@ def _network_targets(cfg: dict, split, nominal) -> tuple[np.ndarray, np.ndarray]
 
 
 def _nominal_metrics(nominal, te) -> dict:
-    from armjac.learned.autodiff import relative_error
+    from armjac.learned.autodiff import error_stats
 
-    dp = nominal.fk(te.q)[:, :3, 3] - te.pos
-    rel = relative_error(nominal.jacobian(te.q)[:, :3, :], te.jac)
-    return {
-        "fk_rmse_mm": float(1e3 * np.sqrt(np.mean(np.sum(dp * dp, axis=1)))),
-        "jac_rel_median": float(np.median(rel)),
-        "jac_rel_p95": float(np.percentile(rel, 95)),
-    }
+    return error_stats(nominal.fk(te.q)[:, :3, 3], te.pos, nominal.jacobian(te.q)[:, :3, :], te.jac)
 
 
 def _loop(net, opt, q, pos, jac, tcfg, steps_per_epoch, rng, progress, val) -> tuple:
