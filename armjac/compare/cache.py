@@ -20,6 +20,7 @@ import numpy as np
 
 from armjac import __version__
 from armjac.fingerprint import source_fingerprint
+from armjac.jsonutil import to_jsonable
 
 # Source behind a trained model and behind a scenario run: a change there
 # invalidates cached results even when the version number stays the same.
@@ -49,23 +50,13 @@ def arm_fingerprint(arm) -> dict:
 
 def digest(obj) -> str:
     """A short stable hash of JSON-able ``obj`` (sorted keys)."""
-    text = json.dumps(obj, sort_keys=True, default=_default)
+    text = json.dumps(to_jsonable(obj), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _default(obj):
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, os.PathLike):
-        return os.fspath(obj)
-    raise TypeError(f"cannot hash {type(obj).__name__}")
 
 
 def training_key(train_cfg: dict, arm) -> str:
     """Cache key of a model trained from ``train_cfg`` (progress display ignored)."""
-    cfg = json.loads(json.dumps(train_cfg, default=_default))
+    cfg = to_jsonable(train_cfg)
     cfg.get("training", {}).pop("progress", None)
     return digest(
         {
@@ -137,7 +128,7 @@ class Cache:
         final = self.run_dir(key)
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=final.parent))
-        (tmp / "result.json").write_text(json.dumps(result, default=_default, indent=1))
+        (tmp / "result.json").write_text(json.dumps(to_jsonable(result), indent=1))
         np.savez(tmp / "log.npz", **log)
         _replace(tmp, final)
 
