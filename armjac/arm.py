@@ -23,11 +23,10 @@ from armjac.jsonutil import slug
 from armjac.model.registry import ArmSpec, resolve
 from armjac.model.tree import STANDARD_GRAVITY, RobotModel
 from armjac.model.urdf import load_urdf
+from armjac.validation import as_batch, check_point
 
 if TYPE_CHECKING:  # sympy is imported only when kernels must be generated
     from armjac.symbolic.derivation import ChainDerivation
-
-_ZERO3 = np.zeros(3)
 
 
 class Arm:
@@ -150,19 +149,7 @@ class Arm:
 
     # -- input handling ------------------------------------------------------------------
     def _batch(self, q, what: str = "q") -> tuple[np.ndarray, bool]:
-        try:
-            arr = np.asarray(q, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise InputError(f"{what} must be numbers; got {q!r}") from None
-        n = self.dof
-        if arr.ndim == 1 and arr.shape[0] == n:
-            return arr.reshape(1, n), True
-        if arr.ndim == 2 and arr.shape[1] == n:
-            return (arr if arr.flags.c_contiguous else np.ascontiguousarray(arr)), False
-        raise InputError(
-            f"{what} must have shape ({n},) or (B, {n}) for {self.name} (dof={n}); "
-            f"got shape {arr.shape}"
-        )
+        return as_batch(q, self.dof, what, f"{self.name} (dof={self.dof})")
 
     @staticmethod
     def _point(point) -> np.ndarray:
@@ -258,37 +245,6 @@ def _default_ee(model: RobotModel) -> str:
         return sum(j.movable for j in path), len(path)
 
     return max(model.leaves(), key=movable_depth)
-
-
-def check_point(point) -> np.ndarray:
-    """A point in a link frame as a contiguous float (3,) array; ``None`` is the origin.
-
-    Parameters
-    ----------
-    point : 3 floats or None
-        Offset from the link frame origin, along the link frame axes.
-
-    Returns
-    -------
-    (3,) array
-        Not to be modified in place (``None`` gives a shared zero vector).
-
-    Raises
-    ------
-    InputError
-        Not three finite numbers.
-    """
-    if point is None:
-        return _ZERO3
-    try:
-        p = np.asarray(point, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InputError(f"point must be a 3-vector in the link frame; got {point!r}") from None
-    if p.shape != (3,):
-        raise InputError(f"point must be a 3-vector in the link frame; got shape {p.shape}")
-    if not np.isfinite(p).all():
-        raise InputError(f"point must be finite; got {p}")
-    return np.ascontiguousarray(p)
 
 
 def load_arm(spec: str | os.PathLike | Arm | ArmSpec, **kwargs) -> Arm:

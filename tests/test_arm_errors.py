@@ -165,10 +165,12 @@ def test_home_posture_length_checked():
 
 def test_non_numeric_q_and_empty_batch(arms):
     arm = arms("kuka_iiwa")
-    with pytest.raises(InputError, match="q must be numbers"):
+    with pytest.raises(InputError, match="q must be real numbers"):
         arm.jacobian(["a"] * 7)
-    with pytest.raises(InputError, match="dof=7"):
+    with pytest.raises(InputError, match="real numbers"):
         arm.jacobian(None)
+    with pytest.raises(InputError, match="dof=7"):
+        arm.jacobian(np.zeros(6))
     assert arm.jacobian(np.zeros((0, 7))).shape == (0, 6, 7)
     assert arm.mass_matrix(np.zeros((0, 7))).shape == (0, 7, 7)
 

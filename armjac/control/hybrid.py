@@ -23,8 +23,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from armjac.control.osc import OSC, as_numbers, check_finite, check_gain
+from armjac.control.osc import OSC
 from armjac.errors import InputError
+from armjac.validation import as_float_array, check_finite, check_gain
 
 
 class HybridForceOSC(OSC):
@@ -99,7 +100,7 @@ class HybridForceOSC(OSC):
 
     def _along(self, force, name: str) -> float:
         """Component of ``force`` (a 3-vector, or already the scalar) along the direction."""
-        f = as_numbers(force, name)
+        f = as_float_array(force, name)
         if f.shape == (3,):
             f = f @ self.direction
         elif f.shape not in ((), (1,)):

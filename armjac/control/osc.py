@@ -48,6 +48,7 @@ from armjac.control.linalg import damped_inverse_sym, solve_spd
 from armjac.control.model import ControlModel
 from armjac.control.orientation import orientation_error, quat_tuple
 from armjac.errors import InputError
+from armjac.validation import as_float_array, check_finite, check_gain
 
 POSITION_DOF = (True, True, True, False, False, False)
 NULL_METRICS = ("joint", "inertia")
@@ -65,37 +66,6 @@ def _dof_mask(ctrlr_dof: Sequence[bool] | None) -> np.ndarray:
             f"got {ctrlr_dof!r}"
         )
     return mask
-
-
-def check_gain(name: str, value, *, zero: bool = False) -> float:
-    """``value`` as a finite float that is > 0 (or >= 0 with ``zero``).
-
-    Raises
-    ------
-    InputError
-        Naming ``name`` and the value.
-    """
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a number; got {value!r}") from None
-    if not (math.isfinite(v) and (v >= 0.0 if zero else v > 0.0)):
-        raise InputError(f"{name} must be a finite number {'>= 0' if zero else '> 0'}; got {v!r}")
-    return v
-
-
-def as_numbers(value, name: str) -> np.ndarray:
-    """``value`` as a float array, or an InputError naming ``name``."""
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be numbers; got {value!r}") from None
-
-
-def check_finite(arr: np.ndarray, name: str) -> None:
-    """Refuse NaN and infinite entries (one reduction: the check runs every step)."""
-    if not math.isfinite(float(arr.sum())):
-        raise InputError(f"{name} must be finite; got {arr}")
 
 
 class _Step:
@@ -234,7 +204,7 @@ class OSC:
     def _vmax(vmax) -> np.ndarray | None:
         if vmax is None:
             return None
-        v = np.atleast_1d(as_numbers(vmax, "vmax"))
+        v = np.atleast_1d(as_float_array(vmax, "vmax"))
         if v.size == 1:
             v = np.array([v[0], np.inf])
         if v.shape != (2,) or not (v > 0).all():  # also refuses NaN
@@ -259,7 +229,7 @@ class OSC:
 
     def _task_vector(self, v, what: str) -> np.ndarray:
         """A velocity/acceleration target of length 3 (linear) or 6, as controlled rows."""
-        v = as_numbers(v, what)
+        v = as_float_array(v, what)
         if v.shape == (3,):
             v = np.concatenate((v, np.zeros(3)))
         elif v.shape != (6,):
@@ -271,7 +241,7 @@ class OSC:
 
     def _target(self, target) -> np.ndarray:
         """``target`` checked: a finite (7,) pose, or (3,) position when only that is controlled."""
-        target = as_numbers(target, "target")
+        target = as_float_array(target, "target")
         if self._orient:
             if target.shape != (7,):
                 raise InputError(

@@ -29,8 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 import pybullet as pb
 
-from armjac.arm import Arm, check_point
+from armjac.arm import Arm
 from armjac.errors import InputError, SimulationError
+from armjac.validation import check_point
 
 MOVABLE = (pb.JOINT_REVOLUTE, pb.JOINT_PRISMATIC)
 
