@@ -10,7 +10,7 @@ from armjac.control import (
     JointPD,
     RestingPosture,
 )
-from sims.config import Reader, ScenarioConfig, parse_ctrlr_dof
+from armjac.scenarios.config import Reader, ScenarioConfig, parse_ctrlr_dof
 
 
 def null_tasks(section: dict, arm, path: str) -> list:
