@@ -127,3 +127,24 @@ def test_bad_input(real, data):
         train_from_data(q, x, {"optimizer": "sgd"})
     with pytest.raises(ConfigError, match="nominal"):
         train_from_data(q, x, TINY, point=[0, 0, 0.1])
+
+
+def test_learning_config_point_models_the_tool_tip(arms, tmp_path):
+    from armjac.learned import train
+    from armjac.learned.data import targets
+
+    arm = arms("planar2")
+    q = arm.random_q(20, 0)
+    split = targets(arm, q, point=[0.1, 0.0, 0.02])
+    np.testing.assert_allclose(split.pos, arm.position(q, point=[0.1, 0.0, 0.02]), atol=1e-12)
+    np.testing.assert_allclose(split.jac, arm.jacobian(q, point=[0.1, 0, 0.02])[:, :3], atol=1e-12)
+    cfg = {"arm": "planar2", "point": [0.1, 0.0, 0.02], "nominal": {"link_scale_std": 0.05},
+           "data": {"n_train": 64, "n_val": 16, "n_test": 16},
+           "network": {"ensembles": [{"n_neurons": 16}]},
+           "training": {"epochs": 1, "batch_size": 32, "progress": False}}  # fmt: skip
+    model = train(None, cfg, log=None)
+    # the nominal is evaluated at the tool point: residual targets are tip - nominal tip
+    np.testing.assert_allclose(model.nominal.position(q)[:, :], model.nominal.fk(q)[:, :3, 3])
+    model.save(tmp_path / "pt")
+    back = load(tmp_path / "pt")
+    np.testing.assert_array_equal(back.fk(q), model.fk(q))
