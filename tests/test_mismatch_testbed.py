@@ -153,3 +153,22 @@ def test_collect_cli(tmp_path, capsys):
     assert main(["collect", SMALL, "--duration", "0.5", "--out", str(out), "--no-progress"]) == 0
     assert "50 tracker samples" in capsys.readouterr().out
     assert len(load_dataset(out)) == 50
+
+
+def test_calibrated_reach_scenario_simulates_the_real_arm():
+    from armjac.scenarios import run_scenario
+
+    cfg = {
+        "name": "calibrated_reach_small", "scenario": "calibrated_reach", "arm": "planar2",
+        "jacobian": "tool:planar2_small", "dt": 0.001,
+        "controller": {"type": "osc", "kp": 400, "ki": 400, "ctrlr_dof": ["x", "z"],
+                       "task_velocity": "jacobian"},
+        "task": {"mismatch": {"spec": "planar2_small", "feedback": "tracker"},
+                 "targets": [[0.55, 0.0, 0.3]], "segment_time": 1.5},
+    }  # fmt: skip
+    m = run_scenario(cfg)
+    assert m["status"] == "ok", m.get("reason")
+    assert m["final_position_error_m"] < 0.01
+    cfg["task"]["mismatch"]["spec"] = "nope"
+    with pytest.raises(ConfigError, match="task.mismatch.spec"):
+        run_scenario(cfg)

@@ -9,6 +9,7 @@ A new scenario type subclasses :class:`Scenario` and is registered with
 :func:`register_scenario`.
 """
 
+from armjac.mismatch import scenario as _mismatch  # noqa: F401, I001  (calibrated_reach)
 from armjac.scenarios import types as _types  # noqa: F401  (registers the bundled types)
 from armjac.scenarios.config import (
     ScenarioConfig,
