@@ -134,7 +134,20 @@ def test_collect_records_a_consistent_run(real):
     np.testing.assert_allclose(d.truth_tip, real.tip(q_ex), atol=1e-9)
     lo, hi = real.nominal.sample_bounds()
     assert (d.truth_q > lo - 0.05).all() and (d.truth_q < hi + 0.05).all()
-    assert np.ptp(d.truth_q, axis=0).min() > 0.1  # it explores
+    assert np.ptp(d.truth_q, axis=0).min() > 0.05  # it explores
+    assert np.abs(np.diff(d.truth_q, axis=0)).max() / 1e-3 < 2 * 1.5  # near the speed cap
+
+
+def test_via_schedule_respects_the_speed_cap(arms):
+    from armjac.mismatch.collect import PEAK, via_schedule
+
+    arm = arms("kuka_iiwa")
+    via, times = via_schedule(arm, arm.home, 30.0, np.random.default_rng(0), 0.1, 0.5, 1.2)
+    assert times[-1] >= 30.0 and np.all(np.diff(times) >= 0.5)
+    speeds = PEAK * np.abs(np.diff(via, axis=0)) / np.diff(times)[:, None]
+    assert speeds.max() <= 1.2 + 1e-12
+    lo, hi = arm.sample_bounds(0.1)
+    assert (via[1:] >= lo).all() and (via[1:] <= hi).all()
 
 
 def test_spec_errors_name_the_key():
