@@ -111,6 +111,18 @@ def resolve_config(spec: str | os.PathLike | dict) -> tuple[dict, str]:
     return validate(configs.read_mapping(path, "learning config"), str(path)), str(path)
 
 
+def check_ensembles(network: Reader) -> None:
+    """Check ``network.ensembles`` (filling each later ensemble's default dimensions)."""
+    for i, e in enumerate(network.mappings("ensembles")):
+        e.check_keys({"n_neurons", "dimensions"})
+        e.integer("n_neurons", ..., minimum=1)
+        if i > 0:
+            e.data.setdefault("dimensions", 32)
+            e.integer("dimensions", ..., minimum=1)
+        elif "dimensions" in e.data:
+            raise e.fail("dimensions", "is set by the input encoding; remove it")
+
+
 def validate(data: dict, where: str = "<config>") -> dict:
     """Fill defaults and check every key. Raises :class:`ConfigError`."""
     cfg = _merge(DEFAULTS, Reader(data, where))
@@ -149,14 +161,7 @@ def validate(data: dict, where: str = "<config>") -> dict:
     n = top.mapping("network")
     n.choice("neuron", NEURONS, ...)
     n.number("gain", ..., minimum=0.0)
-    for i, e in enumerate(n.mappings("ensembles")):
-        e.check_keys({"n_neurons", "dimensions"})
-        e.integer("n_neurons", ..., minimum=1)
-        if i > 0:
-            e.data.setdefault("dimensions", 32)
-            e.integer("dimensions", ..., minimum=1)
-        elif "dimensions" in e.data:
-            raise e.fail("dimensions", "is set by the input encoding; remove it")
+    check_ensembles(n)
     if cfg["nominal"] is not None:
         nom = top.mapping("nominal")
         nom.check_keys({"link_scale_std", "seed"})

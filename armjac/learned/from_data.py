@@ -44,9 +44,11 @@ import numpy as np
 
 from armjac import configs
 from armjac.configs import Reader
-from armjac.errors import ConfigError, InputError
+from armjac.errors import ConfigError
+from armjac.learned.config import check_ensembles
 from armjac.learned.model import LearnedModel
 from armjac.learned.residual import TipNominal
+from armjac.validation import as_measurements
 
 KIND = "armjac.learned.DataModel"
 BASES = ("calibrated", "nominal")
@@ -109,14 +111,7 @@ def data_config(spec=None) -> dict:
     net = top.mapping("network")
     net.number("gain", ..., positive=True)
     net.integer("seed", ..., minimum=0)
-    for i, e in enumerate(net.mappings("ensembles")):
-        e.check_keys({"n_neurons", "dimensions"})
-        e.integer("n_neurons", ..., minimum=1)
-        if i > 0:
-            e.data.setdefault("dimensions", 32)
-            e.integer("dimensions", ..., minimum=1)
-        elif "dimensions" in e.data:
-            raise e.fail("dimensions", "is set by the input encoding; remove it")
+    check_ensembles(net)
     t = top.mapping("training")
     for k in ("epochs", "batch_size", "patience", "val_every"):
         t.integer(k, ..., minimum=1)
@@ -169,20 +164,6 @@ def restore(folder, meta: dict, layers, out_bias) -> DataModel:
     )
 
 
-def _check_arrays(q, x, nominal) -> tuple[np.ndarray, np.ndarray]:
-    q = np.asarray(q, float)
-    x = np.asarray(x, float)
-    if q.ndim != 2 or q.shape[0] < 2:
-        raise InputError(f"q must have shape (B, N) with B >= 2; got {q.shape}")
-    if nominal is not None and q.shape[1] != nominal.dof:
-        raise InputError(f"q has {q.shape[1]} joints; the nominal {nominal.name} has {nominal.dof}")
-    if x.shape != (q.shape[0], 3):
-        raise InputError(f"x must have shape ({q.shape[0]}, 3) to match q; got {x.shape}")
-    if not (np.isfinite(q).all() and np.isfinite(x).all()):
-        raise InputError("q and x must be finite")
-    return q, x
-
-
 def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=None, log=print):
     """Learn the tip position (and so its Jacobian) from measured data.
 
@@ -213,7 +194,7 @@ def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=Non
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     log = log or (lambda *_: None)
     cfg = data_config(config)
-    q, x = _check_arrays(q, x, nominal)
+    q, x = as_measurements(q, x, None if nominal is None else nominal.dof, minimum=2)
     point = cfg["point"] if point is None else point
     if point is not None and nominal is None:
         raise ConfigError("a tool point needs a nominal arm; pass nominal= or drop point")
