@@ -15,7 +15,7 @@ from armjac.learned.network import init_params
 
 @pytest.fixture
 def tiny(tmp_path):
-    cfg, _ = resolve_config({"arm": "planar2"})
+    cfg, _ = resolve_config({"arm": "planar2", "network": {"ensembles": [{"n_neurons": 8}]}})
     model = LearnedModel(
         init_params([(8, 4)], 3, 1.0, 0),
         config=cfg,
