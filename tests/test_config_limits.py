@@ -146,3 +146,15 @@ def test_reader_messages_use_excerpts():
     assert len(str(exc.value)) < 300
     with pytest.raises(ConfigError, match="list of length 10000") as exc:
         r.string("v")
+
+
+def test_comparison_seeds_and_samples_are_bounded():
+    from armjac.compare.config import validate as validate_comparison
+
+    base = {"arm": "planar2", "models": [{"name": "m", "train": {"arm": "planar2"}}]}
+    with pytest.raises(ConfigError, match=r"seeds: must be a non-empty list of integers in \[0"):
+        validate_comparison({**base, "seeds": [0, -1]}, "c.yaml")
+    with pytest.raises(ConfigError, match=r"accuracy.n_samples: must be .*<= 2000000"):
+        validate_comparison({**base, "accuracy": {"n_samples": 10**9}}, "c.yaml")
+    with pytest.raises(ConfigError, match=r"accuracy.seed: must be an integer >= 0"):
+        validate_comparison({**base, "accuracy": {"seed": -3}}, "c.yaml")

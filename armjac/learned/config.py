@@ -124,8 +124,7 @@ def validate(data: dict, where: str = "<config>") -> dict:
         raise ConfigError(f"{where}: a learning config must be a mapping; got {excerpt(data)}")
     cfg = _merge(defaults(), Reader(data, where))
     top = Reader(cfg, where)
-    if cfg["arm"] is None:
-        raise top.fail("arm", "is required")
+    top.string("arm", ...)
     from armjac.model.registry import resolve
 
     try:
