@@ -8,7 +8,7 @@ from armjac.configs import MAX_SEED, MAX_STEPS, Reader, read_mapping
 from armjac.errors import ConfigError
 from armjac.learned import resolve_config
 from armjac.learned.config import validate as validate_learning
-from sims.config import load_scenario
+from armjac.scenarios.config import load_scenario
 
 BOMB = """\
 a: &a [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]

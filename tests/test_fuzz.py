@@ -215,7 +215,7 @@ def mutated(draw, base: dict):
 
 def _readers(tmp_path):
     from armjac.learned.config import resolve_config
-    from sims.config import load_scenario
+    from armjac.scenarios.config import load_scenario
 
     def learning(path):
         return resolve_config(path)
