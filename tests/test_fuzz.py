@@ -118,15 +118,11 @@ def test_arm_numeric_api(arm, x, method):
 @pytest.fixture(scope="module")
 def learned():
     pytest.importorskip("nengo_dl")
+    from learned_factory import TINY_TRAIN
+
     from armjac.learned import train
 
-    cfg = {
-        "arm": "planar2",
-        "data": {"n_train": 200, "n_val": 20, "n_test": 20},
-        "network": {"ensembles": [{"n_neurons": 16}, {"n_neurons": 16, "dimensions": 4}]},
-        "training": {"epochs": 1, "batch_size": 50, "progress": False},
-    }
-    model = train("planar2", cfg, log=None)
+    model = train("planar2", TINY_TRAIN, log=None)
     model.out_of_range = "ignore"  # extrapolation is allowed here; only the values matter
     yield model
     model.close()

@@ -7,26 +7,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from learned_factory import untrained_model
 
 import armjac.learned as learned_pkg
 from armjac import load_arm
 from armjac.errors import InputError
-from armjac.learned import resolve_config
 from armjac.learned.model import LearnedModel
-from armjac.learned.network import init_params
 
 
 @pytest.fixture(scope="module")
 def model():
-    cfg, _ = resolve_config({"arm": "planar2", "network": {"ensembles": [{"n_neurons": 8}]}})
-    return LearnedModel(
-        init_params([(8, 4)], 3, 1.0, 0),
-        config=cfg,
-        arm_name="planar2",
-        joint_names=("j1", "j2"),
-        home=[0.1, 0.2],
-        bounds=([-3, -3], [3, 3]),
-    )
+    return untrained_model()
 
 
 BAD_Q = {

@@ -7,11 +7,11 @@ import zipfile
 
 import numpy as np
 import pytest
+from learned_factory import untrained_model
 
 from armjac.cli import main
 from armjac.errors import ModelFileError
-from armjac.learned import load, resolve_config
-from armjac.learned.model import LearnedModel
+from armjac.learned import load
 from armjac.learned.network import init_params
 
 ENSEMBLES = [{"n_neurons": 8}, {"n_neurons": 6, "dimensions": 5}]
@@ -19,16 +19,7 @@ ENSEMBLES = [{"n_neurons": 8}, {"n_neurons": 6, "dimensions": 5}]
 
 @pytest.fixture
 def folder(tmp_path):
-    cfg, _ = resolve_config({"arm": "planar2", "network": {"ensembles": ENSEMBLES}})
-    model = LearnedModel(
-        init_params([(8, 4), (6, 5)], 3, 1.0, 0),
-        config=cfg,
-        arm_name="planar2",
-        joint_names=("j1", "j2"),
-        home=[0.1, 0.2],
-        bounds=([-3, -3], [3, 3]),
-        ee_link="ee",
-    )
+    model = untrained_model(ENSEMBLES)
     model.save(tmp_path / "m")
     return tmp_path / "m"
 
@@ -225,15 +216,8 @@ def test_allow_pickle_is_passed_explicitly(folder, monkeypatch):
 
 
 def test_save_refuses_params_that_do_not_match_the_config(tmp_path):
-    cfg, _ = resolve_config({"arm": "planar2", "network": {"ensembles": ENSEMBLES}})
-    model = LearnedModel(
-        init_params([(8, 4)], 3, 1.0, 0),
-        config=cfg,
-        arm_name="planar2",
-        joint_names=("j1", "j2"),
-        home=[0.1, 0.2],
-        bounds=([-3, -3], [3, 3]),
-    )
+    model = untrained_model(ENSEMBLES)
+    model.params["layers"] = model.params["layers"][:1]  # one ensemble where the config has two
     with pytest.raises(Exception, match="do not match its config"):
         model.save(tmp_path / "m")
     assert not (tmp_path / "m").exists()

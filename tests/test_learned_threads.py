@@ -7,25 +7,13 @@ import threading
 
 import numpy as np
 import pytest
-
-from armjac.learned import resolve_config
-from armjac.learned.model import LearnedModel
-from armjac.learned.network import init_params
+from learned_factory import untrained_model
 
 
 @pytest.fixture(scope="module")
 def model():
     ens = [{"n_neurons": 192}, {"n_neurons": 160, "dimensions": 24}]
-    cfg, _ = resolve_config({"arm": "kuka_iiwa", "network": {"ensembles": ens}})
-    names = [f"j{i}" for i in range(7)]
-    return LearnedModel(
-        init_params([(192, 14), (160, 24)], 3, 1.0, 4),
-        config=cfg,
-        arm_name="kuka_iiwa",
-        joint_names=names,
-        home=np.zeros(7),
-        bounds=(-np.full(7, 2.9), np.full(7, 2.9)),
-    )
+    return untrained_model(ens, arm="kuka_iiwa", dof=7, seed=4)
 
 
 def test_shared_model_single_q_jacobians_match_single_threaded(model):
