@@ -10,6 +10,7 @@ simulator.
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 
 import numpy as np
@@ -59,11 +60,12 @@ class LearnedModel:
 
     Notes
     -----
-    The numpy backend may be shared between threads: the single-configuration
-    Jacobian reuses preallocated buffers, one set per calling thread. The
-    ``tf`` backend's simulator is not thread-safe; load one model per thread to
-    use it concurrently. A model used as a context manager (``with load(path)
-    as model:``) releases that simulator on exit (:meth:`close`).
+    One model may be shared between threads. The single-configuration numpy
+    Jacobian reuses preallocated buffers, one set per calling thread; the
+    ``tf`` backend's NengoDL simulator serves one thread at a time (a lock),
+    so load one model per thread to run it concurrently. A model used as a
+    context manager (``with load(path) as model:``) releases that simulator on
+    exit (:meth:`close`).
     """
 
     def __init__(
@@ -99,6 +101,7 @@ class LearnedModel:
             self.params["layers"], self.params["out_bias"], self.encoding, *self.bounds
         )
         self._tf = None
+        self._tf_lock = threading.RLock()  # one thread at a time in the NengoDL simulator
         rng_lo, rng_hi = self.bounds if train_range is None else train_range
         self.train_range = (np.asarray(rng_lo, float), np.asarray(rng_hi, float))
         self._lo_tol = self.train_range[0] - RANGE_TOL
@@ -201,11 +204,13 @@ class LearnedModel:
                 y, _ = self._cf.forward(q2)
                 jy = None
         elif backend == "tf":
-            if with_jac:
-                y, jy = self.tf.jacobian(q2)
-                y, jy = y.astype(np.float64), jy.astype(np.float64)
-            else:
-                y, jy = self.tf.predict(q2).astype(np.float64), None
+            with self._tf_lock:
+                if with_jac:
+                    y, jy = self.tf.jacobian(q2)
+                else:
+                    y, jy = self.tf.predict(q2), None
+            y = y.astype(np.float64)
+            jy = None if jy is None else jy.astype(np.float64)
         else:
             raise InputError(f"backend must be one of {BACKENDS}; got {backend!r}")
         if self.nominal is not None:
@@ -261,18 +266,20 @@ class LearnedModel:
         arr, single = self._batch(q)
         if not single:
             raise InputError(f"weight_jacobian takes one configuration ({self.dof},)")
-        _, out = self.tf.weight_jacobian(arr[0])
+        with self._tf_lock:
+            _, out = self.tf.weight_jacobian(arr[0])
         return out
 
     # -- TensorFlow side ---------------------------------------------------------------
     @property
     def tf(self):
         """The NengoDL simulator wrapper (built on first use)."""
-        if self._tf is None:
-            from armjac.learned.tfnet import TFNet
+        with self._tf_lock:
+            if self._tf is None:
+                from armjac.learned.tfnet import TFNet
 
-            self._tf = TFNet(self.params, self.encoding, *self.bounds, minibatch_size=64)
-        return self._tf
+                self._tf = TFNet(self.params, self.encoding, *self.bounds, minibatch_size=64)
+            return self._tf
 
     def close(self) -> None:
         """Release the NengoDL simulator of the ``tf`` backend, if one was built.
@@ -280,9 +287,11 @@ class LearnedModel:
         The model stays usable: the numpy backend needs no simulator, and the
         ``tf`` backend builds a new one on its next use. Closing twice is harmless.
         """
-        if self._tf is not None:
-            self._tf.close()
-            self._tf = None
+        with self._tf_lock:
+            if self._tf is not None:
+                self._tf.close()
+                self._tf = None
+        self._tf_lock = threading.RLock()  # one thread at a time in the NengoDL simulator
 
     def __enter__(self) -> LearnedModel:
         return self
