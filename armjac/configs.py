@@ -24,7 +24,7 @@ from armjac.validation import excerpt
 # What a config may ask for: a value beyond these is refused with a clear
 # ConfigError instead of a MemoryError (or hours of work) later on.
 MAX_SEED = 2**32 - 1  # numpy and TensorFlow seeds: 0 .. 2**32 - 1
-MAX_STEPS = 2_000_000  # control steps of one simulation (duration / dt)
+MAX_STEPS = 1_000_000  # control steps of one simulation (duration / dt): 1000 s at 1 kHz
 MIN_DT = 1e-5  # s, the shortest control period
 MAX_DT = 0.1  # s, the longest
 MAX_DURATION = 3600.0  # s of simulated time
