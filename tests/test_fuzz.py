@@ -256,3 +256,60 @@ def test_config_readers_take_any_mutation(tmp_path, data, kind):
     except (UnicodeEncodeError, yaml.YAMLError):  # surrogates: not writable as UTF-8 YAML
         return
     _accepts_or_config_error(_readers(tmp_path)[kind], path)
+
+
+# -- the URDF reader ----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def urdf_text():
+    from armjac.model.registry import resolve
+
+    return resolve("planar2").urdf.read_text()
+
+
+ATTR_VALUES = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["nan", "inf", "-inf", "-1", "0", "1e308", "1 2", "1 2 3 4", "", "0 0 0"]),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+)
+
+
+@st.composite
+def mutated_urdf(draw, text: str):
+    """``text`` with attribute values replaced, or a slice cut out or duplicated."""
+    import re
+
+    for _ in range(draw(st.integers(1, 3))):
+        values = list(re.finditer(r'="([^"]*)"', text))
+        kind = draw(st.sampled_from(["value", "value", "cut", "repeat"]))
+        if kind == "value" and values:
+            m = draw(st.sampled_from(values))
+            new = (
+                draw(ATTR_VALUES).replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+            )
+            text = text[: m.start(1)] + new + text[m.end(1) :]
+        else:
+            a = draw(st.integers(0, len(text)))
+            b = draw(st.integers(a, min(len(text), a + 80)))
+            text = text[:a] + (text[a:b] * 2 if kind == "repeat" else "") + text[b:]
+    return text
+
+
+@FAST
+@given(data=st.data())
+def test_urdf_reader_takes_any_mutation(urdf_text, data):
+    from armjac.errors import URDFError
+    from armjac.model.urdf import parse_urdf
+
+    text = data.draw(mutated_urdf(urdf_text))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # URDFWarning: loaded, but doubtful
+        try:
+            model = parse_urdf(text, source="fuzz.urdf")
+        except URDFError as exc:
+            assert str(exc).startswith("fuzz.urdf"), str(exc)
+            return
+    for j in model.joints:  # what loads is usable: finite numbers, unit axes
+        assert all(map(np.isfinite, (*j.xyz, *j.rpy, *j.axis, j.damping)))
+    for lk in model.links:
+        if lk.inertial is not None:
+            assert all(map(np.isfinite, (lk.inertial.mass, *lk.inertial.inertia)))
