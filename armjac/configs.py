@@ -165,8 +165,17 @@ def _one_of(options) -> str:
     return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
 
 
-def _is_number(v) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+def is_number(v) -> bool:
+    """Whether ``v`` is a finite real number as YAML gives it (an int or float, not a bool).
+
+    An integer too large for a float (``10**400``) is not: it has no finite float value.
+    """
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 class Reader:
@@ -226,7 +235,7 @@ class Reader:
         if self._absent(key, default):
             return default
         v = self.data[key]
-        if not _is_number(v):
+        if not is_number(v):
             raise self.fail(key, f"must be a finite number; got {excerpt(v)}")
         if positive and v <= 0:
             raise self.fail(key, f"must be positive; got {v!r}")
@@ -261,7 +270,7 @@ class Reader:
         if self._absent(key, default):
             return default
         v = self.data[key]
-        ok = isinstance(v, list) and all(map(_is_number, v))
+        ok = isinstance(v, list) and all(map(is_number, v))
         if not ok or (n is not None and len(v) != n):
             size = f"{n} " if n else ""
             raise self.fail(key, f"must be a list of {size}finite numbers; got {excerpt(v)}")

@@ -158,3 +158,17 @@ def test_comparison_seeds_and_samples_are_bounded():
         validate_comparison({**base, "accuracy": {"n_samples": 10**9}}, "c.yaml")
     with pytest.raises(ConfigError, match=r"accuracy.seed: must be an integer >= 0"):
         validate_comparison({**base, "accuracy": {"seed": -3}}, "c.yaml")
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        {"data": {"std": 10**400}},
+        {"data": {"center": [10**400, 0.0]}},
+        {"data": {"n_train": 10**400}},
+        {"training": {"learning_rate": -(10**400)}},
+    ],
+)
+def test_integers_too_large_for_a_float(section):
+    with pytest.raises(ConfigError, match="must be"):
+        validate_learning({"arm": "planar2", **section})

@@ -138,7 +138,7 @@ def test_learned_numeric_api(learned, x, method):
 SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**70), 2**70),
     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
-    st.sampled_from(["planar2", "kuka_iiwa", "reach", "x", "", "1e-9", "-1", "nan"]),
+    st.sampled_from(["planar2", "kuka_iiwa", "reach", "x", "", "1e-9", "-1", "nan", 10**400]),
 )  # fmt: skip
 VALUES_YAML = st.recursive(
     SCALARS,

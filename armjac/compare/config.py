@@ -268,8 +268,8 @@ def validate(data, where: str, base: Path | None = None) -> CompareConfig:
         n_samples=acc.integer("n_samples", 5000, minimum=10, maximum=MAX_SAMPLES),
         accuracy_seed=acc.seed("seed", 1000),
         margin=acc.number("margin", 0.0, minimum=0, below=0.5),
-        bins=acc.integer("bins", 8, minimum=2),
-        n_calls=tim.integer("n_calls", 1000, minimum=1),
+        bins=acc.integer("bins", 8, minimum=2, maximum=1000),
+        n_calls=tim.integer("n_calls", 1000, minimum=1, maximum=MAX_SAMPLES),
         backends=tim.choices("backends", BACKENDS, list(BACKENDS)),
-        batch=tim.integer("batch", 1000, minimum=1),
+        batch=tim.integer("batch", 1000, minimum=1, maximum=MAX_SAMPLES),
     )

@@ -8,7 +8,6 @@ Validation happens here, once, and every error names the file and the key
 from __future__ import annotations
 
 import copy
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -142,10 +141,7 @@ def validate(data: dict, where: str = "<config>") -> dict:
     if center is not None and (
         not isinstance(center, list | tuple)
         or not center
-        or not all(
-            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-            for v in center
-        )
+        or not all(map(configs.is_number, center))
     ):
         raise d.fail(
             "center", f"must be null or a list of finite numbers (rad); got {excerpt(center)}"
