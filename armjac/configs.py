@@ -133,13 +133,12 @@ def parse_mapping(text: str, where: str, what: str) -> dict:
     :class:`~armjac.errors.ConfigError`, including the ``ValueError`` PyYAML
     raises for an impossible date and a nesting too deep to parse.
     """
-    path = where
     try:
         data = yaml.safe_load(text)
     except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
-        raise ConfigError(f"{path}: malformed YAML ({_bounded(exc)})") from None
+        raise ConfigError(f"{where}: malformed YAML ({_bounded(exc)})") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: a {what} must be a mapping, got {type(data).__name__}")
+        raise ConfigError(f"{where}: a {what} must be a mapping, got {type(data).__name__}")
     return data
 
 
