@@ -9,11 +9,13 @@ more per iteration than a single target. Targets still unsolved after
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from armjac.control.orientation import orientation_error, quat_tuple
 from armjac.errors import InputError
 from armjac.rotation import as_quaternion, matrix_from_quat, rotation_error
 from armjac.validation import as_batch, as_float_array, check_finite, check_gain, check_point
@@ -60,7 +62,7 @@ def _targets(target: ArrayLike) -> tuple[np.ndarray, np.ndarray | None, bool]:
         poses = arr.reshape(-1, 4, 4)
         rot = poses[:, :3, :3]
         gram = rot @ np.swapaxes(rot, 1, 2)
-        if not np.allclose(gram, np.eye(3), atol=1e-6) or np.any(np.linalg.det(rot) < 0):
+        if np.abs(gram - np.eye(3)).max() > 1e-6 or (np.linalg.det(rot) < 0).any():
             raise InputError("target poses must have a rotation (orthonormal, det +1) block")
         return poses[:, :3, 3], rot, arr.ndim == 2
     if arr.shape[-1:] == (7,) and arr.ndim in (1, 2):
@@ -79,7 +81,10 @@ class _Problem:
 
     def __init__(self, arm, link, point, pos, rot, weights, damping, posture, posture_gain,
                  max_step):
-        self.arm, self.link, self.point = arm, link, check_point(point)
+        self.arm, self.link = arm, link
+        self.point = check_point(point)
+        # The kernels' point handling costs more than the Jacobian itself: skip it at the origin.
+        self.jac_point = self.point if self.point.any() else None
         self.pos, self.rot = pos, rot
         self.rows = slice(0, 6) if rot is not None else slice(0, 3)
         self.weights = weights
@@ -94,13 +99,17 @@ class _Problem:
         t = self.arm.fk(q, self.link)
         p = t[:, :3, 3] + t[:, :3, :3] @ self.point
         e = self.pos[idx] - p
-        if self.rot is not None:
-            e = np.concatenate((e, rotation_error(self.rot[idx], t[:, :3, :3])), axis=1)
-        return e, t
+        if self.rot is None:
+            return e, t
+        if len(idx) == 1:  # scalar quaternion code is several times faster for one rotation
+            ori = orientation_error(quat_tuple(self.rot[idx[0]]), quat_tuple(t[0, :3, :3]))[None]
+        else:
+            ori = rotation_error(self.rot[idx], t[:, :3, :3])
+        return np.concatenate((e, ori), axis=1), t
 
     def step(self, q: np.ndarray, e: np.ndarray) -> np.ndarray:
         """One damped step, with joints at a limit that the step pushes on frozen."""
-        jac = self.arm.jacobian(q, self.link, self.point)[:, self.rows]
+        jac = self.arm.jacobian(q, self.link, self.jac_point)[:, self.rows]
         dq = self._lm(jac, e)
         blocked = ((q <= self.lo) & (dq < 0)) | ((q >= self.hi) & (dq > 0))
         rows = blocked.any(axis=1)
@@ -133,7 +142,7 @@ class _Problem:
 
     def limit(self, q: np.ndarray) -> np.ndarray:
         """Clip to the joint limits; continuous joints wrap to (-pi, pi]."""
-        q = np.clip(q, self.lo, self.hi)
+        q = np.minimum(np.maximum(q, self.lo), self.hi)
         if self.wrap.any():
             q[:, self.wrap] = np.pi - np.mod(np.pi - q[:, self.wrap], 2 * np.pi)
         return q
@@ -228,11 +237,12 @@ def solve(
         check_finite(posture, "posture")
         if posture.shape != (n,):
             raise InputError(f"posture must have shape ({n},); got shape {posture.shape}")
-    weights = np.ones(3) if rot is None else np.r_[np.ones(3), np.full(3, orientation_weight)]
+    weights = np.ones(3) if rot is None else np.array([1.0] * 3 + [orientation_weight] * 3)
     prob = _Problem(arm, link, point, pos, rot, weights, damping, posture, posture_gain,
                     max_step)
-    out = _iterate(prob, prob.limit(q_start), max_iterations, restarts,
-                   tol_position, tol_orientation, np.random.default_rng(rng))
+    run = _solve_one if single else _iterate
+    out = run(prob, prob.limit(q_start), max_iterations, restarts, tol_position,
+              tol_orientation, rng)
     if single:
         return IKResult(*(v[0] if isinstance(v, np.ndarray) and v.ndim else v for v in out))
     return IKResult(*out)
@@ -251,8 +261,9 @@ def _start(arm, q0, b: int) -> np.ndarray:
 
 
 def _iterate(prob: _Problem, q: np.ndarray, max_iterations: int, restarts: int,
-             tol_p: float, tol_r: float, rng: np.random.Generator):
+             tol_p: float, tol_r: float, rng):
     """Iterate all targets together; converged ones leave the active set."""
+    rng = np.random.default_rng(rng)
     b = len(q)
     iters = np.zeros(b, dtype=int)
     used = np.zeros(b, dtype=int)
@@ -288,3 +299,65 @@ def _iterate(prob: _Problem, q: np.ndarray, max_iterations: int, restarts: int,
     er = np.linalg.norm(e[:, 3:], axis=1) if e.shape[1] == 6 else np.zeros(b)
     success = (ep <= tol_p) & (er <= tol_r)
     return best_q, success, np.sqrt(ep**2 + er**2), ep, er, iters, used
+
+
+def _solve_one(prob: _Problem, q: np.ndarray, max_iterations: int, restarts: int,
+               tol_p: float, tol_r: float, rng):
+    """:func:`_iterate` for a single target on plain 2-D arrays.
+
+    The same iteration without batch bookkeeping: per-call numpy overhead
+    dominates at this size, so this runs about twice as fast.
+    """
+    arm, link, point, jpoint = prob.arm, prob.link, prob.point, prob.jac_point
+    lo, hi, w = prob.lo, prob.hi, prob.weights
+    eye = np.eye(arm.dof)
+    wrap = bool(prob.wrap.any())
+    q = q[0]
+    pos = prob.pos[0]
+    quat = None if prob.rot is None else quat_tuple(prob.rot[0])
+    best = (np.inf, q, 0.0, 0.0)
+    iters = 0
+    for attempt in range(restarts + 1):
+        if attempt:
+            rng = np.random.default_rng(rng)  # only now: making one costs as much as a step
+            q = arm.random_q(rng=rng)
+        for it in range(max_iterations + 1):
+            t = arm.fk(q, link)
+            ep = pos - t[:3, 3] if jpoint is None else pos - t[:3, 3] - t[:3, :3] @ point
+            e = ep if quat is None else np.concatenate(
+                (ep, orientation_error(quat, quat_tuple(t[:3, :3]))))
+            dp = math.sqrt(ep @ ep)
+            dr = 0.0 if quat is None else math.sqrt(e[3:] @ e[3:])
+            res = math.hypot(dp, dr)
+            ok = dp <= tol_p and dr <= tol_r
+            if ok or res < best[0]:
+                best = (res, q, dp, dr)
+            if ok:
+                return q, True, res, dp, dr, iters, attempt
+            if it == max_iterations:
+                break
+            jac = arm.jacobian(q, link, jpoint)[prob.rows]
+            dq = _lm_one(jac, e, w, prob.damping, eye)
+            blocked = ((q <= lo) & (dq < 0)) | ((q >= hi) & (dq > 0))
+            if blocked.any():
+                jac = jac * ~blocked
+                dq = _lm_one(jac, e, w, prob.damping, eye)
+            if prob.posture is not None:
+                dq += prob._null_space(jac[None], prob.posture_gain * (prob.posture - q)[None])[0]
+            big = float(abs(dq).max())
+            if big > prob.max_step:
+                dq *= prob.max_step / big
+            q = np.minimum(np.maximum(q + dq, lo), hi)
+            if wrap:
+                q = prob.limit(q[None])[0]
+            iters += 1
+    res, q, dp, dr = best
+    return q, False, res, dp, dr, iters, restarts
+
+
+def _lm_one(jac: np.ndarray, e: np.ndarray, w: np.ndarray, damping: float,
+            eye: np.ndarray) -> np.ndarray:
+    """:meth:`_Problem._lm` for one target."""
+    jw = jac.T * w
+    lam = 0.5 * float(e @ (w * e)) + damping
+    return np.linalg.solve(jw @ jac + lam * eye, jw @ e)
