@@ -80,7 +80,7 @@ class _Problem:
     """The arm, the task and the solver settings shared by every iteration."""
 
     def __init__(self, arm, link, point, pos, rot, weights, damping, posture, posture_gain,
-                 max_step):
+                 settle, max_step):
         self.arm, self.link = arm, link
         self.point = check_point(point)
         # The kernels' point handling costs more than the Jacobian itself: skip it at the origin.
@@ -90,6 +90,7 @@ class _Problem:
         self.weights = weights
         self.damping = damping
         self.posture, self.posture_gain = posture, posture_gain
+        self.settle = settle  # iterations a start runs before it may be accepted
         self.max_step = max_step
         self.lo, self.hi = arm.joint_limits[:, 0], arm.joint_limits[:, 1]
         self.wrap = ~(np.isfinite(self.lo) & np.isfinite(self.hi))
@@ -162,7 +163,8 @@ def solve(
     orientation_weight: float = 1.0,
     damping: float = 1e-4,
     posture: ArrayLike | None = None,
-    posture_gain: float = 0.05,
+    posture_gain: float = 0.2,
+    posture_iterations: int = 30,
     max_step: float = 0.5,
     rng: int | np.random.Generator | None = None,
 ) -> IKResult:
@@ -196,8 +198,9 @@ def solve(
         close to the solution.
     posture : (N,) array, optional
         A preferred configuration: each step also moves towards it within the
-        Jacobian's null space (with ``posture_gain`` per iteration), so the
-        task is not disturbed. Redundant arms then settle near it.
+        Jacobian's null space (``posture_gain`` of the way per iteration), so
+        the task is not disturbed, and a start is accepted only after
+        ``posture_iterations`` iterations, so redundant arms settle near it.
     max_step : float
         Largest joint change per iteration, rad.
     rng : int or Generator, optional
@@ -228,23 +231,22 @@ def solve(
                         ("max_step", max_step)):
         check_gain(name, value)
     check_gain("posture_gain", posture_gain, zero=True)
-    for name, value in (("max_iterations", max_iterations), ("restarts", restarts)):
-        if not isinstance(value, int | np.integer) or value < (1 if name[0] == "m" else 0):
-            raise InputError(f"{name} must be a {'positive' if name[0] == 'm' else 'non-negative'}"
-                             f" integer; got {value!r}")
+    for name, value, least in (("max_iterations", max_iterations, 1), ("restarts", restarts, 0),
+                               ("posture_iterations", posture_iterations, 0)):
+        if not isinstance(value, int | np.integer) or value < least:
+            raise InputError(f"{name} must be an integer >= {least}; got {value!r}")
     if posture is not None:
         posture = as_float_array(posture, "posture")
         check_finite(posture, "posture")
         if posture.shape != (n,):
             raise InputError(f"posture must have shape ({n},); got shape {posture.shape}")
     weights = np.ones(3) if rot is None else np.array([1.0] * 3 + [orientation_weight] * 3)
+    settle = 0 if posture is None else min(posture_iterations, max_iterations)
     prob = _Problem(arm, link, point, pos, rot, weights, damping, posture, posture_gain,
-                    max_step)
+                    settle, max_step)
     run = _solve_one if single else _iterate
     out = run(prob, prob.limit(q_start), max_iterations, restarts, tol_position,
               tol_orientation, rng)
-    if single:
-        return IKResult(*(v[0] if isinstance(v, np.ndarray) and v.ndim else v for v in out))
     return IKResult(*out)
 
 
@@ -276,7 +278,7 @@ def _iterate(prob: _Problem, q: np.ndarray, max_iterations: int, restarts: int,
         ep = np.linalg.norm(e[:, :3], axis=1)
         er = np.linalg.norm(e[:, 3:], axis=1) if e.shape[1] == 6 else np.zeros_like(ep)
         res = np.sqrt(ep**2 + er**2)
-        ok = (ep <= tol_p) & (er <= tol_r)
+        ok = (ep <= tol_p) & (er <= tol_r) & (local[active] >= prob.settle)
         better = (res < best_r[active]) | ok
         best_r[active[better]] = res[better]
         best_q[active[better]] = qa[better]
@@ -329,7 +331,7 @@ def _solve_one(prob: _Problem, q: np.ndarray, max_iterations: int, restarts: int
             dp = math.sqrt(ep @ ep)
             dr = 0.0 if quat is None else math.sqrt(e[3:] @ e[3:])
             res = math.hypot(dp, dr)
-            ok = dp <= tol_p and dr <= tol_r
+            ok = dp <= tol_p and dr <= tol_r and it >= prob.settle
             if ok or res < best[0]:
                 best = (res, q, dp, dr)
             if ok:
