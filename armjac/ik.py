@@ -262,6 +262,9 @@ def _start(arm, q0, b: int) -> np.ndarray:
     return qb.copy()
 
 
+_HANDOFF = 4  # targets left in a batch below which it finishes them one by one
+
+
 def _iterate(prob: _Problem, q: np.ndarray, max_iterations: int, restarts: int,
              tol_p: float, tol_r: float, rng):
     """Iterate all targets together; converged ones leave the active set."""
@@ -291,7 +294,16 @@ def _iterate(prob: _Problem, q: np.ndarray, max_iterations: int, restarts: int,
             local[active[retry]] = 0
             e[retry] = prob.errors(qa[retry], active[retry])[0]
         active, qa, e = active[keep], qa[keep], e[keep]
-        if not active.size:
+        if active.size <= _HANDOFF:
+            # A handful left (the hard ones, often restarting): per-call overhead dominates.
+            for k, qk in zip(active, qa, strict=True):
+                qk, ok_k, res_k, _, _, its, att = _solve_one(
+                    prob, qk[None], max_iterations, restarts - used[k], tol_p, tol_r, rng,
+                    index=k, spent=local[k])
+                if ok_k or res_k < best_r[k]:
+                    best_q[k], best_r[k] = qk, res_k
+                iters[k] += its
+                used[k] += att
             break
         qa = prob.step(qa, e)
         iters[active] += 1
@@ -304,7 +316,7 @@ def _iterate(prob: _Problem, q: np.ndarray, max_iterations: int, restarts: int,
 
 
 def _solve_one(prob: _Problem, q: np.ndarray, max_iterations: int, restarts: int,
-               tol_p: float, tol_r: float, rng):
+               tol_p: float, tol_r: float, rng, index: int = 0, spent: int = 0):
     """:func:`_iterate` for a single target on plain 2-D arrays.
 
     The same iteration without batch bookkeeping: per-call numpy overhead
@@ -315,15 +327,15 @@ def _solve_one(prob: _Problem, q: np.ndarray, max_iterations: int, restarts: int
     eye = np.eye(arm.dof)
     wrap = bool(prob.wrap.any())
     q = q[0]
-    pos = prob.pos[0]
-    quat = None if prob.rot is None else quat_tuple(prob.rot[0])
+    pos = prob.pos[index]
+    quat = None if prob.rot is None else quat_tuple(prob.rot[index])
     best = (np.inf, q, 0.0, 0.0)
     iters = 0
     for attempt in range(restarts + 1):
         if attempt:
             rng = np.random.default_rng(rng)  # only now: making one costs as much as a step
             q = arm.random_q(rng=rng)
-        for it in range(max_iterations + 1):
+        for it in range(spent if attempt == 0 else 0, max_iterations + 1):
             t = arm.fk(q, link)
             ep = pos - t[:3, 3] if jpoint is None else pos - t[:3, 3] - t[:3, :3] @ point
             e = ep if quat is None else np.concatenate(
