@@ -95,6 +95,10 @@ class Scenario:
         acc = None if self.acc is None else self.acc[k]
         return ctrl.generate(q, dq, self.targets[k], vel, acc)
 
+    def extra_metrics(self, log: dict) -> dict:
+        """Scores of this scenario's own, from the run's log (none by default)."""
+        return {}
+
     def check_controller(self, kind: str) -> None:
         """Refuse a ``controller.type`` the scenario cannot use (ConfigError)."""
         if kind == "hybrid" and not self.force_scenario:
