@@ -158,8 +158,8 @@ def solve(
     point: ArrayLike | None = None,
     tol_position: float = 1e-5,
     tol_orientation: float = 1e-4,
-    max_iterations: int = 40,
-    restarts: int = 20,
+    max_iterations: int = 30,
+    restarts: int = 25,
     orientation_weight: float = 1.0,
     damping: float = 1e-4,
     posture: ArrayLike | None = None,
@@ -262,7 +262,7 @@ def _start(arm, q0, b: int) -> np.ndarray:
     return qb.copy()
 
 
-_HANDOFF = 4  # targets left in a batch below which it finishes them one by one
+_HANDOFF = 16  # targets left in a batch below which it finishes them one by one
 
 
 def _iterate(prob: _Problem, q: np.ndarray, max_iterations: int, restarts: int,
