@@ -15,7 +15,7 @@ from armjac.rotation import (
 )
 from armjac.trajectory.base import Trajectory, check_positive
 from armjac.trajectory.poly import MIN_JERK_PEAK_VELOCITY, min_jerk_duration, quintic
-from armjac.validation import as_float_array, check_finite
+from armjac.validation import as_float_array, as_vector, check_finite
 
 PROFILES = ("min_jerk", "quintic", "cruise")
 
@@ -216,12 +216,12 @@ class Circle(Trajectory):
                  profile: str = "min_jerk", vmax: float | None = None,
                  amax: float | None = None, ramp: float | None = None,
                  orientation: ArrayLike | None = None):
-        self.center = _vec3(center, "center")
-        nrm = _vec3(normal, "normal")
+        self.center = as_vector(center, 3, "center")
+        nrm = as_vector(normal, 3, "normal")
         if np.linalg.norm(nrm) < 1e-12:
             raise InputError("normal must be non-zero")
         self.normal = nrm / np.linalg.norm(nrm)
-        arm = _vec3(start, "start") - self.center
+        arm = as_vector(start, 3, "start") - self.center
         self.radius = float(np.linalg.norm(arm))
         if self.radius < 1e-9 or abs(arm @ self.normal) > 1e-6 * max(self.radius, 1e-3):
             raise InputError("start must lie off the centre, in the plane normal to normal")
@@ -251,11 +251,3 @@ class Circle(Trajectory):
         quat = np.broadcast_to(self.quat, (len(t), 4))
         return (np.concatenate((x, quat), axis=1), np.concatenate((xd, zero), axis=1),
                 np.concatenate((xdd, zero), axis=1))
-
-
-def _vec3(value, name) -> np.ndarray:
-    arr = as_float_array(value, name)
-    check_finite(arr, name)
-    if arr.shape != (3,):
-        raise InputError(f"{name} must have shape (3,); got shape {arr.shape}")
-    return arr
