@@ -282,3 +282,15 @@ def test_joint_quintic_respects_each_joint_limit(arms):
 def test_bad_input_is_refused_with_a_clear_error(make, words):
     with pytest.raises(InputError, match=words):
         make()
+
+
+def test_line_quintic_leaves_and_arrives_at_the_given_speeds():
+    line = Line([0.0, 0.0, 0.0], [0.3, 0.4, 0.0], profile="quintic", v0=0.1, v1=0.05,
+                vmax=0.4, amax=2.0)
+    unit = np.array([0.6, 0.8, 0.0])
+    np.testing.assert_allclose(line(0.0).xd, 0.1 * unit, atol=1e-12)
+    np.testing.assert_allclose(line(line.duration).x, [0.3, 0.4, 0.0], atol=1e-12)
+    np.testing.assert_allclose(line.sample([line.duration - 1e-12]).xd[0], 0.05 * unit,
+                               atol=1e-9)
+    vpk, apk = _speed_peaks(line)
+    assert vpk <= 0.4 * (1 + 1e-9) and apk <= 2.0 * (1 + 1e-9)
