@@ -342,10 +342,17 @@ class Press(Scenario):
         self.controllers["contact"] = make("hybrid")
 
     def reference(self, t: np.ndarray):
-        """The point above the start, moved along ``slide`` (minimum jerk); no feed-forward."""
+        """A minimum-jerk line to the point above the start (in two thirds of
+        ``approach_time``, with its velocity and acceleration), then that point
+        moved along ``slide`` (minimum jerk, no feed-forward)."""
         blend = _smoothstep((t - self.t_slide) / (self.t_hold - self.t_slide))
         pos = self.above + blend[:, None] * self.slide
-        return pos, None, None
+        vel, acc = np.zeros((t.size, 6)), np.zeros((t.size, 6))
+        early = t < self.t_contact
+        if early.any() and not np.allclose(self.start_pos, self.above):
+            s = Line(self.start_pos, self.above, 2.0 * self.t_contact / 3.0).sample(t[early])
+            pos[early], vel[early, :3], acc[early, :3] = s.x, s.xd, s.xdd
+        return pos, vel, acc
 
     def command(self, k: int, q: np.ndarray, dq: np.ndarray, sim):
         """OSC to the approach point until contact time, then hybrid control pressing ``force`` N.
@@ -356,7 +363,8 @@ class Press(Scenario):
         self.last_force = float(contact[2])  # the table's push back = the hand's push, N
         t = k * self.cfg.dt
         if t < self.t_contact:
-            return self.controllers["approach"].generate(q, dq, self.targets[k])
+            return self.controllers["approach"].generate(q, dq, self.targets[k], self.vel[k],
+                                                         self.acc[k])
         self.touched = self.touched or self.last_force > self.threshold
         if self.descent is not None and not self.touched:
             d = self.descent.sample(t - self.t_contact)
