@@ -15,7 +15,10 @@ Phases:
 
 The controller measures force with the simulated wrist sensor (tool weight
 tared); the scores use the table's contact force from the simulator's
-contact points, an independent measurement.
+contact points, an independent measurement. Scored over the circle: force
+RMSE, the in-plane (tangential) error to the moving reference, the radial
+deviation from the circle, and the tilt of the tool's z axis from the table
+normal.
 """
 
 from __future__ import annotations
@@ -73,15 +76,16 @@ class Wipe(Scenario):
         self.settle_time = tk.number("settle_time", 0.5)
         cx, cy = tk.vector("center", 2)
         self.center = np.array([cx, cy, 0.0])
-        height = tk.number("approach_height", 0.03)
+        height = tk.number("approach_height", 0.015)
         # The end-effector frame sits tool_length above the surface when the tool touches it.
         self.surface_z = self.table_height + tk.number("tool_length", 0.0)
         self.above = np.array([cx + self.radius, cy, self.surface_z + height])
         self.q0 = self._start_posture()
+        self.start_pos = self.above.copy()
         # Descend at approach_speed to well below the surface: contact comes first.
         bottom = self.above - [0.0, 0.0, height + 0.05]
         self.descent = Line(self.above, bottom, profile="cruise",
-                            vmax=tk.number("approach_speed", 0.02), amax=0.5)
+                            vmax=tk.number("approach_speed", 0.01), amax=0.5)
         # When the tool touches at the latest (5 mm of slack for tool_length).
         self.t_touch_latest = ((height + 0.005) / self.descent.law.speed / np.linalg.norm(
             self.descent.delta)) + self.descent.law.ramp
@@ -147,7 +151,6 @@ class Wipe(Scenario):
         start = np.array([self.above[0], self.above[1], self.surface_z])
         circle = Circle(start - [self.radius, 0.0, 0.0], [0.0, 0.0, 1.0], start, self.angle,
                         self.circle_time, profile="cruise", ramp=self.blend)
-        self.path = circle
         down = t < self.t_circle
         d = self.descent.sample(t[down])
         pos[down], vel[down, :3], acc[down, :3] = d.x, d.xd, d.xdd
