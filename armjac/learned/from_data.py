@@ -80,9 +80,8 @@ DEFAULTS: dict = {
 }
 
 
-def data_config(spec=None) -> dict:
+def data_config(spec=None, where: str = "<config>") -> dict:
     """The validated config: ``None`` (defaults), a mapping or a YAML path."""
-    where = "<config>"
     if spec is None:
         data = {}
     elif isinstance(spec, dict):
@@ -144,24 +143,14 @@ class DataModel(LearnedModel):
         return f"DataModel(dof={self.dof}, {self.n_neurons} tanh neurons{base})"
 
 
-def restore(folder, meta: dict, layers, out_bias) -> DataModel:
-    """Rebuild a :class:`DataModel` from its folder (called by ``armjac.learned.load``)."""
-    from armjac.learned.residual import rebuild
-
-    record = meta.get("nominal_record")
-    nominal = None if record is None else rebuild(folder, record)
-    return DataModel(
-        {"layers": layers, "out_bias": out_bias},
-        config=meta["config"],
-        arm_name=meta["arm"],
-        joint_names=meta["joint_names"],
-        home=meta["home"],
-        bounds=meta["bounds"],
-        nominal=nominal,
-        metrics=meta.get("metrics"),
-        ee_link=meta.get("ee_link"),
-        train_range=meta.get("train_range"),
-    )
+def model_config(raw: dict, where: str = "<config>") -> dict:
+    """The config a :class:`DataModel` carries: its ``from_data`` config, validated, and
+    the keys the model and its files read (encoding, outputs, network, nominal)."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("from_data"), dict):
+        raise ConfigError(f"{where}: from_data: must be a mapping (a learning-from-data config)")
+    cfg = data_config(raw["from_data"], where)
+    return {"encoding": cfg["encoding"], "outputs": "position", "network": cfg["network"],
+            "nominal": None, "from_data": cfg}  # fmt: skip
 
 
 def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=None, log=print):
@@ -216,7 +205,7 @@ def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=Non
     lo, hi = (q.min(axis=0), q.max(axis=0)) if nominal is None else nominal.sample_bounds()
     model = DataModel(
         params,
-        config={"encoding": cfg["encoding"], "outputs": "position", "from_data": cfg},
+        config=model_config({"from_data": cfg}),
         arm_name=nominal.name if nominal is not None else "measured",
         joint_names=nominal.joint_names
         if nominal is not None
