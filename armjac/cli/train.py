@@ -28,6 +28,9 @@ def run(args) -> int:
     import os
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from armjac.extras import require
+
+    require("learned", "armjac train")  # TensorFlow and NengoDL train the models
     from armjac.learned import train
     from armjac.learned.config import resolve_config
 
