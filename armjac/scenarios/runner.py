@@ -193,7 +193,7 @@ def _run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress, out_d
     scenario.build(lambda kind=None: build_controller(cfg, src, dynamics, arm, kind, fk_source))
     dt = cfg.dt
     total = duration if duration is not None else scenario.duration
-    n = step_count(total, dt, cfg.where("duration"))
+    n = step_count(total, dt, "duration" if duration is not None else cfg.where("duration"))
     t = np.arange(n) * dt
     scenario.prepare(t)
     orient = any(getattr(c, "mask", np.zeros(6, bool))[3:].any()
