@@ -109,3 +109,22 @@ def test_stated_values_pass_through(arms, monkeypatch):
     assert isinstance(build_controller(cfg, arm, None, arm), _Spy)
     monkeypatch.undo()
     assert isinstance(build_controller(cfg, arm, None, arm), JointPD)
+
+
+def test_a_stated_null_is_passed_not_dropped(arms, monkeypatch):
+    """``vmax: null`` states "no speed limit"; it must reach the class as None."""
+    arm = arms("planar2")
+    _Spy.calls = []
+    entry = controllers.controller_type("osc")
+    monkeypatch.setitem(controllers._CONTROLLERS, "osc",
+                        entry.__class__(_Spy, entry.kwargs, True))  # fmt: skip
+    cfg = load_scenario({"scenario": "track", "arm": "planar2",
+                         "controller": {"type": "osc", "vmax": None}})  # fmt: skip
+    build_controller(cfg, arm, None, arm)
+    ((_, kwargs),) = _Spy.calls
+    assert "vmax" in kwargs and kwargs["vmax"] is None
+
+
+@pytest.mark.parametrize("name", ["track", "press", "payload", "push"])
+def test_bundled_scenarios_state_their_speed_limit(name):
+    assert "vmax" in scenario_data(name)["controller"]
