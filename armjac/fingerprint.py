@@ -40,3 +40,22 @@ def source_fingerprint(*parts: str) -> str:
             h.update(f.relative_to(ROOT).as_posix().encode())
             h.update(_code_only(f.read_text()).encode())
     return h.hexdigest()
+
+
+@functools.cache
+def source_digest(*parts: str) -> str:
+    """SHA-256 over the raw bytes of the given modules or package folders.
+
+    Cheaper than :func:`source_fingerprint` (no parsing: about 0.1 ms instead
+    of ~15 ms), for keys computed at every start; any edit, documentation
+    included, changes it.
+    """
+    h = hashlib.sha256()
+    for part in parts:
+        path = ROOT / part
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for f in files:
+            h.update(f.relative_to(ROOT).as_posix().encode() + b"\0")
+            data = f.read_bytes()
+            h.update(len(data).to_bytes(8, "little") + data)
+    return h.hexdigest()
