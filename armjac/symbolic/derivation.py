@@ -41,6 +41,7 @@ from armjac.symbolic.program import (
     Vec,
     add,
     cross,
+    dot,
     matmul,
     matvec,
     scale,
@@ -363,42 +364,57 @@ class ChainDerivation:
         carries the acceleration ``A_kj = (S_j x V_k) / 2 + dS_j/dt`` and the
         force ``F_kj = I_k A_kj + (S_j x* P_k + V_k x* I_k S_j) / 2`` (P_k = I_k V_k),
         so ``C_ij = S_i . sum_{k >= max(i, j)} F_kj``. The sums collapse onto
-        composites: with ``D_k = ([V_k x*] I_k - I_k [V_k x]) / 2`` (symmetric),
-        ``E_i = sum_{k>=i} D_k S_i``, composite momenta ``P^c`` and inertias ``I^c``:
+        composites: with the symmetric ``D_k = ([V_k x*] I_k - I_k [V_k x]) / 2``,
+        ``E_i = (sum_{k>=i} D_k) S_i``, composite momenta ``P^c`` and inertias ``I^c``:
 
             i <= j: C_ij = S_i . (I^c_j dS_j/dt + S_j x* P^c_j / 2 + E_j)
             i >  j: C_ij = (I^c_i S_i) . dS_j/dt - (S_i x* P^c_i) . S_j / 2 + E_i . S_j
+
+        For V = (w, u) and inertia (m, h, I), D = [[D11, X], [-X, 0]] with
+        ``X v = c x v / 2``, ``c = w x h + m u`` and
+        ``D11 = (B + B^T) / 2 + (u . h) 1``, ``B = [w x] I - u h^T``.
         """
         n = len(self.joints)
-        half = 0.5
+        prog = self.prog
+        bind = lambda v: sv.bind(prog, v)  # noqa: E731
         axes = [self.motion_axis(j) for j in self.joints]
         rates = [self.axis_rate(k) for k in range(n)]
-        psum: list[sv.Force] = [None] * n
+        psum, dsum, csum = [None] * n, [None] * n, [None] * n
         for k in range(n - 1, -1, -1):
-            psum[k] = self.momenta[k] if k == n - 1 else sv.bind(
-                self.prog, sv.madd(self.momenta[k], psum[k + 1]))
-        bind = lambda v: sv.bind(self.prog, v)  # noqa: E731 - scaling unbound sums is slow
+            (w, u), inertia = self.velocities[k], self.inertias[k]
+            b = [[dot_row - u[r] * inertia.h[c] for c, dot_row in enumerate(row)]
+                 for r, row in enumerate(matmul(_skew(w), inertia.rot))]
+            uh = dot(u, inertia.h)
+            d11 = [[(b[r][c] + b[c][r]) * 0.5 + (uh if r == c else 0) for c in range(3)]
+                   for r in range(3)]
+            cvec = add(cross(w, inertia.h), scale(inertia.m, u))
+            if k < n - 1:
+                d11 = [[d11[r][c] + dsum[k + 1][r][c] for c in range(3)] for r in range(3)]
+                cvec = add(cvec, csum[k + 1])
+            dsum[k] = sv.Inertia(0, ZERO3, d11).bound(prog).rot
+            csum[k] = prog.vec(cvec)
+            psum[k] = self.momenta[k] if k == n - 1 else bind(sv.madd(self.momenta[k], psum[k + 1]))
         e = []
         for i in range(n):
-            terms = []
-            for k in range(i, n):
-                v_k, inertia = self.velocities[k], self.inertias[k]
-                pushed = bind(inertia.apply(axes[i]))
-                twist = bind(sv.mcross(v_k, axes[i]))
-                terms.append(bind(sv.fcross(v_k, pushed)))
-                terms.append(sv.mscale(-1, bind(inertia.apply(twist))))
-            e.append(bind(sv.mscale(half, bind(sv.madd(*terms)))))
+            w, v = axes[i]
+            half_c = scale(0.5, csum[i])
+            e.append(bind((add(matvec(dsum[i], w), cross(half_c, v)), scale(-1, cross(half_c, w)))))
         c_sym = _zeros(n, n)
         for j in range(n):
-            spin = sv.mscale(half, bind(sv.fcross(axes[j], psum[j])))
+            spin = sv.mscale(0.5, bind(sv.fcross(axes[j], psum[j])))
             g = bind(sv.madd(bind(self.composites[j].apply(rates[j])), spin, e[j]))
             for i in range(j + 1):
-                c_sym[i][j] = self.prog.let(sv.power(axes[i], g))
+                c_sym[i][j] = prog.let(sv.power(axes[i], g))
         for i in range(n):
             f_i = bind(self.composites[i].apply(axes[i]))
-            q_i = sv.mscale(-half, bind(sv.fcross(axes[i], psum[i])))
+            q_i = sv.mscale(-0.5, bind(sv.fcross(axes[i], psum[i])))
             for j in range(i):
-                c_sym[i][j] = self.prog.let(
+                c_sym[i][j] = prog.let(
                     sv.power(rates[j], f_i) + sv.power(axes[j], sv.madd(q_i, e[i]))
                 )
         return c_sym
+
+
+def _skew(a: Vec) -> list[Vec]:
+    """The matrix of ``a x``."""
+    return [[0, -a[2], a[1]], [a[2], 0, -a[0]], [-a[1], a[0], 0]]
