@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -35,8 +37,8 @@ class ControlTerms:
         lead = data.shape[:-1]
         start = 0
         for name, shape in layout.items():
-            size = int(np.prod(shape))
-            setattr(self, name, data[..., start : start + size].reshape(*lead, *shape))
+            size = math.prod(shape)
+            setattr(self, name, data[..., start : start + size].reshape(lead + shape))
             start += size
 
     def __repr__(self) -> str:
