@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]  # the folder holding armjac/ and sims/
@@ -46,16 +47,24 @@ def source_fingerprint(*parts: str) -> str:
 def source_digest(*parts: str) -> str:
     """SHA-256 over the raw bytes of the given modules or package folders.
 
-    Cheaper than :func:`source_fingerprint` (no parsing: about 0.1 ms instead
-    of ~15 ms), for keys computed at every start; any edit, documentation
-    included, changes it.
+    Cheaper than :func:`source_fingerprint` (no parsing, plain ``os`` calls:
+    well under a millisecond instead of ~15 ms), for keys computed at every
+    start; any edit, documentation included, changes it.
     """
     h = hashlib.sha256()
+    root = str(ROOT)
     for part in parts:
-        path = ROOT / part
-        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        path = os.path.join(root, part)
+        if os.path.isdir(path):
+            files = sorted(
+                os.path.join(d, f) for d, _, names in os.walk(path) for f in names
+                if f.endswith(".py")
+            )
+        else:
+            files = [path]
         for f in files:
-            h.update(f.relative_to(ROOT).as_posix().encode() + b"\0")
-            data = f.read_bytes()
+            with open(f, "rb") as fh:
+                data = fh.read()
+            h.update(os.path.relpath(f, root).replace(os.sep, "/").encode() + b"\0")
             h.update(len(data).to_bytes(8, "little") + data)
     return h.hexdigest()

@@ -1,8 +1,8 @@
 """On-disk cache of compiled kernels.
 
 An entry is a folder named by a hash of everything that determines the code
-(robot fingerprint, kernel list, backend, armjac and sympy versions, and the
-bytes of the code that generates kernels). It holds the generated source, the
+(robot fingerprint, kernel list, backend, armjac version, and the bytes of
+the code that generates kernels). It holds the generated source, the
 built library and a sealed ``manifest.json``: the manifest records the SHA-256
 of every other file, and its ``seal`` field the SHA-256 of the rest of the
 manifest (whose bytes must be exactly as written), so every byte of every file
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from armjac._version import __version__
 from armjac.codegen import c_backend, numpy_backend
-from armjac.codegen.kernel import KernelSpec, lower  # lower imports sympy lazily
+from armjac.codegen.kernel import KernelSpec, lower
 from armjac.errors import CacheError, ConfigError
 from armjac.fingerprint import source_digest
 
@@ -73,20 +73,6 @@ def resolve_backend(backend: str) -> str:
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _library_version(name: str) -> str:
-    """A package's version from its own module (importlib.metadata costs milliseconds)."""
-    if name == "sympy":
-        from importlib.util import find_spec
-
-        spec = find_spec("sympy")
-        release = Path(spec.origin).with_name("release.py") if spec and spec.origin else None
-        if release is not None and release.is_file():
-            return hashlib.sha256(release.read_bytes()).hexdigest()[:16]
-    import importlib.metadata
-
-    return importlib.metadata.version(name)
 
 
 # -- sealed JSON: the "seal" field is the SHA-256 of the rest, and the bytes must be
@@ -226,7 +212,6 @@ class KernelCache:
             fields,
             backend=backend,
             armjac=__version__,
-            sympy=_library_version("sympy"),
             code=source_digest(*CODE_PARTS),
         )
         return hashlib.sha256(json.dumps(full, sort_keys=True).encode()).hexdigest()
@@ -341,7 +326,7 @@ class KernelCache:
         return numpy_backend.load(lib, kernels, dof, uses_dq, owner)
 
     def _build(self, path: Path, key: str, fields: dict, specs, dof: int, backend: str) -> None:
-        lowered = [lower(s, "numpy." if backend == "numpy" else "") for s in specs]
+        lowered = [lower(s, "numpy." if backend == "numpy" else "armjac_") for s in specs]
 
         def fill(tmp: Path) -> None:
             files = {}
