@@ -108,7 +108,9 @@ class Arm:
 
     @cached_property
     def symbolic(self) -> ChainDerivation:
-        """The sympy derivation: ``arm.symbolic.jacobian(link)`` etc. give the matrices."""
+        """The symbolic derivation behind the kernels. Its results are rows of
+        expressions in named intermediates; ``d.sympy(d.jacobian(link))`` writes one
+        out as a sympy Matrix in ``q``, ``dq`` and the point ``p``."""
         from armjac.symbolic.derivation import ChainDerivation
 
         return ChainDerivation(self.model, self.joint_names, self.gravity_vector)
