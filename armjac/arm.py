@@ -166,7 +166,9 @@ class Arm:
     # Every method takes q of shape (N,) or (B, N) (dq, qdd, tau alike) in any real
     # dtype and layout, and checks it in the compiled dispatcher; ``out=`` takes an
     # array of the result shape to fill instead of allocating one.
-    def fk(self, q: ArrayLike, link: str | None = None, out: np.ndarray | None = None) -> np.ndarray:
+    def fk(
+        self, q: ArrayLike, link: str | None = None, out: np.ndarray | None = None
+    ) -> np.ndarray:
         """4x4 world transform of the URDF frame of ``link`` (default: end effector)."""
         k = self._kernels.get(("fk", link)) or self._kernel("fk", link)
         return k(q, None, None, out)

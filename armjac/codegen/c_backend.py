@@ -145,7 +145,7 @@ def source(kernels: Sequence[Lowered], dof: int) -> str:
         lines.append(f"void armjac_chunk{c}{args}double *restrict v);")
     units = [("chunk", c, len(names)) for c, names in enumerate(chunks)]
     units += [("kernel", k, len(k.temporaries) if k not in big else CHUNK) for k in kernels]
-    parts = _balance([cost ** 1.5 for _, _, cost in units])
+    parts = _balance([cost**1.5 for _, _, cost in units])
     for (kind, item, _), part in zip(units, parts, strict=True):
         lines.append(f"#if ARMJAC_PART == {part}")
         if kind == "chunk":
@@ -201,8 +201,9 @@ def build(src_path: str, so_path: str) -> None:
     objs = [f"{so_path}.{i}.o" for i in range(PARTS)]
     flags = [f for f in CFLAGS if f != "-shared"]
     cmds = [[cc, *flags, f"-DARMJAC_PART={i}", "-c", "-o", o, src_path] for i, o in enumerate(objs)]
-    procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for c in cmds]
+    procs = [
+        subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in cmds
+    ]
     for cmd, proc in zip(cmds, procs, strict=True):
         _, err = proc.communicate()
         if proc.returncode != 0:

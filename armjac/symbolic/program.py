@@ -238,8 +238,9 @@ def matvec(m: Sequence[Sequence], v: Sequence) -> Vec:
 
 def matmul(a: Sequence[Sequence], b: Sequence[Sequence]) -> list[Vec]:
     """a @ b for 3x3 nested lists."""
-    return [[sum((a[i][k] * b[k][j] for k in range(3)), Poly({})) for j in range(3)]
-            for i in range(3)]
+    return [
+        [sum((a[i][k] * b[k][j] for k in range(3)), Poly({})) for j in range(3)] for i in range(3)
+    ]
 
 
 def transpose(m: Sequence[Sequence]) -> list[Vec]:
@@ -248,4 +249,3 @@ def transpose(m: Sequence[Sequence]) -> list[Vec]:
 
 
 ZERO3: Vec = [Poly({})] * 3
-
