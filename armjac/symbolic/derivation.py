@@ -207,7 +207,8 @@ class ChainDerivation:
                 column = [*z, *ZERO3]
             else:
                 _, o = self.joint_frame(joint)
-                column = [*self.prog.vec(cross(z, sub(target, o))), *z]
+                lever = self.prog.vec(sub(target, o))  # bound first: 6 products, not 12
+                column = [*self.prog.vec(cross(z, lever)), *z]
             for r in range(6):
                 jac[r][col] = column[r]
         return jac
