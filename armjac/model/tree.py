@@ -7,8 +7,7 @@ single source every later stage (derivation, codegen, simulation) reads from.
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 
 from armjac.errors import UnknownLinkError, URDFError
@@ -178,10 +177,16 @@ class RobotModel:
 
     def fingerprint(self) -> str:
         """A hash of everything that determines the robot's kinematics and dynamics."""
-        payload = {
-            "name": self.name,
-            "links": [asdict(lk) for lk in self.links],
-            "joints": [asdict(j) for j in self.joints],
-        }
-        text = json.dumps(payload, sort_keys=True, default=repr)
-        return hashlib.sha256(text.encode()).hexdigest()
+        # repr of tuples of floats is exact and fast (dataclasses.asdict deep-copies:
+        # a measurable part of a warm load).
+        parts = [repr(self.name)]
+        for lk in self.links:
+            inert = lk.inertial
+            parts.append(repr((lk.name, None if inert is None else _values(inert))))
+        parts += [repr(_values(j)) for j in self.joints]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _values(obj) -> tuple:
+    """A dataclass's field values, shallow (they are numbers, strings and tuples)."""
+    return tuple(getattr(obj, f.name) for f in fields(obj))
