@@ -39,6 +39,7 @@ def test_strided_and_odd_layouts_give_the_contiguous_answer(backend_arm, rng):
     for odd in (
         np.asfortranarray(batch),
         batch.astype(np.float32),
+        batch.astype(">f8"),  # float64, but not in native byte order
         batch[:, ::-1][:, ::-1],
         np.repeat(batch, 2, axis=0)[::2],
     ):
