@@ -18,7 +18,7 @@ def backend_arm(request, tmp_path_factory, monkeypatch):
         monkeypatch.setenv("ARMJAC_DISPATCHER", "off")
     backend = "numpy" if request.param == "numpy" else "c"
     arm = armjac.load_arm("kuka_iiwa", cache_dir=cache, backend=backend)
-    kern = arm._kernels[("jac", None)]
+    kern = arm._ee["jac"]
     assert (type(kern).__name__ == "Kernel") == (request.param == "dispatcher")
     return arm
 
