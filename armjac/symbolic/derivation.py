@@ -292,8 +292,7 @@ class ChainDerivation:
             rot, pos = self.frame(body.link)
             m = constant(body.mass)
             c = self.prog.vec(add(pos, matvec(rot, [constant(x) for x in body.com])))
-            local = [[constant(body.inertia[i, j]) for j in range(3)] for i in range(3)]
-            turned = matmul([self.prog.vec(r) for r in matmul(rot, local)], transpose(rot))
+            turned = self._rotated_inertia(rot, body.inertia)
             h = scale(m, c)
             cc = [[c[i] * c[j] for j in range(3)] for i in range(3)]
             shift = [
@@ -306,6 +305,21 @@ class ChainDerivation:
             total = [[turned[i][j] + shift[i][j] for j in range(3)] for i in range(3)]
             out.append(sv.Inertia(m, h, total).bound(self.prog))
         return tuple(out)
+
+    def _rotated_inertia(self, rot: list[Vec], inertia: np.ndarray) -> list[list[Poly]]:
+        """``R I R^T``. A physical tensor is ``sum_a w_a w_a^T`` over its principal
+        axes scaled by the square roots of the moments, which takes 27 products
+        instead of 45; others are rotated as they are."""
+        moments, axes = np.linalg.eigh(inertia)
+        if moments.min() < 0.0:
+            local = [[constant(inertia[i, j]) for j in range(3)] for i in range(3)]
+            return matmul([self.prog.vec(r) for r in matmul(rot, local)], transpose(rot))
+        cols = [
+            self.prog.vec(matvec(rot, [constant(x) for x in np.sqrt(lam) * axes[:, a]]))
+            for a, lam in enumerate(moments)
+            if lam > 0.0
+        ]
+        return [[sum((w[i] * w[j] for w in cols), Poly({})) for j in range(3)] for i in range(3)]
 
     @cached_property
     def composites(self) -> tuple[sv.Inertia, ...]:
