@@ -276,7 +276,7 @@ class KernelCache:
     def _find_dispatcher(self):
         import numpy as np
 
-        try:
+        try:  # a missing dispatch.c (a broken install) also falls back to ctypes
             src = (Path(c_backend.__file__).with_name("dispatch.c")).read_bytes()
             tag = hashlib.sha256(
                 src + sysconfig.get_config_var("EXT_SUFFIX").encode() + np.__version__.encode()
