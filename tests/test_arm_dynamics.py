@@ -154,6 +154,13 @@ def test_control_terms_match_the_single_calls(arms, rng):
         np.testing.assert_array_equal(terms.M, arm.mass_matrix(q))
         np.testing.assert_allclose(terms.h, arm.nonlinear_effects(q, dq), atol=1e-12)
     assert arm.control_terms(q, dq, out=buf) is buf
+    mid = arm.control_terms(q, dq, "lbr_iiwa_link_4", point)  # another link: its own kernel
+    np.testing.assert_array_equal(mid.J, arm.jacobian(q, "lbr_iiwa_link_4", point))
+    np.testing.assert_array_equal(mid.T, arm.fk(q, "lbr_iiwa_link_4"))
+    np.testing.assert_allclose(mid.dJdq, arm.dJdq(q, dq, "lbr_iiwa_link_4", point), atol=1e-13)
+    np.testing.assert_allclose(
+        arm.jacobian_dot(q, dq, "lbr_iiwa_link_4", point) @ dq, mid.dJdq, atol=1e-12
+    )
     batch = arm.control_terms(arm.random_q(3, rng), rng.normal(size=(3, arm.dof)))
     assert batch.J.shape == (3, 6, 7) and batch.M.shape == (3, 7, 7)
     with pytest.raises(InputError, match="control_terms_buffer"):
