@@ -5,7 +5,6 @@ from __future__ import annotations
 from armjac.control import (
     OSC,
     HybridForceOSC,
-    JointDamping,
     JointLimitAvoidance,
     JointPD,
     RestingPosture,
@@ -14,14 +13,13 @@ from sims.config import Reader, ScenarioConfig, parse_ctrlr_dof
 
 
 def null_tasks(section: dict, arm, path: str) -> list:
-    """Null-space tasks from ``null_space: {damping, posture, joint_limits}``.
+    """Null-space tasks from ``null_space: {posture, joint_limits}``.
 
-    The section's ``metric`` (``joint`` or ``inertia``) is the OSC's ``null_metric``.
+    The section's ``metric`` (``joint`` or ``inertia``) is the OSC's
+    ``null_metric``, and its ``damping`` the OSC's ``null_damping``.
     """
     r = Reader(section or {}, path, "controller.null_space.")
     tasks: list = []
-    if r.number("damping"):
-        tasks.append(JointDamping(r.number("damping")))
     if r.number("posture"):
         tasks.append(RestingPosture(arm.home, kp=r.number("posture")))
     if r.flag("joint_limits", False):
@@ -60,6 +58,9 @@ def build_controller(
         integral_limit=r.number("integral_limit", 0.05),
         dt=cfg.dt,
     )
+    damping = Reader(c.get("null_space") or {}, cfg.source_path).number("damping")
+    if damping is not None:
+        kwargs["null_damping"] = damping
     if kind == "osc":
         return OSC(source, **kwargs)
     f = Reader(c.get("force") or {}, cfg.source_path, "controller.force.")

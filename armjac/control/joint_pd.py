@@ -78,8 +78,7 @@ class JointPD:
             return np.full(self.dof, float(gains))
         if gains.shape != (self.dof,):
             raise InputError(
-                f"{name} must be a number or {self.dof} numbers (one per joint); "
-                f"got {gains.size}"
+                f"{name} must be a number or {self.dof} numbers (one per joint); got {gains.size}"
             )
         return gains.copy()
 

@@ -4,10 +4,12 @@ At 3x3 to 7x7 the cost of numpy's linear algebra is the Python around LAPACK,
 not the arithmetic: ``np.linalg.inv`` takes about 3.3 us, its LAPACK gufunc
 called directly 2 us, and ``eigh`` 5 us. So the control law calls the gufuncs
 directly (:func:`inverse`) and takes the symmetric eigendecomposition only
-near a singularity (:func:`damped_inverse_sym`).
+near a singularity (:func:`damped_inverse_sym`, :class:`DampedSolver`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.linalg import _umath_linalg
@@ -67,3 +69,60 @@ def _damped_eigh(a: np.ndarray, threshold: float) -> np.ndarray:
     lam = np.maximum(lam, 0.0)
     inv = np.where(lam >= threshold, 1.0 / np.maximum(lam, threshold), lam / threshold**2)
     return (vec * inv) @ vec.T
+
+
+_cholesky = _umath_linalg.cholesky_lo
+_solve1 = _umath_linalg.solve1
+
+
+def _cholesky_quiet(a: np.ndarray) -> np.ndarray:
+    if _EXTOBJ is not None:
+        return _cholesky(a, signature="d->d", extobj=_EXTOBJ)
+    with np.errstate(all="ignore"):
+        return _cholesky(a, signature="d->d")
+
+
+class DampedSolver:
+    """``a^-1 b`` for symmetric positive semi-definite (k, k) ``a``, damped near singularity.
+
+    The damping is that of :func:`damped_inverse_sym`. The usual case costs one
+    Cholesky factorisation and one solve: the factorisation of
+    ``a - threshold I`` exists exactly when every eigenvalue of ``a`` exceeds
+    ``threshold``, and then the plain solve is the answer. Otherwise the
+    damped inverse is formed from the eigendecomposition.
+
+    Several systems of the same size are solved in one call (one LAPACK
+    gufunc call each for the test and the solve) when ``thresholds`` lists one
+    threshold per system: ``a`` is then (m, k, k) and ``b`` (m, k).
+
+    Parameters
+    ----------
+    k : int
+        Size of ``a``.
+    thresholds : float or sequence of float
+        Eigenvalue below which damping starts, per system.
+    """
+
+    def __init__(self, k: int, thresholds: float | Sequence[float]):
+        thr = np.atleast_1d(np.asarray(thresholds, dtype=float))
+        self.thresholds = thr
+        self._shift = np.eye(k) * thr[:, None, None]
+        if thr.size == 1:
+            self._shift = self._shift[0]
+        # Flat index of the last diagonal entry of each factor.
+        self._last = [(i + 1) * k * k - 1 for i in range(thr.size)]
+
+    def solve(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``a^-1 b``, exact when every eigenvalue of ``a`` exceeds its threshold."""
+        factor = _cholesky_quiet(a - self._shift)
+        # A failed factorisation is all NaN, so its last diagonal entry decides.
+        if all(factor.item(i) > 0.0 for i in self._last):
+            return _solve1(a, b)
+        if a.ndim == 2:
+            return _damped_eigh(a, float(self.thresholds[0])).dot(b)
+        return np.stack(
+            [
+                _damped_eigh(ai, float(t)).dot(bi)
+                for ai, bi, t in zip(a, b, self.thresholds, strict=True)
+            ]
+        )

@@ -133,11 +133,16 @@ class JointLimitAvoidance:
         self.dof = limits.shape[0]
         # A far finite stand-in for a missing limit: inf * a zero gain would be NaN.
         far = 1e300
-        self._low_edge = np.where(np.isfinite(self.lower), self.lower + self.margin, -far)
-        self._high_edge = np.where(np.isfinite(self.upper), self.upper - self.margin, far)
+        lower = np.where(np.isfinite(self.lower), self.lower, -far)
+        upper = np.where(np.isfinite(self.upper), self.upper, far)
+        # |q - mid| beyond inner: within margin of a limit (or past it).
+        self._mid = 0.5 * (lower + upper)
+        self._inner = 0.5 * (upper - lower) - self.margin
         self._scale = np.full(self.dof, self.gain / self.margin)
-        self._zero = np.zeros(self.dof)
         self._cap = np.full(self.dof, self.gain)
+        self._zeros = np.zeros(self.dof)
+        self._zeros.flags.writeable = False
+        self._ones = np.ones(self.dof)
 
     def generate(self, q: np.ndarray, dq: np.ndarray) -> np.ndarray:
         """Desired joint acceleration (N,), rad/s^2: zero away from the limits.
@@ -147,9 +152,13 @@ class JointLimitAvoidance:
         q, dq : (N,) arrays
             Joint positions and velocities (unused).
         """
-        low = np.minimum(np.maximum((self._low_edge - q) * self._scale, self._zero), self._cap)
-        high = np.minimum(np.maximum((q - self._high_edge) * self._scale, self._zero), self._cap)
-        return low - high
+        d = q - self._mid
+        excess = np.maximum(np.abs(d) - self._inner, self._zeros)
+        if excess.dot(self._ones) == 0.0:  # the usual case: every joint clear of its limits
+            return self._zeros
+        push = np.minimum(excess * self._scale, self._cap)
+        # Push towards the middle of the range.
+        return np.copysign(push, -d)
 
     def __repr__(self) -> str:
         return f"JointLimitAvoidance(margin={self.margin:g}, gain={self.gain:g})"

@@ -74,6 +74,11 @@ def orientation_error(target, current) -> np.ndarray:
     (the quaternion's sign is chosen with w >= 0), so its norm is at most pi.
     ``target`` need not be normalised; ``current`` must be a unit quaternion.
     """
+    return np.array(rotation_between(target, current))
+
+
+def rotation_between(target, current) -> tuple[float, float, float]:
+    """:func:`orientation_error` as a tuple of floats (no array on the hot path)."""
     tx, ty, tz, tw = target
     norm = math.sqrt(tx * tx + ty * ty + tz * tz + tw * tw)
     if not (norm > 1e-9 and math.isfinite(norm)):
@@ -90,7 +95,7 @@ def orientation_error(target, current) -> np.ndarray:
     s = math.sqrt(x * x + y * y + z * z)
     # angle / sin(angle/2); tends to 2 as the angle vanishes.
     scale = 2.0 * math.atan2(s, w) / s if s > 1e-12 else 2.0
-    return np.array([scale * x, scale * y, scale * z])
+    return (scale * x, scale * y, scale * z)
 
 
 def quat_from_rotvec(rotvec) -> tuple[float, float, float, float]:

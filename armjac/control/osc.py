@@ -44,10 +44,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from armjac.control.linalg import damped_inverse_sym, inverse
+from armjac.control.linalg import DampedSolver, inverse
 from armjac.control.model import ControlModel
-from armjac.control.null_space import JointDamping
-from armjac.control.orientation import as_quaternion, orientation_error, quat_tuple
+from armjac.control.orientation import (
+    as_quaternion,
+    orientation_error,
+    quat_tuple,
+    rotation_between,
+)
 from armjac.control.params import Param, ParamTable, flag, non_negative, one_of, positive
 from armjac.errors import InputError, SingularityError
 from armjac.validation import as_float_array, as_mask, as_vector, check_finite, excerpt
@@ -116,8 +120,8 @@ _P = OSC_PARAMETERS.default
 class _Step:
     """The measurements of one control step (one instance per controller, reused)."""
 
-    __slots__ = ("q", "dq", "e", "xdot", "djdq", "vel", "acc", "jac", "minv_jt", "mx", "mass",
-                 "bias")  # fmt: skip
+    __slots__ = ("q", "dq", "e", "xdot", "jdq", "djdq", "vel", "acc", "jac", "minv_jt", "lam",
+                 "mass", "bias")  # fmt: skip
 
 
 class OSC:
@@ -169,9 +173,12 @@ class OSC:
         Add the Coriolis and centrifugal torques ``C(q, dq) dq`` (the dynamics
         must give them: ``nonlinear_effects`` or a fused ``control_terms``).
     null_damping : float
-        Joint damping (1/s) applied in the null space of the task: on by
-        default, so a redundant arm's self-motion dies out instead of
-        drifting into its joint limits. 0 switches it off.
+        Damping (1/s) of the arm's self-motion, in the null space of the task:
+        on by default, so a redundant arm's self-motion dies out instead of
+        drifting into its joint limits; 0 switches it off. It is applied in the
+        dynamically consistent metric, ``-kv (I - J^T Jbar^T) M dq``, under
+        which the null-space velocity decays as ``exp(-kv t)`` without
+        accelerating the task.
     singular_threshold : float
         Eigenvalue of ``J M^-1 J^T`` below which ``Mx`` is damped.
     dt : float
@@ -259,6 +266,15 @@ class OSC:
         self._ki = np.full(self.rows.size, self.ki)
         self.integral_limit, self.dt = p["integral_limit"], p["dt"]
         self.vmax = p["vmax"]
+        self._kp_kv = self._kp / self._kv
+        nl = self.n_lin
+        # (rows, limit) of the linear and angular parts that are controlled and limited.
+        self._speed_parts = [
+            (part, float(limit))
+            for part, limit, size in ((slice(0, nl), *self._vlimits(0), nl),
+                                      (slice(nl, None), *self._vlimits(1), self.rows.size - nl))
+            if size and math.isfinite(limit)
+        ]  # fmt: skip
         self.use_dJ, self.use_g, self.use_C = p["use_dJ"], p["use_g"], p["use_C"]
         self.null_metric = p["null_metric"]
         self.null_damping = p["null_damping"]
@@ -274,8 +290,9 @@ class OSC:
         # The null space is empty when as many axes as joints are controlled.
         self._redundant = n > self.rows.size
         self._null = list(self.null_controllers) if self._redundant else []
-        if self._redundant and self.null_damping > 0:
-            self._null.append(JointDamping(self.null_damping))
+        self._damp = self._redundant and self.null_damping > 0
+        self._damp_task = np.full(self.rows.size, self.null_damping)
+        self._damp_joint = np.full(n, -self.null_damping)
         self._terms = self.model.terms(self.use_dJ, self.use_C)
         self._gravity = self.model.gravity
         self.torque_limits = self.model.torque_limits
@@ -288,9 +305,19 @@ class OSC:
             self.use_dJ and not self._terms_have_djdq()
         )
         self._s = _Step()
+        k = self.rows.size
+        self._task_solver = DampedSolver(k, self.singular_threshold)  # Mx = lam^-1
+        # Mx a and (J J^T)^-1 J qdd in one call: [lam; J J^T], [a; J qdd].
+        self._pair_solver = DampedSolver(k, (self.singular_threshold, _PROJECTION_THRESHOLD))
+        self._pair = np.zeros((2, k, k))
+        self._rhs = np.zeros((2, k))
+        self._project = bool(self._null) and self.null_metric == "joint"
         self._integral = np.zeros(self.rows.size)
         self.error = np.zeros(self.rows.size)  # task error of the last step (controlled rows)
         self._last: tuple | None = None  # (position, quaternion, J) of the previous step
+
+    def _vlimits(self, i: int) -> tuple[float]:
+        return (np.inf,) if self.vmax is None else (self.vmax[i],)
 
     @classmethod
     def parameters(cls) -> ParamTable:
@@ -394,7 +421,7 @@ class OSC:
         """Target minus measured pose: position error and (with orientation) rotation vector."""
         err = t_pos - pos
         if self._orient:
-            err = np.concatenate((err, orientation_error(t_quat, quat)))
+            err = np.array((*err.tolist(), *rotation_between(t_quat, quat)))
         return err if self._error_rows.__class__ is slice else err[self._error_rows]
 
     # -- the law -------------------------------------------------------------------------
@@ -410,13 +437,13 @@ class OSC:
             a += self._kv * vel_err
         else:
             # Cap the speed the stiffness asks for, then track it with the damping.
-            v = (self._kp / self._kv) * e
-            nl = self.n_lin
-            for part, limit in ((slice(0, nl), self.vmax[0]), (slice(nl, None), self.vmax[1])):
+            v = self._kp_kv * e
+            for part, limit in self._speed_parts:
                 speed = _norm(v[part])
                 if speed > limit:
                     v[part] *= limit / speed
-            a = self._kv * (v + vel_err)
+            v += vel_err
+            a = self._kv * v
         if self.ki:
             lim = self.integral_limit
             self._integral = np.minimum(np.maximum(self._integral + e * self.dt, -lim), lim)
@@ -446,14 +473,15 @@ class OSC:
         jac = t.J if rows is None else t.J[rows]
         mass = t.M
         minv_jt = inverse(mass).dot(jac.T)
-        s.mx = damped_inverse_sym(jac.dot(minv_jt), self.singular_threshold)
+        s.lam = lam = self._pair[0]  # J M^-1 J^T, the inverse of the task-space inertia Mx
+        jac.dot(minv_jt, out=lam)
         s.q, s.dq, s.jac, s.minv_jt, s.mass = q, dq, jac, minv_jt, mass
         s.bias = self._bias(t, q) if (self.use_g or self.use_C) else None
         djdq = t.dJdq if self.use_dJ else None
         if djdq is not None and rows is not None:
             djdq = djdq[rows]
         s.djdq = djdq
-        s.xdot = jac.dot(dq)
+        s.xdot = s.jdq = jac.dot(dq)
         if self._differencing:
             self._rates(s, pos, quat)
         return s
@@ -479,24 +507,39 @@ class OSC:
             s.xdot = xdot[self._error_rows]
 
     def _torques(self, s: _Step, a: np.ndarray, force: np.ndarray | None = None) -> np.ndarray:
-        """u = J^T (Mx (a - dJ dq) + force) + projected null-space torques + bias, clamped."""
+        """u = J^T (Mx (a - dJ dq) + force) + null-space torques + bias, clamped.
+
+        A joint acceleration ``x`` in the dynamically consistent (inertia)
+        metric adds ``(I - J^T Jbar^T) M x = M x - J^T Mx J x``: it is folded
+        into the task solve as ``a - J x``. One in the joint metric is first
+        projected, ``x - J^T (J J^T)^-1 J x``, in the same LAPACK call as the
+        task solve.
+        """
         if s.djdq is not None:
             a = a - s.djdq
-        f = s.mx.dot(a)
-        if force is not None:
-            f += force
         jac = s.jac
+        joint = self._damp_joint * s.dq if self._damp else None  # damping: inertia metric
+        if joint is not None:
+            a = a + self._damp_task * s.jdq  # -J (-kvn dq)
+        qdd = self._null_accel(s.q, s.dq) if self._null else None
+        if qdd is not None and not self._project:
+            a = a - jac.dot(qdd)
+        if self._project:
+            pair, rhs = self._pair, self._rhs
+            jac.dot(jac.T, out=pair[1])
+            jac.dot(qdd, out=rhs[1])
+            rhs[0] = a
+            f, y = self._pair_solver.solve(pair, rhs)  # Mx a, (J J^T)^-1 J qdd
+            qdd = qdd - jac.T.dot(y)
+        else:
+            f = self._task_solver.solve(s.lam, a)  # Mx a
+        if force is not None:
+            f = f + force
         u = jac.T.dot(f)
-        qdd = None
-        if self._null:
-            qdd = self._null_accel(s.q, s.dq)
-            if self.null_metric == "joint":
-                jjt_inv = damped_inverse_sym(jac.dot(jac.T), _PROJECTION_THRESHOLD)
-                u += s.mass.dot(qdd - jac.T.dot(jjt_inv.dot(jac.dot(qdd))))
-            else:
-                un = s.mass.dot(qdd)
-                # (I - J^T Jbar^T) un with Jbar^T = Mx J M^-1 = Mx (M^-1 J^T)^T
-                u += un - jac.T.dot(s.mx.dot(s.minv_jt.T.dot(un)))
+        if qdd is not None:
+            joint = qdd if joint is None else joint + qdd
+        if joint is not None:
+            u += s.mass.dot(joint)
         if s.bias is not None:
             u += s.bias
         if not math.isfinite(self._ones.dot(u)):
@@ -530,7 +573,7 @@ class OSC:
                             ("gravity/bias torques", s.bias), ("dJ/dt dq", s.djdq)):  # fmt: skip
             if value is not None and not np.isfinite(value).all():
                 raise InputError(f"the {name} from {model!r} is not finite at q={excerpt(q)}{hint}")
-        if not (np.isfinite(s.mx).all() and np.isfinite(s.minv_jt).all()):
+        if not (np.isfinite(s.lam).all() and np.isfinite(s.minv_jt).all()):
             raise SingularityError(f"the mass matrix from {model!r} is singular at q={excerpt(q)}")
         for task in self._null:
             r = np.asarray(task.generate(q, dq))
