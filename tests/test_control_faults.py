@@ -37,10 +37,11 @@ class ConstantTask:
 
 def test_a_target_1e306_away_is_a_clear_error_not_nan(arms):
     arm = arms("kuka_iiwa")
-    for kw in ({}, {"vmax": 1.0}, {"ctrlr_dof": [True] * 6}):
+    for kw in ({"vmax": None}, {}, {"ctrlr_dof": [True] * 6, "vmax": None}):
         osc = OSC(arm, **kw)
         target = np.array([1e306, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0])
-        expect = nullcontext() if kw.get("vmax") else pytest.raises(InputError, match="overflows")
+        limited = "vmax" not in kw
+        expect = nullcontext() if limited else pytest.raises(InputError, match="overflows")
         with expect:
             u = osc.generate(arm.home, np.zeros(7), target)
             # With a speed limit the far target is a finite, bounded pull.

@@ -40,7 +40,7 @@ class IdentitySource:
 
 def test_identity_jacobian_gives_mx_equal_m(rng):
     src = IdentitySource(rng, rows=3)
-    osc = OSC(src, kp=50.0, kv=7.0)
+    osc = OSC(src, kp=50.0, kv=7.0, vmax=None)
     q, dq = rng.normal(size=3), rng.normal(size=3)
     target = rng.normal(size=3)
     u = osc.generate(q, dq, target)
@@ -51,7 +51,7 @@ def test_identity_jacobian_gives_mx_equal_m(rng):
 
 def test_identity_jacobian_with_orientation_and_feedforward(rng):
     src = IdentitySource(rng, rows=6)
-    osc = OSC(src, kp=40.0, ko=30.0, kv=9.0, kvo=8.0, ctrlr_dof=[True] * 6)
+    osc = OSC(src, kp=40.0, ko=30.0, kv=9.0, kvo=8.0, ctrlr_dof=[True] * 6, vmax=None)
     q = np.zeros(6)
     q[:3] = rng.normal(size=3)
     dq = rng.normal(size=6)
@@ -215,7 +215,7 @@ def test_bad_inputs_to_generate(arms):
 def test_hybrid_law_on_identity_jacobian(rng):
     src = IdentitySource(rng, rows=3)
     ctrl = HybridForceOSC(src, kp=40.0, kv=9.0, kp_force=0.5, ki_force=0.0, kv_force=20.0,
-                          force_filter=0.0)  # fmt: skip
+                          force_filter=0.0, vmax=None)  # fmt: skip
     q, dq, target = rng.normal(size=3), rng.normal(size=3), rng.normal(size=3)
     u = ctrl.generate(q, dq, target, force_target=[0, 0, -10.0], force_measured=[0, 0, -8.0])
     a = 40.0 * (target - q) - 9.0 * dq

@@ -46,6 +46,7 @@ import numpy as np
 
 from armjac.control.linalg import DampedSolver, inverse
 from armjac.control.model import ControlModel
+from armjac.control.null_space import JointLimitAvoidance
 from armjac.control.orientation import (
     as_quaternion,
     orientation_error,
@@ -75,7 +76,9 @@ def check_ctrlr_dof(name: str, value: object) -> np.ndarray:
 
 
 def check_vmax(name: str, value: object) -> np.ndarray:
-    """A task speed > 0 (m/s; angular unlimited) or (linear m/s, angular rad/s)."""
+    """A task speed > 0 (m/s; angular unlimited), (linear m/s, angular rad/s), or None."""
+    if value is None:
+        return None
     v = np.atleast_1d(as_float_array(value, name))
     if v.size == 1:
         v = np.array([v[0], np.inf])
@@ -98,8 +101,8 @@ OSC_PARAMETERS = ParamTable(
           positive),
     Param("ctrlr_dof", POSITION_DOF, "6 booleans, at least one True",
           "controlled axes (x, y, z, rx, ry, rz)", check_ctrlr_dof),
-    Param("vmax", None, "> 0, or (linear, angular) > 0 (default: no limit)",
-          "task-speed limit on the motion the stiffness asks for, m/s and rad/s", check_vmax),
+    Param("vmax", 1.0, "> 0, or (linear, angular) > 0; None: no limit",
+          "task-speed limit on the motion the stiffness asks for, m/s (and rad/s)", check_vmax),
     Param("null_damping", 10.0, ">= 0 (0: off)",
           "joint damping in the null space of the task, 1/s (redundant arms)", non_negative),
     Param("null_metric", "joint", "joint | inertia",
@@ -148,10 +151,17 @@ class OSC:
         ``integral_limit`` (m or rad·s) per axis.
     ctrlr_dof : 6 booleans, optional
         Which of (x, y, z, rx, ry, rz) are controlled; default position only.
-    null_controllers : sequence
+    null_controllers : sequence, optional
         Objects with ``generate(q, dq) -> qdd`` (see :mod:`armjac.control.null_space`).
-    vmax : float or (float, float), optional
-        Task-speed limits (m/s, rad/s) on the motion the gains ask for.
+        Default: joint-limit avoidance
+        (:class:`~armjac.control.null_space.JointLimitAvoidance`) when the
+        source or the dynamics knows its ``joint_limits``. A given sequence
+        replaces it (``()``: no null-space task).
+    vmax : float or (float, float) or None
+        Task-speed limits (m/s, rad/s) on the motion the gains ask for; a single
+        number limits the linear speed only. Default 1 m/s: a step to a target
+        1 m away would otherwise ask 200 m/s^2 and spin the light wrist joints
+        of a redundant arm. ``None`` removes the limit.
     use_dJ : bool
         Subtract ``dJ/dt dq``: the source's ``dJdq``, or, when it has none, the
         change of its Jacobian over the last period times ``dq``.
@@ -210,7 +220,7 @@ class OSC:
         kvo: float | None = _P("kvo"),
         ki: float = _P("ki"),
         ctrlr_dof: Sequence[bool] | None = _P("ctrlr_dof"),
-        null_controllers: Sequence = (),
+        null_controllers: Sequence | None = None,
         vmax: float | Sequence[float] | None = _P("vmax"),
         use_dJ: bool = _P("use_dJ"),
         use_g: bool = _P("use_g"),
@@ -283,6 +293,8 @@ class OSC:
         if task_velocity == "auto":
             task_velocity = "jacobian" if self.model.fk_source is self.model.source else "sensor"
         self.task_velocity = task_velocity
+        if null_controllers is None:
+            null_controllers = self._default_null_tasks()
         self.null_controllers = list(null_controllers)
         for task in self.null_controllers:
             if not callable(getattr(task, "generate", None)):
@@ -315,6 +327,16 @@ class OSC:
         self._integral = np.zeros(self.rows.size)
         self.error = np.zeros(self.rows.size)  # task error of the last step (controlled rows)
         self._last: tuple | None = None  # (position, quaternion, J) of the previous step
+
+    def _default_null_tasks(self) -> list:
+        """Joint-limit avoidance, when the model knows finite joint limits."""
+        for obj in (self.model.source, self.model.dynamics):
+            limits = getattr(obj, "joint_limits", None)
+            if limits is not None:
+                limits = np.asarray(limits, dtype=float)
+                if limits.shape == (self.dof, 2) and np.isfinite(limits).any():
+                    return [JointLimitAvoidance(limits)]
+        return []
 
     def _vlimits(self, i: int) -> tuple[float]:
         return (np.inf,) if self.vmax is None else (self.vmax[i],)
