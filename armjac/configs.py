@@ -95,11 +95,15 @@ def deep_merge(base: dict, over: dict) -> dict:
     return out
 
 
+# libyaml's safe loader when installed: the same rules, ~10x faster to parse.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_mapping(path: str | os.PathLike, what: str) -> dict:
     """Parse a YAML file that must hold a mapping."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.load(path.read_text(), Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
     except OSError as exc:
         raise ConfigError(f"cannot read {what} {path}: {exc}") from None
     except yaml.YAMLError as exc:
