@@ -12,14 +12,12 @@ from armjac.control.null_space import JointDamping, JointLimitAvoidance, Resting
 from armjac.control.orientation import as_quaternion, pose_target
 from armjac.control.osc import OSC
 from armjac.control.params import Param, ParamTable
-from armjac.control.terms import ControlTerms
 
 __all__ = [
     "OSC",
     "HybridForceOSC",
     "JointPD",
     "ControlModel",
-    "ControlTerms",
     "Param",
     "ParamTable",
     "as_quaternion",

@@ -99,8 +99,8 @@ class DampedSolver:
     ----------
     k : int
         Size of ``a``.
-    thresholds : float or sequence of float
-        Eigenvalue below which damping starts, per system.
+    thresholds : float or two floats
+        Eigenvalue below which damping starts, per system (one or two systems).
     """
 
     def __init__(self, k: int, thresholds: float | Sequence[float]):
@@ -109,14 +109,19 @@ class DampedSolver:
         self._shift = np.eye(k) * thr[:, None, None]
         if thr.size == 1:
             self._shift = self._shift[0]
-        # Flat index of the last diagonal entry of each factor.
-        self._last = [(i + 1) * k * k - 1 for i in range(thr.size)]
+        # Flat index of the last diagonal entry of each factor (one or two systems: the
+        # control law's cases, checked without a loop).
+        last = [(i + 1) * k * k - 1 for i in range(thr.size)]
+        self._first, self._second = last[0], (last[1] if len(last) > 1 else None)
+        if len(last) > 2:
+            raise ValueError("DampedSolver solves one or two systems")
 
     def solve(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """``a^-1 b``, exact when every eigenvalue of ``a`` exceeds its threshold."""
         factor = _cholesky_quiet(a - self._shift)
         # A failed factorisation is all NaN, so its last diagonal entry decides.
-        if all(factor.item(i) > 0.0 for i in self._last):
+        second = self._second
+        if factor.item(self._first) > 0.0 and (second is None or factor.item(second) > 0.0):
             return _solve1(a, b)
         if a.ndim == 2:
             return _damped_eigh(a, float(self.thresholds[0])).dot(b)

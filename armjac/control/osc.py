@@ -427,7 +427,11 @@ class OSC:
         pos = tf[:3, 3]
         if self._point is not None:
             pos = pos + tf[:3, :3].dot(self._point)
-        return pos, (quat_tuple(tf[:3, :3]) if self._orient else None)
+        return pos, self._quat(tf)
+
+    def _quat(self, tf: np.ndarray) -> tuple | None:
+        """The link's orientation as a quaternion, when orientation is controlled."""
+        return quat_tuple(tf[:3, :3]) if self._orient else None
 
     def task_error(self, q: np.ndarray, target) -> np.ndarray:
         """Error (controlled rows) between ``target`` and the pose measured at ``q``.
@@ -489,7 +493,7 @@ class OSC:
         if target_acceleration is not None:
             s.acc = self._task_vector(target_acceleration, "target_acceleration")
         t = self._terms(q, dq)
-        pos, quat = self._pose(t.T)
+        pos, quat = t.x, self._quat(t.T)
         s.e = self.error = self._error(pos, quat, t_pos, t_quat)
         rows = self._jac_rows
         jac = t.J if rows is None else t.J[rows]
