@@ -103,6 +103,7 @@ class ArmSim:
         self.time = 0.0
         self._pushes: list[_Push] = []
         self._q = np.zeros(self.dof)
+        self._ones = np.ones(self.dof)
         self._dq = np.zeros(self.dof)
         self._u = np.zeros(self.dof)
         if connect:
@@ -239,8 +240,9 @@ class ArmSim:
 
     def _read_state(self) -> None:
         states = pb.getJointStates(self.body_id, self.chain, physicsClientId=self.client_id)
-        self._q = np.array([s[0] for s in states])
-        self._dq = np.array([s[1] for s in states])
+        n = self.dof
+        self._q = np.fromiter([s[0] for s in states], float, n)
+        self._dq = np.fromiter([s[1] for s in states], float, n)
 
     def get_feedback(self) -> dict[str, np.ndarray | float]:
         """Current joint state: ``q``, ``dq``, the last torques ``u`` and ``time``."""
@@ -275,7 +277,7 @@ class ArmSim:
     def _check_state(self) -> None:
         # Two dot products on the fast path (|dq|_inf <= |dq|_2); NaN fails the comparison too.
         dq = self._dq
-        if dq.dot(dq) <= self._speed_sq and math.isfinite(self._q.sum()):
+        if dq.dot(dq) <= self._speed_sq and math.isfinite(self._ones.dot(self._q)):
             return
         fastest = float(np.abs(dq).max())
         if fastest <= self.max_joint_speed and np.isfinite(self._q).all():
