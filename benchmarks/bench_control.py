@@ -8,11 +8,13 @@ Prints, for kuka_iiwa and franka_panda:
 2. the whole scenario loop of ``reach`` (kuka_iiwa, 1 kHz, DIRECT): sensors,
    terms, control law, simulator step and logging per step, and the realtime
    factor of ``run_scenario("reach")`` itself;
-3. (unless ``--skip-scenarios``) every bundled scenario's metrics.
+3. (``--circle``) pose tracking of a fast circle with and without Coriolis
+   compensation (``use_C``);
+4. (unless ``--skip-scenarios``) every bundled scenario's metrics.
 
 Usage::
 
-    python benchmarks/bench_control.py [--repeat 3000] [--skip-scenarios]
+    python benchmarks/bench_control.py [--repeat 3000] [--circle] [--skip-scenarios]
 
 Timings are medians of single calls interleaved over many repeats; on a busy
 machine they move, so compare rows of one run, not runs.
@@ -153,11 +155,53 @@ def bench_loop(steps: int) -> tuple[list[dict], dict]:
     return rows, summary
 
 
+def bench_circle(speeds=(0.5, 1.0), radius: float = 0.1, seconds: float = 5.0) -> list[dict]:
+    """Pose tracking of a horizontal circle on kuka_iiwa, with and without ``use_C``.
+
+    The gains are the track scenario's (kp 400, ko 200, posture 10, damping 2),
+    with the circle's velocity and acceleration fed forward; RMSE from t = 1 s,
+    measured at PyBullet's own end-effector frame.
+    """
+    import math
+
+    arm = load_arm("kuka_iiwa")
+    pose = arm.fk(arm.home)
+    quat = quat_from_matrix(pose[:3, :3])
+    center = pose[:3, 3] - [radius, 0.0, 0.0]
+    rows = []
+    for speed in speeds:
+        w = speed / radius
+        for use_c in (False, True):
+            posture = [RestingPosture(arm.home, kp=10.0)]
+            ctrl = OSC(arm, kp=400.0, ko=200.0, ctrlr_dof=[True] * 6, vmax=None, use_C=use_c,
+                       null_controllers=posture, null_damping=2.0)  # fmt: skip
+            errors, peak = [], 0.0
+            with ArmSim(arm) as sim:
+                for k in range(round(seconds / sim.dt)):
+                    t = k * sim.dt
+                    c, s = math.cos(w * t), math.sin(w * t)
+                    pos = center + [radius * c, radius * s, 0.0]
+                    vel = np.array([-radius * w * s, radius * w * c, 0, 0, 0, 0])
+                    acc = np.array([-radius * w * w * c, -radius * w * w * s, 0, 0, 0, 0])
+                    fb = sim.get_feedback()
+                    if t >= 1.0:
+                        errors.append(np.linalg.norm(sim.ee_pose()[0] - pos))
+                    u = ctrl.generate(fb["q"], fb["dq"], np.concatenate((pos, quat)), vel, acc)
+                    peak = max(peak, float(np.abs(u).max()))
+                    sim.send_forces(u)
+            err = np.array(errors) * 1e3
+            rows.append({"speed_m_s": speed, "use_C": use_c,
+                         "rmse_mm": float(np.sqrt(np.mean(err**2))), "max_mm": float(err.max()),
+                         "peak_torque_Nm": peak})  # fmt: skip
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3000)
     parser.add_argument("--loop-steps", type=int, default=4000)
     parser.add_argument("--skip-scenarios", action="store_true")
+    parser.add_argument("--circle", action="store_true", help="tracking with/without use_C")
     args = parser.parse_args()
 
     rows = bench_step("kuka_iiwa", args.repeat) + bench_step("franka_panda", args.repeat)
@@ -168,6 +212,9 @@ def main() -> None:
     print_table(loop_rows, floatfmt=".1f")
     for key, value in summary.items():
         print(f"{key}: {value:.1f}" if isinstance(value, float) else f"{key}: {value}")
+    if args.circle:
+        print("\ncircle r = 0.1 m, kuka_iiwa pose tracking, feed-forward on (RMSE from t = 1 s)")
+        print_table(bench_circle(), floatfmt=".3f")
     if args.skip_scenarios:
         return
 
