@@ -10,6 +10,7 @@ value (a huge or hostile value never floods a log).
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,15 +20,28 @@ from armjac.errors import InputError
 _ZERO3 = np.zeros(3)
 _ZERO3.flags.writeable = False
 _EXCERPT = 120
+# Nested containers are shown a few levels and items deep, so the work is
+# bounded too: a YAML alias bomb expands to gigabytes under plain repr().
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxtuple, _REPR.maxdict = 3, 8, 8, 8
+_REPR.maxset = _REPR.maxfrozenset = 8
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = _EXCERPT
 
 
 def excerpt(value: object, limit: int = _EXCERPT) -> str:
-    """``repr(value)`` cut to at most ``limit`` characters, for error messages."""
+    """``repr(value)`` cut to at most ``limit`` characters, for error messages.
+
+    The cost is bounded as well as the length: nested containers are shown
+    only a few levels and items deep.
+    """
     if isinstance(value, np.ndarray) and value.size > 16:
         return f"array of shape {value.shape} and dtype {value.dtype}"
     if isinstance(value, list | tuple) and len(value) > 16:
         return f"{type(value).__name__} of length {len(value)}"
-    text = repr(value)
+    if isinstance(value, list | tuple | dict | set | frozenset):
+        text = _REPR.repr(value)
+    else:
+        text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -1,4 +1,4 @@
-"""Closed-loop scenarios on the simulated arm: reach, track, press, payload, push.
+"""Closed-loop scenarios on the simulated arm: reach, track, press, payload, push, wipe.
 
 Needs the ``sim`` extra (PyBullet, matplotlib, pillow).
 
@@ -10,6 +10,7 @@ A new scenario type subclasses :class:`Scenario` and is registered with
 """
 
 from armjac.scenarios import types as _types  # noqa: F401  (registers the bundled types)
+from armjac.scenarios import wipe as _wipe  # noqa: F401
 from armjac.scenarios.config import (
     ScenarioConfig,
     bundled_scenarios,
