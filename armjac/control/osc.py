@@ -458,10 +458,10 @@ class OSC:
         ``target_velocity`` and ``target_acceleration`` are checked controlled
         rows (:meth:`_task_vector`) or None.
         """
-        vel_err = -xdot if target_velocity is None else target_velocity - xdot
         if self.vmax is None:
             a = self._kp * e
-            a += self._kv * vel_err
+            v = xdot if target_velocity is None else xdot - target_velocity
+            a -= self._kv * v
         else:
             # Cap the speed the stiffness asks for, then track it with the damping.
             v = self._kp_kv * e
@@ -469,7 +469,9 @@ class OSC:
                 speed = _norm(v[part])
                 if speed > limit:
                     v[part] *= limit / speed
-            v += vel_err
+            v -= xdot
+            if target_velocity is not None:
+                v += target_velocity
             a = self._kv * v
         if self.ki:
             lim = self.integral_limit
@@ -572,7 +574,8 @@ class OSC:
         if not math.isfinite(self._ones.dot(u)):
             self._diagnose(s, a, qdd)
         if self._clamp is not None:
-            u = np.minimum(np.maximum(u, self._clamp[0]), self._clamp[1])
+            np.maximum(u, self._clamp[0], out=u)
+            np.minimum(u, self._clamp[1], out=u)
         return u
 
     def _null_accel(self, q, dq) -> np.ndarray:
