@@ -19,6 +19,7 @@ neither uses up the speed limit ``vmax`` nor winds up the integral term.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -131,6 +132,12 @@ class HybridForceOSC(OSC):
 
     def _along(self, force, name: str) -> float:
         """Component of ``force`` (a 3-vector, or already the scalar) along the direction."""
+        if force.__class__ is np.ndarray and force.shape == (3,) and force.dtype.char == "d":
+            along = float(force.dot(self.direction))
+            if math.isfinite(along) and math.isfinite(force.dot(self._ones3)):
+                return along  # the usual case, checked cheaply
+        elif force.__class__ is float and math.isfinite(force):
+            return force
         f = as_float_array(force, name)
         if f.shape == (3,):
             f = f @ self.direction

@@ -312,7 +312,8 @@ class OSC:
         lim = self.torque_limits
         self._clamp = None if lim is None or np.isinf(lim).all() else (-lim, lim)
         self._ones = np.ones(n)
-        self._ones3, self._ones7 = np.ones(3), np.ones(7)
+        self._ones3, self._ones6, self._ones7 = np.ones(3), np.ones(6), np.ones(7)
+        self._task_rows_all = self.rows.size == 6
         self._point = self.model.point
         self._differencing = self.task_velocity == "sensor" or (
             self.use_dJ and not self._terms_have_djdq()
@@ -372,6 +373,13 @@ class OSC:
 
     def _task_vector(self, v, what: str) -> np.ndarray:
         """A velocity/acceleration target of length 3 (linear) or 6, as controlled rows."""
+        if (
+            v.__class__ is np.ndarray
+            and v.dtype.char == "d"
+            and v.shape == (6,)
+            and math.isfinite(v.dot(self._ones6))
+        ):
+            return v if self._task_rows_all else v[self.rows]  # the usual case, checked cheaply
         v = as_float_array(v, what)
         if v.shape == (3,):
             v = np.concatenate((v, np.zeros(3)))
