@@ -280,12 +280,11 @@ class OSC:
         self._kp_kv = self._kp / self._kv
         nl = self.n_lin
         # (rows, limit) of the linear and angular parts that are controlled and limited.
+        limits = (np.inf, np.inf) if self.vmax is None else self.vmax
+        parts = ((slice(0, nl), limits[0], nl), (slice(nl, None), limits[1], self.rows.size - nl))
         self._speed_parts = [
-            (part, float(limit))
-            for part, limit, size in ((slice(0, nl), *self._vlimits(0), nl),
-                                      (slice(nl, None), *self._vlimits(1), self.rows.size - nl))
-            if size and math.isfinite(limit)
-        ]  # fmt: skip
+            (part, float(limit)) for part, limit, size in parts if size and math.isfinite(limit)
+        ]
         self.use_dJ, self.use_g, self.use_C = p["use_dJ"], p["use_g"], p["use_C"]
         self.null_metric = p["null_metric"]
         self.null_damping = p["null_damping"]
@@ -339,9 +338,6 @@ class OSC:
                 if limits.shape == (self.dof, 2) and np.isfinite(limits).any():
                     return [JointLimitAvoidance(limits)]
         return []
-
-    def _vlimits(self, i: int) -> tuple[float]:
-        return (np.inf,) if self.vmax is None else (self.vmax[i],)
 
     @classmethod
     def parameters(cls) -> ParamTable:
