@@ -40,11 +40,18 @@ from armjac.control.orientation import quat_from_matrix  # noqa: E402
 from armjac.sim import ArmSim, PyBulletModel  # noqa: E402
 
 
-def median_us(fn, repeat: int, batch: int = 20) -> float:
-    """Median time of one call, from ``repeat`` batches of ``batch`` calls (after a warm-up)."""
-    for _ in range(200):
-        fn()
+def median_us(fn, repeat: int) -> float:
+    """Median time of one call (after a warm-up).
+
+    Fast calls are timed in batches of 20 (the clock's own cost is then
+    negligible); slow ones one by one, so a preemption spoils one sample, not
+    a batch.
+    """
     perf = time.perf_counter
+    t0 = perf()
+    for _ in range(50):
+        fn()
+    batch = 20 if (perf() - t0) / 50 < 20e-6 else 1
     times = np.empty(max(1, repeat // batch))
     for i in range(times.size):
         t0 = perf()
