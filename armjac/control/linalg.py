@@ -10,6 +10,7 @@ near a singularity (:func:`damped_inverse_sym`, :class:`DampedSolver`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 from numpy.linalg import _umath_linalg
@@ -25,12 +26,23 @@ except TypeError:
     _EXTOBJ = None
 
 
-def inverse(a: np.ndarray) -> np.ndarray:
-    """Inverse of a small square float64 matrix; NaN (never a warning) when singular."""
+def _quiet(gufunc):
+    """``gufunc`` on float64 with floating-point errors ignored (NaN out, no warning).
+
+    On numpy 1.x this is a ``functools.partial`` (no Python frame per call).
+    """
     if _EXTOBJ is not None:
-        return _inv(a, signature="d->d", extobj=_EXTOBJ)
-    with np.errstate(all="ignore"):
-        return _inv(a, signature="d->d")
+        return partial(gufunc, signature="d->d", extobj=_EXTOBJ)
+
+    def call(a: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return gufunc(a, signature="d->d")
+
+    return call
+
+
+inverse = _quiet(_inv)
+inverse.__doc__ = "Inverse of a small square float64 matrix; NaN (never a warning) when singular."
 
 
 def damped_inverse_sym(a: np.ndarray, threshold: float) -> np.ndarray:
@@ -75,11 +87,7 @@ _cholesky = _umath_linalg.cholesky_lo
 _solve1 = _umath_linalg.solve1
 
 
-def _cholesky_quiet(a: np.ndarray) -> np.ndarray:
-    if _EXTOBJ is not None:
-        return _cholesky(a, signature="d->d", extobj=_EXTOBJ)
-    with np.errstate(all="ignore"):
-        return _cholesky(a, signature="d->d")
+_cholesky_quiet = _quiet(_cholesky)
 
 
 class DampedSolver:

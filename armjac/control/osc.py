@@ -500,7 +500,7 @@ class OSC:
         if target_acceleration is not None:
             s.acc = self._task_vector(target_acceleration, "target_acceleration")
         t = self._terms(q, dq)
-        pos, quat = t.x, self._quat(t.T)
+        pos, quat = t.x, (quat_tuple(t.T[:3, :3]) if self._orient else None)
         s.e = self.error = self._error(pos, quat, t_pos, t_quat)
         rows = self._jac_rows
         jac = t.J if rows is None else t.J[rows]
@@ -509,7 +509,7 @@ class OSC:
         s.lam = lam = self._pair[0]  # J M^-1 J^T, the inverse of the task-space inertia Mx
         jac.dot(minv_jt, out=lam)
         s.q, s.dq, s.jac, s.minv_jt, s.mass = q, dq, jac, minv_jt, mass
-        s.bias = self._bias(t, q) if (self.use_g or self.use_C) else None
+        s.bias = t.h if self.use_g else (self._bias(t, q) if self.use_C else None)
         djdq = t.dJdq if self.use_dJ else None
         if djdq is not None and rows is not None:
             djdq = djdq[rows]
