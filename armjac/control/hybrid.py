@@ -70,8 +70,11 @@ class HybridForceOSC(OSC):
         in free air (where the force error is the whole target) cannot wind up
         a slam into the surface.
     **osc_kwargs
-        Everything else :class:`OSC` takes (kp, ko, ctrlr_dof, dynamics, ...).
-        ``ctrlr_dof`` must include x, y and z.
+        Everything else :class:`OSC` takes (kp, ko, ctrlr_dof, dynamics, link,
+        point, use_C, ...). ``ctrlr_dof`` must include x, y and z.
+
+    Every scalar parameter is declared once: ``HybridForceOSC.parameters()``
+    lists the OSC's and the force parameters (:data:`FORCE_PARAMETERS`).
     """
 
     PARAMETERS = HYBRID_PARAMETERS
@@ -187,7 +190,8 @@ class HybridForceOSC(OSC):
         Returns and raises as :meth:`OSC.generate`.
         """
         if self.force_frame == "tool":
-            pose = self.model.fk(q)
+            where = {} if self.model.link is None else {"link": self.model.link}
+            pose = self.model.fk(as_vector(q, self.dof, "q"), **where)
             if np.shape(pose) != (4, 4):
                 raise InputError("force_frame='tool' needs a pose (4x4) from the model's fk")
             self._set_direction(pose[:3, :3] @ self.local_direction)
