@@ -275,7 +275,13 @@ class KernelCache:
     def _find_dispatcher(self):
         import numpy as np
 
-        src = (Path(c_backend.__file__).with_name("dispatch.c")).read_bytes()
+        try:  # a missing dispatch.c (a broken install) also falls back to ctypes
+            src = (Path(c_backend.__file__).with_name("dispatch.c")).read_bytes()
+        except OSError as exc:
+            warnings.warn(
+                f"armjac: kernel dispatcher unavailable ({exc}); using ctypes", stacklevel=3
+            )
+            return False
         tag = hashlib.sha256(
             src + sysconfig.get_config_var("EXT_SUFFIX").encode() + np.__version__.encode()
         )
