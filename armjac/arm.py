@@ -91,6 +91,7 @@ class Arm:
         self.backend = backend
         self._cache = KernelCache(cache_dir)
         self._kernels: dict[tuple[str, str], object] = {}
+        self._ee: dict[str, object] = {}
         self._load_link_kernels(self.ee_link, with_dynamics=True)
 
     # -- description ----------------------------------------------------------------
@@ -145,15 +146,13 @@ class Arm:
         )
         for kname, kern in kernels.items():
             kind = kname.split("_")[0]
-            if kind in _ARM_KINDS:
-                self._kernels[(kind, None)] = kern
-            else:
+            if kind in _ARM_KINDS or link == self.ee_link:
+                self._ee[kind] = kern  # the default link's kernels: one dict lookup per call
+            if kind not in _ARM_KINDS:
                 self._kernels[(kind, link)] = kern
-                if link == self.ee_link:
-                    self._kernels[(kind, None)] = kern
 
-    def _kernel(self, kind: str, link: str | None):
-        """The kernel ``kind`` of ``link`` (None: end effector), loading it on first use."""
+    def _kernel(self, kind: str, link: str):
+        """The kernel ``kind`` of ``link``, loading it on first use."""
         try:
             return self._kernels[(kind, link)]
         except (KeyError, TypeError):
@@ -167,9 +166,11 @@ class Arm:
     # Every method takes q of shape (N,) or (B, N) (dq, qdd, tau alike) in any real
     # dtype and layout, and checks it in the compiled dispatcher; ``out=`` takes an
     # array of the result shape to fill instead of allocating one.
-    def fk(self, q: ArrayLike, link: str | None = None, out: np.ndarray | None = None) -> np.ndarray:
+    def fk(
+        self, q: ArrayLike, link: str | None = None, out: np.ndarray | None = None
+    ) -> np.ndarray:
         """4x4 world transform of the URDF frame of ``link`` (default: end effector)."""
-        k = self._kernels.get(("fk", link)) or self._kernel("fk", link)
+        k = self._ee["fk"] if link is None else self._kernel("fk", link)
         return k(q, None, None, out)
 
     def position(
@@ -200,7 +201,7 @@ class Arm:
         measures.
         """
         if frame == "world":
-            k = self._kernels.get(("jac", link)) or self._kernel("jac", link)
+            k = self._ee["jac"] if link is None else self._kernel("jac", link)
             return k(q, None, point, out)
         rot = self._local_rotation(q, link, frame)
         jac = self.jacobian(q, link, point)
@@ -221,7 +222,7 @@ class Arm:
     ) -> np.ndarray:
         """dJ/dt·dq (6,) of the world-frame Jacobian, the velocity-product term of
         the task acceleration (``jacobian_dot(q, dq) @ dq``)."""
-        k = self._kernels.get(("djdq", link)) or self._kernel("djdq", link)
+        k = self._ee["djdq"] if link is None else self._kernel("djdq", link)
         return k(q, _need(dq, "dJdq"), point, out)
 
     def jacobian_dot(
@@ -265,24 +266,24 @@ class Arm:
 
     def mass_matrix(self, q: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
         """NxN joint-space inertia matrix M(q)."""
-        return self._kernels[("mass", None)](q, None, None, out)
+        return self._ee["mass"](q, None, None, out)
 
     def gravity(self, q: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
         """Joint torques g(q) holding the arm still against gravity."""
-        return self._kernels[("grav", None)](q, None, None, out)
+        return self._ee["grav"](q, None, None, out)
 
     def coriolis(self, q: ArrayLike, dq: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
         """NxN Coriolis matrix C(q, dq), Christoffel form: ``C_ij = sum_k Gamma_ijk dq_k``
         with ``Gamma_ijk = (dM_ij/dq_k + dM_ik/dq_j - dM_jk/dq_i) / 2``, so
         ``dM/dt - 2 C`` is skew-symmetric."""
-        return self._kernels[("cor", None)](q, _need(dq, "coriolis"), None, out)
+        return self._ee["cor"](q, _need(dq, "coriolis"), None, out)
 
     def nonlinear_effects(
         self, q: ArrayLike, dq: ArrayLike, out: np.ndarray | None = None
     ) -> np.ndarray:
         """``C(q, dq) dq + g(q)`` (N,), by the recursive Newton-Euler algorithm
         (Pinocchio's ``nonLinearEffects``)."""
-        return self._kernels[("nle", None)](q, _need(dq, "nonlinear_effects"), None, out)
+        return self._ee["nle"](q, _need(dq, "nonlinear_effects"), None, out)
 
     def inverse_dynamics(self, q: ArrayLike, dq: ArrayLike, qdd: ArrayLike) -> np.ndarray:
         """Joint torques ``tau = M(q) qdd + C(q, dq) dq + g(q)`` for accelerations ``qdd``."""
@@ -362,7 +363,7 @@ class Arm:
         ``h = C dq + g`` (N,). Pass a buffer from :meth:`control_terms_buffer` as
         ``out`` to fill it in place with no allocation.
         """
-        k = self._kernels.get(("ctrl", link)) or self._kernel("ctrl", link)
+        k = self._ee["ctrl"] if link is None else self._kernel("ctrl", link)
         if out is None:
             return ControlTerms(k(q, _need(dq, "control_terms"), point, None), self._layout)
         if out.__class__ is not ControlTerms:

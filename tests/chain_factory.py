@@ -106,7 +106,10 @@ def general_chain_urdf(seed: int, n_movable: int = 10, prismatic_at: int = 4) ->
     every joint rounded to 4 decimals (so no angle is an exact right angle), axes
     with float noise, non-diagonal inertias, and one prismatic joint."""
     rng = np.random.default_rng(seed)
-    parts = [f'<robot name="general_chain_{seed}">', f'<link name="base">{_inertial(rng, True)}</link>']
+    parts = [
+        f'<robot name="general_chain_{seed}">',
+        f'<link name="base">{_inertial(rng, True)}</link>',
+    ]
     parent = "base"
     for k in range(n_movable):
         child = f"link{k}"

@@ -92,13 +92,20 @@ def test_coriolis_is_christoffel(arms, rng, name):
         n = _mass_rate(arm, q, dq) - 2 * c
         np.testing.assert_allclose(n + n.T, 0.0, atol=1e-7)
         np.testing.assert_allclose(arm.coriolis(q, u) @ dq, c @ u, atol=1e-10)
-        np.testing.assert_allclose(c @ dq + arm.gravity(q), arm.nonlinear_effects(q, dq), atol=1e-10)
+        np.testing.assert_allclose(
+            c @ dq + arm.gravity(q), arm.nonlinear_effects(q, dq), atol=1e-10
+        )
         # Christoffel symbols from finite differences of M, entry by entry.
         h = 1e-6
-        dm = np.stack([(arm.mass_matrix(q + h * e) - arm.mass_matrix(q - h * e)) / (2 * h)
-                       for e in np.eye(arm.dof)])  # dm[k] = dM/dq_k
-        gamma = 0.5 * (np.einsum("kij->ijk", dm) + np.einsum("jik->ijk", dm)
-                       - np.einsum("ijk->ijk", dm))  # Gamma_ijk, dm[i][j,k] = dM_jk/dq_i
+        dm = np.stack(
+            [
+                (arm.mass_matrix(q + h * e) - arm.mass_matrix(q - h * e)) / (2 * h)
+                for e in np.eye(arm.dof)
+            ]
+        )  # dm[k] = dM/dq_k
+        gamma = 0.5 * (
+            np.einsum("kij->ijk", dm) + np.einsum("jik->ijk", dm) - np.einsum("ijk->ijk", dm)
+        )  # Gamma_ijk, dm[i][j,k] = dM_jk/dq_i
         np.testing.assert_allclose(c, gamma @ dq, atol=1e-6)
 
 
@@ -136,7 +143,10 @@ def test_control_terms_match_the_single_calls(arms, rng):
     q, dq = arm.random_q(rng=rng), rng.normal(size=arm.dof)
     point = np.array([0.01, 0.02, 0.1])
     buf = arm.control_terms_buffer()
-    for terms in (arm.control_terms(q, dq, point=point), arm.control_terms(q, dq, None, point, buf)):
+    for terms in (
+        arm.control_terms(q, dq, point=point),
+        arm.control_terms(q, dq, None, point, buf),
+    ):
         np.testing.assert_array_equal(terms.T, arm.fk(q))
         np.testing.assert_allclose(terms.x, arm.position(q, point=point), atol=1e-14)
         np.testing.assert_array_equal(terms.J, arm.jacobian(q, point=point))
@@ -144,6 +154,13 @@ def test_control_terms_match_the_single_calls(arms, rng):
         np.testing.assert_array_equal(terms.M, arm.mass_matrix(q))
         np.testing.assert_allclose(terms.h, arm.nonlinear_effects(q, dq), atol=1e-12)
     assert arm.control_terms(q, dq, out=buf) is buf
+    mid = arm.control_terms(q, dq, "lbr_iiwa_link_4", point)  # another link: its own kernel
+    np.testing.assert_array_equal(mid.J, arm.jacobian(q, "lbr_iiwa_link_4", point))
+    np.testing.assert_array_equal(mid.T, arm.fk(q, "lbr_iiwa_link_4"))
+    np.testing.assert_allclose(mid.dJdq, arm.dJdq(q, dq, "lbr_iiwa_link_4", point), atol=1e-13)
+    np.testing.assert_allclose(
+        arm.jacobian_dot(q, dq, "lbr_iiwa_link_4", point) @ dq, mid.dJdq, atol=1e-12
+    )
     batch = arm.control_terms(arm.random_q(3, rng), rng.normal(size=(3, arm.dof)))
     assert batch.J.shape == (3, 6, 7) and batch.M.shape == (3, 7, 7)
     with pytest.raises(InputError, match="control_terms_buffer"):

@@ -18,7 +18,7 @@ def backend_arm(request, tmp_path_factory, monkeypatch):
         monkeypatch.setenv("ARMJAC_DISPATCHER", "off")
     backend = "numpy" if request.param == "numpy" else "c"
     arm = armjac.load_arm("kuka_iiwa", cache_dir=cache, backend=backend)
-    kern = arm._kernels[("jac", None)]
+    kern = arm._ee["jac"]
     assert (type(kern).__name__ == "Kernel") == (request.param == "dispatcher")
     return arm
 
@@ -36,12 +36,19 @@ def test_strided_and_odd_layouts_give_the_contiguous_answer(backend_arm, rng):
     np.testing.assert_array_equal(arm.coriolis(q, dq), arm.coriolis(qc, dqc))
     np.testing.assert_array_equal(arm.control_terms(q, dq).data, arm.control_terms(qc, dqc).data)
     batch = rng.uniform(-1, 1, size=(5, arm.dof))
-    for odd in (np.asfortranarray(batch), batch.astype(np.float32), batch[:, ::-1][:, ::-1],
-                np.repeat(batch, 2, axis=0)[::2]):
+    for odd in (
+        np.asfortranarray(batch),
+        batch.astype(np.float32),
+        batch.astype(">f8"),  # float64, but not in native byte order
+        batch[:, ::-1][:, ::-1],
+        np.repeat(batch, 2, axis=0)[::2],
+    ):
         expected = arm.jacobian(np.ascontiguousarray(odd, dtype=float))
         np.testing.assert_array_equal(arm.jacobian(odd), expected)
     point = np.array([0.1, 0.0, 0.2, 0.0, 0.3, 0.0])[::2]
-    np.testing.assert_array_equal(arm.jacobian(qc, point=point), arm.jacobian(qc, point=point.copy()))
+    np.testing.assert_array_equal(
+        arm.jacobian(qc, point=point), arm.jacobian(qc, point=point.copy())
+    )
     np.testing.assert_array_equal(arm.jacobian(qc.tolist()), arm.jacobian(qc))
 
 
@@ -53,16 +60,28 @@ def test_out_buffers_are_filled_or_refused(backend_arm, rng):
     np.testing.assert_array_equal(out, arm.jacobian(q))
     m = np.empty((arm.dof, arm.dof))
     assert arm.mass_matrix(q, out=m) is m
-    for bad in (np.empty((arm.dof, 6)), np.empty((6, arm.dof), np.float32),
-                np.empty((6, 2 * arm.dof))[:, ::2], [0.0] * 42):
+    for bad in (
+        np.empty((arm.dof, 6)),
+        np.empty((6, arm.dof), np.float32),
+        np.empty((6, 2 * arm.dof))[:, ::2],
+        [0.0] * 42,
+    ):
         with pytest.raises(InputError, match="out"):
             arm.jacobian(q, out=bad)
 
 
 @pytest.mark.parametrize(
     "bad",
-    [np.full(7, 1 + 1j), np.full(7, 0.5 + 0j), np.ones(7, bool), [True] * 7, ["1"] * 7,
-     np.array(["0.1"] * 7), "0123456", [object()] * 7],
+    [
+        np.full(7, 1 + 1j),
+        np.full(7, 0.5 + 0j),
+        np.ones(7, bool),
+        [True] * 7,
+        ["1"] * 7,
+        np.array(["0.1"] * 7),
+        "0123456",
+        [object()] * 7,
+    ],
 )
 def test_values_python_would_coerce_are_refused(arms, bad):
     arm = arms("kuka_iiwa")

@@ -91,9 +91,14 @@ def test_jacobian_dot_on_the_prismatic_random_chain(tmp_path, rng):
     fd = (arm.jacobian(q + H * dq) - arm.jacobian(q - H * dq)) / (2 * H)
     np.testing.assert_allclose(arm.jacobian_dot(q, dq), fd, atol=1e-7)
     grad = arm.manipulability_gradient(q, translational=True)
-    fd_grad = [(arm.manipulability(q + H * e, translational=True)
-                - arm.manipulability(q - H * e, translational=True)) / (2 * H)
-               for e in np.eye(arm.dof)]
+    fd_grad = [
+        (
+            arm.manipulability(q + H * e, translational=True)
+            - arm.manipulability(q - H * e, translational=True)
+        )
+        / (2 * H)
+        for e in np.eye(arm.dof)
+    ]
     np.testing.assert_allclose(grad, fd_grad, atol=1e-7)
 
 
@@ -106,8 +111,11 @@ def test_manipulability_and_its_gradient(arms, rng, translational):
         w = arm.manipulability(q, translational=translational)
         assert w == pytest.approx(np.prod(np.linalg.svd(jac, compute_uv=False)), rel=1e-10)
         fd = [
-            (arm.manipulability(q + H * e, translational=translational)
-             - arm.manipulability(q - H * e, translational=translational)) / (2 * H)
+            (
+                arm.manipulability(q + H * e, translational=translational)
+                - arm.manipulability(q - H * e, translational=translational)
+            )
+            / (2 * H)
             for e in np.eye(arm.dof)
         ]
         np.testing.assert_allclose(

@@ -19,7 +19,9 @@ from armjac.symbolic.derivation import ChainDerivation
 
 def _entries(root: Path) -> list[Path]:
     return sorted(
-        p for p in root.iterdir() if (p / "manifest.json").exists() and not p.name.startswith("dispatch-")
+        p
+        for p in root.iterdir()
+        if (p / "manifest.json").exists() and not p.name.startswith("dispatch-")
     )
 
 

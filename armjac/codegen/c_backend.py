@@ -41,20 +41,26 @@ def compiler() -> str | None:
 
 # Finiteness as integer tests on the exponent bits: branch-free and vectorisable.
 # sin/cos: fdlibm's kernel polynomials on [-pi/4, pi/4] after a three-part Cody-Waite
-# reduction by k pi/2, inlined (libm's sincos costs ~15 ns, a third of a 7-joint
-# Jacobian); within 1.2e-16 of libm for |x| < 1e5, and libm itself beyond.
+# reduction by k pi/2, inlined and branch-free (libm's sincos costs ~15 ns, a third of
+# a 7-joint Jacobian); within 1.2e-16 of libm for |x| < 1e5. A batch holding any
+# larger angle uses libm throughout (``big``, one predictable branch).
 _PRELUDE = (
     "#include <math.h>",
     "#include <stdint.h>",
     "#include <string.h>",
-    "static int nonfinite(const double *x, int n) {",
+    "static int nonfinite(const double *x, long n) {",
     "    uint64_t bad = 0;",
-    "    for (int i = 0; i < n; ++i) {",
+    "    for (long i = 0; i < n; ++i) {",
     "        uint64_t u;",
     "        memcpy(&u, x + i, sizeof u);",
     "        bad |= (u & 0x7ff0000000000000ULL) == 0x7ff0000000000000ULL;",
     "    }",
     "    return bad != 0;",
+    "}",
+    "static int beyond(const double *x, long n) { /* any |x| >= 1e5: libm's sin/cos */",
+    "    int big = 0;",
+    "    for (long i = 0; i < n; ++i) big |= !(fabs(x[i]) < 1e5);",
+    "    return big;",
     "}",
     "static inline double armjac_ksin(double r, double z) {",
     "    return r + r * z * (-1.66666666666666324348e-01 + z * (8.33333333332248946124e-03",
@@ -75,21 +81,28 @@ _PRELUDE = (
     "    return ((x - k * 1.57079632673412561417e+00) - k * 6.07710050630396597660e-11)",
     "           - k * 2.02226624879595063154e-21;",
     "}",
-    "static inline double armjac_sin(double x) {",
-    "    if (!(fabs(x) < 1e5)) return sin(x);",
-    "    int64_t n;",
-    "    double r = armjac_reduce(x, &n), z = r * r;",
-    "    double s = armjac_ksin(r, z), c = armjac_kcos(z);",
-    "    switch (n & 3) { case 0: return s; case 1: return c; case 2: return -s; }",
-    "    return -c;",
+    "/* (negate ? -1 : 1) * (take_b ? b : a), exactly and without branches */",
+    "static inline double armjac_pick(double a, double b, int64_t take_b, int64_t negate) {",
+    "    uint64_t ua, ub, u;",
+    "    memcpy(&ua, &a, sizeof ua);",
+    "    memcpy(&ub, &b, sizeof ub);",
+    "    uint64_t m = (uint64_t)0 - (uint64_t)(take_b & 1);",
+    "    u = ((ua & ~m) | (ub & m)) ^ ((uint64_t)(negate & 1) << 63);",
+    "    double r;",
+    "    memcpy(&r, &u, sizeof r);",
+    "    return r;",
     "}",
-    "static inline double armjac_cos(double x) {",
-    "    if (!(fabs(x) < 1e5)) return cos(x);",
+    "static inline double armjac_sin(double x, int big) {",
+    "    if (big) return sin(x);",
     "    int64_t n;",
     "    double r = armjac_reduce(x, &n), z = r * r;",
-    "    double s = armjac_ksin(r, z), c = armjac_kcos(z);",
-    "    switch (n & 3) { case 0: return c; case 1: return -s; case 2: return -c; }",
-    "    return s;",
+    "    return armjac_pick(armjac_ksin(r, z), armjac_kcos(z), n, n >> 1);",
+    "}",
+    "static inline double armjac_cos(double x, int big) { /* sin of the next quadrant */",
+    "    if (big) return cos(x);",
+    "    int64_t n;",
+    "    double r = armjac_reduce(x, &n), z = r * r;",
+    "    return armjac_pick(armjac_ksin(r, z), armjac_kcos(z), n + 1, (n + 1) >> 1);",
     "}",
     "",
 )
@@ -142,15 +155,15 @@ def source(kernels: Sequence[Lowered], dof: int) -> str:
     lines.append(f"static const double ZEROS[{dof}] = {{0}};")
     args = "(const double *restrict q, const double *restrict dq, const double *restrict p, "
     for c in range(len(chunks)):
-        lines.append(f"void armjac_chunk{c}{args}double *restrict v);")
+        lines.append(f"void armjac_chunk{c}{args}double *restrict v, int big);")
     units = [("chunk", c, len(names)) for c, names in enumerate(chunks)]
     units += [("kernel", k, len(k.temporaries) if k not in big else CHUNK) for k in kernels]
-    parts = _balance([cost ** 1.5 for _, _, cost in units])
+    parts = _balance([cost**1.5 for _, _, cost in units])
     for (kind, item, _), part in zip(units, parts, strict=True):
         lines.append(f"#if ARMJAC_PART == {part}")
         if kind == "chunk":
-            lines.append(f"void armjac_chunk{item}{args}double *restrict v) {{")
-            lines += [f"    v[{slot[n]}] = {mem(shared[n])};" for n in chunks[item]]
+            lines.append(f"void armjac_chunk{item}{args}double *restrict v, int big) {{")
+            lines += [f"    v[{slot[n]}] = {mem(_call(shared[n]))};" for n in chunks[item]]
             lines.append("}")
         else:
             lines += _kernel_lines(item, dof, item in big, chunk_of, mem, len(order))
@@ -160,9 +173,15 @@ def source(kernels: Sequence[Lowered], dof: int) -> str:
 
 
 def _kernel_lines(k: Lowered, dof: int, chunked: bool, chunk_of, mem, slots: int) -> list[str]:
+    """One kernel: input checks over the whole batch, the per-sample loop, then one
+    finiteness check of all outputs (kept out of the loop so it stays branch-free)."""
     size = k.spec.size
     uses_dq = any(n.startswith("dq") for n in k.inputs)
     lines = [f"int {k.spec.name}{_SIGNATURE} {{"]
+    lines.append(f"    if (nonfinite(q, nb * {dof})) return 1;")
+    if uses_dq:
+        lines.append(f"    if (nonfinite(dq, nb * {dof})) return 2;")
+    lines.append(f"    const int big = beyond(q, nb * {dof});")
     if chunked:
         lines.append(f"    double v[{slots}];")
     lines.append("    for (long b = 0; b < nb; ++b) {")
@@ -171,13 +190,10 @@ def _kernel_lines(k: Lowered, dof: int, chunked: bool, chunk_of, mem, slots: int
         lines.append(f"        const double *dqb = dq + b * {dof};")
     elif chunked:  # shared chunks may also compute steps of dq
         lines.append("        const double *dqb = ZEROS;")
-    lines.append(f"        if (nonfinite(qb, {dof})) return 1;")
-    if uses_dq:
-        lines.append(f"        if (nonfinite(dqb, {dof})) return 2;")
     lines.append(f"        double *o = out + b * {size};")
     if chunked:
         needed = sorted({chunk_of[name] for name, _ in k.temporaries})
-        lines += [f"        armjac_chunk{c}(qb, dqb, p, v);" for c in needed]
+        lines += [f"        armjac_chunk{c}(qb, dqb, p, v, big);" for c in needed]
         # per-sample pointers: q[i] -> qb[i], dq[i] -> dqb[i]
         outputs = [mem(e).replace("q[", "qb[") for e in k.outputs]
     else:
@@ -185,12 +201,20 @@ def _kernel_lines(k: Lowered, dof: int, chunked: bool, chunk_of, mem, slots: int
             arr, idx = input_index(name)
             base = {"q": "qb", "dq": "dqb", "p": "p"}[arr]
             lines.append(f"        const double {name} = {base}[{idx}];")
-        lines += [f"        const double {sym} = {expr};" for sym, expr in k.temporaries]
+        lines += [f"        const double {sym} = {_call(expr)};" for sym, expr in k.temporaries]
         outputs = k.outputs
     lines += [f"        o[{i}] = {e};" for i, e in enumerate(outputs)]
-    lines.append(f"        if (nonfinite(o, {size})) return 3;")
-    lines += ["    }", "    return 0;", "}"]
+    lines.append("    }")
+    lines.append(f"    if (nonfinite(out, nb * {size})) return 3;")
+    lines += ["    return 0;", "}"]
     return lines
+
+
+def _call(expr: str) -> str:
+    """Pass the batch's ``big`` flag to the inlined sin/cos."""
+    if expr.startswith(("armjac_sin(", "armjac_cos(")):
+        return expr[:-1] + ", big)"
+    return expr
 
 
 def build(src_path: str, so_path: str) -> None:
@@ -201,8 +225,9 @@ def build(src_path: str, so_path: str) -> None:
     objs = [f"{so_path}.{i}.o" for i in range(PARTS)]
     flags = [f for f in CFLAGS if f != "-shared"]
     cmds = [[cc, *flags, f"-DARMJAC_PART={i}", "-c", "-o", o, src_path] for i, o in enumerate(objs)]
-    procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for c in cmds]
+    procs = [
+        subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in cmds
+    ]
     for cmd, proc in zip(cmds, procs, strict=True):
         _, err = proc.communicate()
         if proc.returncode != 0:

@@ -158,7 +158,8 @@ def _usable_root(root: Path) -> Path | None:
 
 
 def _fallback_root(bad: Path, why: str) -> Path:
-    alt = Path(tempfile.gettempdir()) / f"armjac-cache-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    user = os.getuid() if hasattr(os, "getuid") else 0
+    alt = Path(tempfile.gettempdir()) / f"armjac-cache-{user}"
     if _usable_root(alt) is None:
         raise CacheError(f"kernel cache {bad} is unusable ({why}), and so is {alt}")
     warnings.warn(
@@ -277,18 +278,12 @@ class KernelCache:
 
         try:  # a missing dispatch.c (a broken install) also falls back to ctypes
             src = (Path(c_backend.__file__).with_name("dispatch.c")).read_bytes()
-        except OSError as exc:
-            warnings.warn(
-                f"armjac: kernel dispatcher unavailable ({exc}); using ctypes", stacklevel=3
+            tag = hashlib.sha256(
+                src + sysconfig.get_config_var("EXT_SUFFIX").encode() + np.__version__.encode()
             )
-            return False
-        tag = hashlib.sha256(
-            src + sysconfig.get_config_var("EXT_SUFFIX").encode() + np.__version__.encode()
-        )
-        folder = self.root / f"dispatch-{tag.hexdigest()[:16]}"
-        if str(folder) in _DISPATCHER:
-            return _DISPATCHER[str(folder)]
-        try:
+            folder = self.root / f"dispatch-{tag.hexdigest()[:16]}"
+            if str(folder) in _DISPATCHER:
+                return _DISPATCHER[str(folder)]
             if os.path.lexists(folder) and not _dispatcher_intact(folder):
                 warnings.warn(f"armjac: rebuilding corrupt dispatcher {folder}", stacklevel=3)
                 _remove(folder)
@@ -352,8 +347,9 @@ class KernelCache:
                 "backend": backend,
                 "library": lib,
                 "kernels": {s.spec.name: list(s.spec.shape) for s in lowered},
-                "uses_dq": {s.spec.name: any(n.startswith("dq") for n in s.inputs)
-                            for s in lowered},
+                "uses_dq": {
+                    s.spec.name: any(n.startswith("dq") for n in s.inputs) for s in lowered
+                },
                 "files": files,
             }
             # Written last: an entry without a manifest is never loaded.

@@ -2,7 +2,7 @@
  *
  *   Kernel(address, dof, needs_dq, shape, prepare, fail)(q, dq, p, out) -> ndarray
  *
- * The fast path accepts exactly what kernels read: float64 C-contiguous arrays,
+ * The fast path accepts exactly what kernels read: native float64 C-contiguous arrays,
  * q of shape (dof,) or (B, dof), dq of q's shape or None, p of shape (3,) or
  * None (the origin), out of the result shape or None (allocated here). Anything
  * else goes through the Python callable prepare(q, dq, p, out), which converts
@@ -31,9 +31,12 @@ typedef struct {
 
 static const double ORIGIN[3] = {0.0, 0.0, 0.0};
 
+/* Native-byte-order, aligned, C-contiguous float64 (">f8" is NPY_DOUBLE too). */
 static int is_f64c(PyObject *o) {
-    return PyArray_CheckExact(o) && PyArray_TYPE((PyArrayObject *)o) == NPY_DOUBLE &&
-           PyArray_IS_C_CONTIGUOUS((PyArrayObject *)o) && PyArray_ISALIGNED((PyArrayObject *)o);
+    if (!PyArray_CheckExact(o)) return 0;
+    PyArrayObject *a = (PyArrayObject *)o;
+    return PyArray_TYPE(a) == NPY_DOUBLE && PyArray_ISNOTSWAPPED(a) &&
+           PyArray_IS_C_CONTIGUOUS(a) && PyArray_ISALIGNED(a);
 }
 
 /* 1: usable as is; 0: needs prepare(). */

@@ -103,9 +103,7 @@ def input_index(name: str) -> tuple[str, int]:
     raise ValueError(f"unexpected free symbol {name!r} in a kernel")
 
 
-def preparer(
-    dof: int, shape: tuple[int, ...], owner: str, name: str, needs_dq: bool
-) -> Callable:
+def preparer(dof: int, shape: tuple[int, ...], owner: str, name: str, needs_dq: bool) -> Callable:
     """The argument converter of one kernel: any accepted input to the float64
     C-contiguous arrays the kernel reads, or a clear :class:`InputError`."""
 

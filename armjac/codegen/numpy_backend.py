@@ -37,8 +37,9 @@ class NumpyKernel:
 
     __slots__ = ("name", "shape", "_fn", "_dof", "_prepare", "_fail")
 
-    def __init__(self, fn: Callable[..., None], name: str, shape: tuple[int, ...], dof: int,
-                 prepare, fail):
+    def __init__(
+        self, fn: Callable[..., None], name: str, shape: tuple[int, ...], dof: int, prepare, fail
+    ):
         self.name, self.shape, self._fn, self._dof = name, shape, fn, dof
         self._prepare, self._fail = prepare, fail
 
@@ -50,8 +51,9 @@ class NumpyKernel:
             self._fail(2, q, dq)
         q2 = q.reshape(-1, self._dof)
         with np.errstate(all="ignore"):
-            self._fn(q2, None if dq is None else dq.reshape(q2.shape),
-                     _ORIGIN if p is None else p, out)
+            self._fn(
+                q2, None if dq is None else dq.reshape(q2.shape), _ORIGIN if p is None else p, out
+            )
         if not np.isfinite(out).all():
             self._fail(3, q, dq)
         return out
@@ -73,7 +75,13 @@ def load(
     namespace: dict = {}
     exec(code, namespace)  # noqa: S102 - our own generated, hash-checked file
     return {
-        name: NumpyKernel(namespace[name], name, shape, dof,
-                          preparer(dof, shape, owner, name, uses_dq[name]), failer(name))
+        name: NumpyKernel(
+            namespace[name],
+            name,
+            shape,
+            dof,
+            preparer(dof, shape, owner, name, uses_dq[name]),
+            failer(name),
+        )
         for name, shape in kernels.items()
     }

@@ -6,7 +6,6 @@ from armjac.codegen.kernel import KernelSpec
 from armjac.symbolic.derivation import ChainDerivation
 
 
-
 def control_layout(dof: int) -> dict[str, tuple[int, ...]]:
     """Shape of each field of the fused control kernel, in output order."""
     return {"T": (4, 4), "x": (3,), "J": (6, dof), "dJdq": (6,), "M": (dof, dof), "h": (dof,)}

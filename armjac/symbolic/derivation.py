@@ -207,7 +207,8 @@ class ChainDerivation:
                 column = [*z, *ZERO3]
             else:
                 _, o = self.joint_frame(joint)
-                column = [*self.prog.vec(cross(z, sub(target, o))), *z]
+                lever = self.prog.vec(sub(target, o))  # bound first: 6 products, not 12
+                column = [*self.prog.vec(cross(z, lever)), *z]
             for r in range(6):
                 jac[r][col] = column[r]
         return jac
@@ -217,8 +218,10 @@ class ChainDerivation:
         """Spatial velocity of each chain body, ``V_k = V_{k-1} + S_k dq_k``."""
         out, v = [], sv.ZERO6
         for joint in self.joints:
-            v = sv.bind(self.prog, sv.madd(v, sv.mscale(self.dq[self.index[joint.name]],
-                                                          self.motion_axis(joint))))
+            v = sv.bind(
+                self.prog,
+                sv.madd(v, sv.mscale(self.dq[self.index[joint.name]], self.motion_axis(joint))),
+            )
             out.append(v)
         return tuple(out)
 
@@ -226,7 +229,9 @@ class ChainDerivation:
         """d/dt of joint k's spatial axis: ``V_{k-1} x S_k``."""
         if k == 0:
             return sv.ZERO6
-        return sv.bind(self.prog, sv.mcross(self.velocities[k - 1], self.motion_axis(self.joints[k])))
+        return sv.bind(
+            self.prog, sv.mcross(self.velocities[k - 1], self.motion_axis(self.joints[k]))
+        )
 
     def djdq(self, link: str) -> list[list[Poly]]:
         """The 6-vector dJ/dt·dq at point ``p`` on ``link``.
@@ -287,15 +292,34 @@ class ChainDerivation:
             rot, pos = self.frame(body.link)
             m = constant(body.mass)
             c = self.prog.vec(add(pos, matvec(rot, [constant(x) for x in body.com])))
-            local = [[constant(body.inertia[i, j]) for j in range(3)] for i in range(3)]
-            turned = matmul([self.prog.vec(r) for r in matmul(rot, local)], transpose(rot))
+            turned = self._rotated_inertia(rot, body.inertia)
             h = scale(m, c)
             cc = [[c[i] * c[j] for j in range(3)] for i in range(3)]
-            shift = [[m * ((c[0] ** 2 + c[1] ** 2 + c[2] ** 2) * int(i == j) - cc[i][j])
-                      for j in range(3)] for i in range(3)]
+            shift = [
+                [
+                    m * ((c[0] ** 2 + c[1] ** 2 + c[2] ** 2) * int(i == j) - cc[i][j])
+                    for j in range(3)
+                ]
+                for i in range(3)
+            ]
             total = [[turned[i][j] + shift[i][j] for j in range(3)] for i in range(3)]
             out.append(sv.Inertia(m, h, total).bound(self.prog))
         return tuple(out)
+
+    def _rotated_inertia(self, rot: list[Vec], inertia: np.ndarray) -> list[list[Poly]]:
+        """``R I R^T``. A physical tensor is ``sum_a w_a w_a^T`` over its principal
+        axes scaled by the square roots of the moments, which takes 27 products
+        instead of 45; others are rotated as they are."""
+        moments, axes = np.linalg.eigh(inertia)
+        if moments.min() < 0.0:
+            local = [[constant(inertia[i, j]) for j in range(3)] for i in range(3)]
+            return matmul([self.prog.vec(r) for r in matmul(rot, local)], transpose(rot))
+        cols = [
+            self.prog.vec(matvec(rot, [constant(x) for x in np.sqrt(lam) * axes[:, a]]))
+            for a, lam in enumerate(moments)
+            if lam > 0.0
+        ]
+        return [[sum((w[i] * w[j] for w in cols), Poly({})) for j in range(3)] for i in range(3)]
 
     @cached_property
     def composites(self) -> tuple[sv.Inertia, ...]:
@@ -330,8 +354,10 @@ class ChainDerivation:
     @cached_property
     def momenta(self) -> tuple[sv.Force, ...]:
         """Each body's spatial momentum ``I_k V_k``."""
-        return tuple(sv.bind(self.prog, inertia.apply(v))
-                     for inertia, v in zip(self.inertias, self.velocities, strict=True))
+        return tuple(
+            sv.bind(self.prog, inertia.apply(v))
+            for inertia, v in zip(self.inertias, self.velocities, strict=True)
+        )
 
     def nonlinear_effects(self) -> list[list[Poly]]:
         """N-vector (as N rows) ``C(q, dq) dq + g(q)`` (recursive Newton-Euler with zero qdd)."""
@@ -382,11 +408,15 @@ class ChainDerivation:
         psum, dsum, csum = [None] * n, [None] * n, [None] * n
         for k in range(n - 1, -1, -1):
             (w, u), inertia = self.velocities[k], self.inertias[k]
-            b = [[dot_row - u[r] * inertia.h[c] for c, dot_row in enumerate(row)]
-                 for r, row in enumerate(matmul(_skew(w), inertia.rot))]
+            b = [
+                [dot_row - u[r] * inertia.h[c] for c, dot_row in enumerate(row)]
+                for r, row in enumerate(matmul(_skew(w), inertia.rot))
+            ]
             uh = dot(u, inertia.h)
-            d11 = [[(b[r][c] + b[c][r]) * 0.5 + (uh if r == c else 0) for c in range(3)]
-                   for r in range(3)]
+            d11 = [
+                [(b[r][c] + b[c][r]) * 0.5 + (uh if r == c else 0) for c in range(3)]
+                for r in range(3)
+            ]
             cvec = add(cross(w, inertia.h), scale(inertia.m, u))
             if k < n - 1:
                 d11 = [[d11[r][c] + dsum[k + 1][r][c] for c in range(3)] for r in range(3)]

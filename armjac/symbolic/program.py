@@ -39,14 +39,9 @@ class Poly:
         return Poly({(): float(x)} if x != 0 else {})
 
     def __add__(self, other):
-        other = Poly.of(other)
         out = dict(self.terms)
-        for m, c in other.terms.items():
-            v = out.get(m, 0.0) + c
-            if v == 0.0:
-                out.pop(m, None)
-            else:
-                out[m] = v
+        for m, c in Poly.of(other).terms.items():
+            _accumulate(out, m, c)
         return Poly(out)
 
     __radd__ = __add__
@@ -69,12 +64,7 @@ class Poly:
         out: dict[tuple[int, ...], float] = {}
         for m1, c1 in self.terms.items():
             for m2, c2 in other.terms.items():
-                m = tuple(sorted(m1 + m2))
-                v = out.get(m, 0.0) + c1 * c2
-                if v == 0.0:
-                    out.pop(m, None)
-                else:
-                    out[m] = v
+                _accumulate(out, tuple(sorted(m1 + m2)), c1 * c2)
         return Poly(out)
 
     __rmul__ = __mul__
@@ -99,6 +89,15 @@ class Poly:
         if len(self.terms) == 1 and () in self.terms:
             return self.terms[()]
         return None
+
+
+def _accumulate(terms: dict, mono: tuple[int, ...], coeff: float) -> None:
+    """``terms[mono] += coeff``, dropping terms that cancel to zero."""
+    v = terms.get(mono, 0.0) + coeff
+    if v == 0.0:
+        terms.pop(mono, None)
+    else:
+        terms[mono] = v
 
 
 def _trivial(p: Poly) -> bool:
@@ -238,8 +237,9 @@ def matvec(m: Sequence[Sequence], v: Sequence) -> Vec:
 
 def matmul(a: Sequence[Sequence], b: Sequence[Sequence]) -> list[Vec]:
     """a @ b for 3x3 nested lists."""
-    return [[sum((a[i][k] * b[k][j] for k in range(3)), Poly({})) for j in range(3)]
-            for i in range(3)]
+    return [
+        [sum((a[i][k] * b[k][j] for k in range(3)), Poly({})) for j in range(3)] for i in range(3)
+    ]
 
 
 def transpose(m: Sequence[Sequence]) -> list[Vec]:
@@ -248,4 +248,3 @@ def transpose(m: Sequence[Sequence]) -> list[Vec]:
 
 
 ZERO3: Vec = [Poly({})] * 3
-

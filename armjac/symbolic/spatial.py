@@ -45,7 +45,9 @@ class Inertia:
     def apply(self, v: Motion) -> Force:
         """The momentum ``I V``."""
         w, lin = v
-        return add(matvec(self.rot, w), cross(self.h, lin)), sub(scale(self.m, lin), cross(self.h, w))
+        return add(matvec(self.rot, w), cross(self.h, lin)), sub(
+            scale(self.m, lin), cross(self.h, w)
+        )
 
 
 def madd(*vs: Motion) -> Motion:
