@@ -17,7 +17,7 @@ import numpy as np
 
 from armjac import validation
 from armjac.errors import InputError, UnknownLinkError
-from armjac.learned import encoding, io, pose
+from armjac.learned import encoding, io, pose, stack
 from armjac.learned.autodiff import error_stats, relative_error
 from armjac.learned.closed_form import ClosedFormNet
 
@@ -315,7 +315,7 @@ class LearnedModel:
         :mod:`armjac.learned.pose`). Late values approximate the rate network's
         outputs (network part only, without a nominal model).
         """
-        import nengo
+        nengo = stack.nengo("LearnedModel.run_spiking")
 
         arr, single = self._batch(q)
         if not single:
