@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,16 +22,6 @@ from armjac.compare.cache import RUN_CODE, Cache, arm_fingerprint, digest
 from armjac.compare.config import ScenarioSpec
 from armjac.fingerprint import source_fingerprint
 
-# Run summaries shown in the report's table (all numbers stay in metrics.json).
-TABLE_METRICS = (
-    "final_position_error_m",
-    "max_segment_final_error_m",
-    "position_rmse_m",
-    "settling_time_s",
-    "force_rmse_N",
-    "max_torque_Nm",
-)
-
 
 @dataclass
 class Source:
@@ -40,7 +29,7 @@ class Source:
 
     label: str
     kind: str  # "analytic" | "pybullet" | "learned"
-    make: Callable[[], object]
+    spec: object  # what armjac.sources.resolve_source takes: a kind or the model object
     identity: str  # what the cache key uses (a model's hash, or the kind)
     fk_source: str = "trusted"
     model: str | None = None  # learned model name
@@ -114,25 +103,23 @@ def run_one(cfg, arm, source: Source, duration: float | None, progress=None) -> 
     the controller was called, as in the scenario runner's log.
     """
     from armjac.scenarios import run_scenario
+    from armjac.sources import resolve_source
 
     obj = None
     try:
-        obj = _Recorder(source.make())
-        result = run_scenario(
-            cfg,
-            source=obj,
-            arm=arm,
-            duration=duration,
-            plots=False,
-            fk_source=source.fk_source,
-            progress=progress,
-        )
+        with resolve_source(source.spec, arm) as resolved:
+            obj = _Recorder(resolved.source)
+            result = run_scenario(
+                cfg,
+                source=obj,
+                arm=arm,
+                duration=duration,
+                plots=False,
+                fk_source=source.fk_source,
+                progress=progress,
+            )
     except Exception as exc:  # a source the controller refuses must not stop the report
         result = {"status": "error", "reason": f"{type(exc).__name__}: {exc}", "passed": False}
-    finally:
-        close = getattr(getattr(obj, "_source", None), "close", None)
-        if source.kind == "pybullet" and callable(close):
-            close()
     result["jacobian"] = source.label
     qs = obj.qs if obj is not None else []
     if "sim_time_s" in result:  # a finished run: its steps are the last calls

@@ -26,9 +26,9 @@ from armjac import configs
 from armjac.configs import Reader
 from armjac.control.osc import NULL_METRICS, TASK_VELOCITIES
 from armjac.errors import ConfigError
+from armjac.scenarios.controllers import controller_types, parse_ctrlr_dof
 from armjac.scenarios.registry import scenario_type, scenario_types
 
-SCENARIO_DIR = configs.folder("scenarios")
 TOP_KEYS = {
     "name", "description", "scenario", "arm", "jacobian", "duration", "dt", "seed",
     "controller", "task", "evaluate", "expect", "start_q",
@@ -40,7 +40,6 @@ CONTROLLER_KEYS = {
 NULL_KEYS = {"damping", "posture", "joint_limits", "metric"}
 FORCE_KEYS = {"kp", "ki", "kv", "filter", "integral_limit"}
 EVALUATE_KEYS = {"settle_tolerance", "rmse_from", "recover_tolerance"}
-AXES = {"x": 0, "y": 1, "z": 2, "rx": 3, "ry": 4, "rz": 5}
 
 
 @dataclass
@@ -67,21 +66,6 @@ class ScenarioConfig:
         return f"{self.source_path}: {key}"
 
 
-def parse_ctrlr_dof(reader: Reader, key: str = "ctrlr_dof") -> list[bool] | None:
-    """``[x, y, z, rx, ry, rz]`` names or 6 booleans (or 0/1) into 6 booleans."""
-    v = reader.data.get(key)
-    if v is None:
-        return None
-    if isinstance(v, list) and len(v) == 6 and all(isinstance(x, bool | int) for x in v):
-        return [bool(x) for x in v]
-    if isinstance(v, list) and v and all(isinstance(x, str) for x in v):
-        bad = [x for x in v if x not in AXES]
-        if not bad:
-            return [name in v for name in AXES]
-        raise reader.fail(key, f"unknown axis {bad[0]!r}; use {', '.join(AXES)}")
-    raise reader.fail(key, f"must be axis names {list(AXES)} or 6 booleans; got {v!r}")
-
-
 def validate(data, path: str) -> ScenarioConfig:
     """Check a parsed scenario mapping; ``path`` names it in error messages."""
     if not isinstance(data, dict):
@@ -91,7 +75,7 @@ def validate(data, path: str) -> ScenarioConfig:
     scenario = top.string("scenario", ..., scenario_types())
     ctrl = top.mapping("controller")
     ctrl.check_keys(CONTROLLER_KEYS)
-    kind = ctrl.string("type", "osc", ("osc", "hybrid", "joint_pd"))
+    kind = ctrl.string("type", "osc", controller_types())
     for key in ("kp", "ko", "ki"):
         ctrl.number(key, minimum=0.0)
     # The task-space controllers need damping (OSC refuses 0); a joint PD may go without.

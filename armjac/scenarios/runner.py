@@ -103,17 +103,16 @@ def run_scenario(
         arm = load_arm(cfg.arm)
     else:
         _check_arm(cfg, arm)
-    src, dynamics, label, close = resolve_source(cfg.jacobian if source is None else source, arm)
-    result = {"scenario": cfg.name, "type": cfg.scenario, "arm": arm.name, "jacobian": label}
-    try:
-        result.update(_run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress,
-                           out_dir, plots))  # fmt: skip
-        result["status"] = "ok"
-    except SimulationError as exc:
-        result.update(status="failed", reason=str(exc), passed=False)
-    finally:
-        if close is not None:
-            close()
+    resolved = resolve_source(cfg.jacobian if source is None else source, arm)
+    result = {"scenario": cfg.name, "type": cfg.scenario, "arm": arm.name}
+    result["jacobian"] = resolved.label
+    with resolved:
+        try:
+            result.update(_run(cfg, arm, resolved.source, resolved.dynamics, duration, gui, gif,
+                               fk_source, progress, out_dir, plots))  # fmt: skip
+            result["status"] = "ok"
+        except SimulationError as exc:
+            result.update(status="failed", reason=str(exc), passed=False)
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
