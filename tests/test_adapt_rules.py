@@ -72,6 +72,10 @@ def test_directional_forgetting_keeps_the_prior_where_nothing_is_excited(rng):
     _run(d, np.zeros((3, 6)), phi, y)
     _run(e, np.zeros((3, 6)), phi, y)
     np.testing.assert_array_equal(e.P, e.P.T)  # wound up 1e8-fold, still exactly symmetric
+    b = RLS(delta, "exponential", lam, bounded=True)
+    _run(b, np.zeros((3, 6)), phi, y)
+    assert b.P.diagonal().max() <= delta * (1 + 1e-12)  # never less certain than the prior
+    assert np.all(np.linalg.eigvalsh(b.P) > 0)
     np.testing.assert_allclose(d.P @ idle, delta * idle, atol=1e-9)
     wound = delta / lam**200  # 2.6e8 times the prior
     np.testing.assert_allclose(idle.T @ e.P @ idle, wound * np.eye(4), rtol=1e-6, atol=1e-6 * wound)

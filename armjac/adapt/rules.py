@@ -94,11 +94,23 @@ class RLS:
         What happens to old information (see the module docstring).
     lam : float
         Forgetting factor in (0, 1] (ignored for ``"none"``).
+    bounded : bool
+        With exponential forgetting, rescale ``P`` whenever a weight's variance
+        would exceed the prior ``delta``: forgetting then never makes a weight
+        less certain than before any data, which bounds the wind-up (and keeps
+        ``P`` finite over long runs) at the price of slower forgetting
+        elsewhere while it is active.
     """
 
     name = "rls"
 
-    def __init__(self, delta: float = 1.0, forgetting: str = "directional", lam: float = 0.99):
+    def __init__(
+        self,
+        delta: float = 1.0,
+        forgetting: str = "directional",
+        lam: float = 0.99,
+        bounded: bool = False,
+    ):
         self.delta = check_gain("delta", delta)
         if forgetting not in FORGETTING:
             raise InputError(f"forgetting must be one of {FORGETTING}; got {forgetting!r}")
@@ -107,6 +119,7 @@ class RLS:
         if lam > 1.0:
             raise InputError(f"lam must be in (0, 1]; got {lam!r}")
         self.lam = 1.0 if forgetting == "none" else lam
+        self.bounded = bool(bounded)
         self.P: np.ndarray | None = None
 
     def start(self, w0: np.ndarray) -> None:
@@ -137,6 +150,10 @@ class RLS:
         P -= (1.0 / (lam + r)) * np.outer(g, g)
         if lam != 1.0:
             P /= lam
+            if self.bounded:
+                worst = float(P.diagonal().max())
+                if worst > self.delta:
+                    P *= self.delta / worst
         return g / (lam + r)
 
     def step(self, w: np.ndarray, phi: np.ndarray, error: np.ndarray) -> None:
@@ -146,4 +163,5 @@ class RLS:
         w -= np.outer(error, self.gain(phi))
 
     def __repr__(self) -> str:
-        return f"RLS(delta={self.delta:g}, forgetting={self.forgetting!r}, lam={self.lam:g})"
+        extra = ", bounded" if self.bounded else ""
+        return f"RLS(delta={self.delta:g}, forgetting={self.forgetting!r}, lam={self.lam:g}{extra})"

@@ -5,7 +5,7 @@
 ``pes``        PES on the output decoders (``learning_rate``, ``dt``)
 ``rls``        RLS on the output decoders (``delta``, ``forgetting``, ``lam``, ``bias``)
 ``local_rls``  RLS on a local RBF correction (``width``, ``spacing``, ``max_centres``,
-               ``delta``, ``forgetting``, ``lam``)
+               ``delta``, ``forgetting``, ``lam``, ``bounded``)
 ``broyden``    Broyden's rank-1 Jacobian update, anchored to the last sample
                (``alpha``, ``min_step``)
 ``offset``     the base model shifted through the last sample
@@ -30,7 +30,7 @@ DEFAULTS: dict[str, dict] = {
     "rls": {"delta": 1e-4, "forgetting": "directional", "lam": 0.98, "bias": True},
     "local_rls": {
         "width": 0.3, "spacing": 0.1, "max_centres": 200,
-        "delta": 1.0, "forgetting": "directional", "lam": 0.98,
+        "delta": 1e4, "forgetting": "exponential", "lam": 0.98, "bounded": True,
     },  # fmt: skip
     "broyden": {"alpha": 1.0, "min_step": 1e-3},
     "offset": {},
@@ -79,7 +79,8 @@ def _build(base, rule: str, p: dict):
         return DecoderAdaptation(base, RLS(p["delta"], p["forgetting"], p["lam"]), bias=p["bias"])
     if rule == "local_rls":
         feats = RBFFeatures(p["width"], p["spacing"], p["max_centres"])
-        return LocalCorrection(base, feats, RLS(p["delta"], p["forgetting"], p["lam"]))
+        rls = RLS(p["delta"], p["forgetting"], p["lam"], p["bounded"])
+        return LocalCorrection(base, feats, rls)
     if rule == "broyden":
         return Broyden(base, p["alpha"], p["min_step"])
     return TrackerOffset(base)

@@ -9,6 +9,7 @@ simulator.
 
 from __future__ import annotations
 
+import copy
 import warnings
 
 import numpy as np
@@ -308,25 +309,17 @@ class LearnedModel:
         return acts[-1][0] if single else acts[-1]
 
     def copy(self) -> LearnedModel:
-        """An independent copy with its own weights (the nominal arm is shared: it is immutable)."""
-        out = LearnedModel(
-            {
-                "layers": [tuple(a.copy() for a in lay) for lay in self.params["layers"]],
-                "out_bias": self.params["out_bias"].copy(),
-            },
-            config=self.config,
-            arm_name=self.arm_name,
-            joint_names=self.joint_names,
-            home=self.home,
-            bounds=self.bounds,
-            nominal=self.nominal,
-            metrics=self.metrics,
-            ee_link=self.ee_link,
-            train_range=self.train_range,
-        )
-        out.out_of_range = self.out_of_range
-        # the float64 weights, not their float32 storage, so a copy computes exactly the same
-        out.set_output_weights(*self.output_weights())
+        """An independent copy with its own weights (the nominal is shared: it is immutable)."""
+        out = copy.copy(self)  # keeps the class (and whatever a subclass adds)
+        out.params = {
+            "layers": [tuple(a.copy() for a in lay) for lay in self.params["layers"]],
+            "out_bias": self.params["out_bias"].copy(),
+        }
+        out.metrics = dict(self.metrics)
+        out._cf = ClosedFormNet(out.params["layers"], out.params["out_bias"], self.encoding,
+                                *self.bounds)  # fmt: skip
+        out._cf.set_output(*self.output_weights())  # float64, not their float32 storage
+        out._tf = None
         return out
 
     # -- TensorFlow side ---------------------------------------------------------------
