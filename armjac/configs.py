@@ -21,7 +21,7 @@ import yaml
 from armjac.errors import ConfigError
 
 ENV = "ARMJAC_CONFIG_DIR"
-KINDS = ("arms", "scenarios", "learn", "compare")
+KINDS = ("arms", "scenarios", "learn", "compare", "mismatch")
 
 
 def root() -> Path:

@@ -10,6 +10,7 @@ A new scenario type subclasses :class:`Scenario` and is registered with
 """
 
 from armjac.scenarios import types as _types  # noqa: F401  (registers the bundled types)
+from armjac.scenarios import adaptive as _adaptive  # noqa: F401  (tool_change, tracker_dropout)
 from armjac.scenarios.config import (
     ScenarioConfig,
     bundled_scenarios,

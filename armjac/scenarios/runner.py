@@ -99,6 +99,9 @@ def run_scenario(
         not the scenario's.
     """
     cfg = load_scenario(config)
+    own = getattr(scenario_type(cfg.scenario), "runner", None)
+    if own is not None:  # a scenario with its own loop (a real arm behind sensors)
+        return own(cfg, source, out_dir, duration=duration, plots=plots, progress=progress)
     if arm is None:
         arm = load_arm(cfg.arm)
     else:
