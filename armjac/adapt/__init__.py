@@ -7,9 +7,11 @@ DecoderAdaptation             a learned network's output decoders adapted by PES
 LocalCorrection               any source plus a local RBF correction adapted by RLS
 Broyden                       Broyden's rank-1 Jacobian update (uncalibrated servoing)
 TrackerOffset                 the base model shifted through the last tracker sample
+ToolOffset                    the nominal arm's tool point identified online (RLS)
 PES, RLS                      the update rules; pes_delta the PES closed form
 RBFFeatures                   local joint-space features
-TipSource                     an Arm's tool point as a position-only source
+zero_residual                 a fresh Nengo ensemble with zero decoders on a nominal tool point
+PositionView                  a 4x4-fk source (an Arm, a TipNominal) as a position-only source
 run_pes                       the PES rule run through nengo.Simulator (reference)
 
 Every adapting model follows the position-only numeric API (``dof``, ``fk``,
@@ -22,11 +24,19 @@ from armjac.adapt.models import (
     Broyden,
     DecoderAdaptation,
     LocalCorrection,
-    TipSource,
+    PositionView,
+    ToolOffset,
     TrackerOffset,
 )
 from armjac.adapt.rules import PES, RLS, pes_delta
 from armjac.adapt.spec import make_adapting, parse_spec
+
+
+def zero_residual(*args, **kwargs):
+    """See :func:`armjac.adapt.network.zero_residual`."""
+    from armjac.adapt.network import zero_residual as make
+
+    return make(*args, **kwargs)
 
 
 def run_pes(*args, **kwargs):
@@ -44,10 +54,12 @@ __all__ = [
     "DecoderAdaptation",
     "LocalCorrection",
     "RBFFeatures",
-    "TipSource",
+    "PositionView",
+    "ToolOffset",
     "TrackerOffset",
     "make_adapting",
     "parse_spec",
     "pes_delta",
     "run_pes",
+    "zero_residual",
 ]

@@ -14,6 +14,7 @@ scenarios take them like any other source.
 :class:`Broyden`             a Jacobian estimate updated by Broyden's rank-1 secant
                              rule; the position is the last sample extrapolated by it
 :class:`TrackerOffset`       the base model shifted to pass through the last sample
+:class:`ToolOffset`          the nominal arm with its tool point identified online (RLS)
 =====================  ===========================================================
 """
 
@@ -23,39 +24,34 @@ import numpy as np
 
 from armjac.errors import InputError, UnknownLinkError
 from armjac.protocols import position_of
-from armjac.validation import as_vector, check_point
+from armjac.validation import as_vector, check_gain
 
 
-class TipSource:
-    """An arm's tool tip as a position-only source: ``point`` (ee-link frame) on its ee link.
+class PositionView:
+    """A source whose ``fk`` gives a 4x4 transform, seen as a position-only source.
 
-    Parameters
-    ----------
-    arm : Arm
-        The (nominal) arm.
-    point : (3,) array, optional
-        The tool point in the end-effector link frame, m (default: the origin).
+    ``fk(q)`` is the transform's translation (3,) / (B, 3) and ``jacobian(q)``
+    the linear rows (3, N) / (B, 3, N). ``arm`` and ``point`` are passed on
+    when the source has them (a :class:`~armjac.learned.residual.TipNominal`).
     """
 
-    def __init__(self, arm, point=None):
-        self.arm = arm
-        self.point = check_point(point)
-        self.dof = arm.dof
-        self.home = arm.home
-        self.joint_names = arm.joint_names
+    def __init__(self, source):
+        self.source = source
+        self.dof = int(source.dof)
+        self.home = getattr(source, "home", getattr(getattr(source, "arm", None), "home", None))
+        self.arm = getattr(source, "arm", source)
+        self.point = getattr(source, "point", None)
 
-    def fk(self, q, link: str | None = None) -> np.ndarray:
-        """Tip position (3,) / (B, 3), m."""
-        _no_link(link)
-        return self.arm.position(q, point=self.point)
+    def fk(self, q) -> np.ndarray:
+        """Position (3,) / (B, 3), m."""
+        return position_of(self.source.fk(q))
 
-    def jacobian(self, q, link: str | None = None, point=None) -> np.ndarray:
-        """Linear Jacobian of the tip (3, N) / (B, 3, N)."""
-        _no_link(link, point)
-        return self.arm.jacobian(q, point=self.point)[..., :3, :]
+    def jacobian(self, q) -> np.ndarray:
+        """Linear rows (3, N) / (B, 3, N)."""
+        return np.asarray(self.source.jacobian(q))[..., :3, :]
 
     def __repr__(self) -> str:
-        return f"TipSource({self.arm.name!r}, point={self.point.tolist()})"
+        return f"PositionView({self.source!r})"
 
 
 def _no_link(link, point=None) -> None:
@@ -66,9 +62,12 @@ def _no_link(link, point=None) -> None:
 
 
 def as_position_source(base):
-    """``base`` if its ``fk`` gives a position; an Arm (4x4 ``fk``) becomes its ee-link origin."""
-    probe = np.asarray(base.fk(np.asarray(getattr(base, "home", np.zeros(base.dof)), float)))
-    return TipSource(base) if probe.shape == (4, 4) else base
+    """``base`` if its ``fk`` gives a position, else a :class:`PositionView` of it."""
+    home = getattr(base, "home", None)
+    if home is None:
+        home = getattr(getattr(base, "arm", None), "home", np.zeros(base.dof))
+    probe = np.asarray(base.fk(np.asarray(home, float)))
+    return PositionView(base) if probe.shape == (4, 4) else base
 
 
 class AdaptingModel:
@@ -97,8 +96,15 @@ class AdaptingModel:
         return as_vector(q, self.dof, "q"), as_vector(x_measured, 3, "x_measured")
 
     def update(self, q, x_measured, t: float | None = None) -> None:
-        """Learn from one tracker sample: tip ``x_measured`` (3,) m, joints ``q`` (N,), time ``t`` s."""
+        """Learn from one tracker sample: tip ``x_measured`` (3,) m, joints ``q`` (N,), time ``t`` s.
+
+        A base that adapts too learns from the sample first; this model then
+        corrects what the updated base still gets wrong.
+        """
         q, x = self._check_sample(q, x_measured)
+        inner = getattr(self.base, "update", None)
+        if callable(inner):
+            inner(q, x, t)
         self._update(q, x)
         self.n_updates += 1
         self.last_update = t
@@ -110,10 +116,20 @@ class AdaptingModel:
         """Tip position (3,) / (B, 3), m (same as :meth:`fk`)."""
         return self.fk(q, link)
 
-    def fk(self, q, link: str | None = None) -> np.ndarray:  # pragma: no cover - abstract
+    def fk(self, q, link: str | None = None) -> np.ndarray:
+        """Tip position (3,) / (B, 3), m."""
+        _no_link(link)
+        return self._fk(np.asarray(q, float))
+
+    def jacobian(self, q, link: str | None = None, point=None) -> np.ndarray:
+        """Jacobian of :meth:`fk` (3, N) / (B, 3, N)."""
+        _no_link(link, point)
+        return self._jacobian(np.asarray(q, float))
+
+    def _fk(self, q: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def jacobian(self, q, link: str | None = None, point=None) -> np.ndarray:  # pragma: no cover
+    def _jacobian(self, q: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -167,13 +183,11 @@ class DecoderAdaptation(AdaptingModel):
         n = self.n_neurons
         self.model.set_output_weights(self.w[:, :n], self.w[:, n] if self.bias else self._c)
 
-    def fk(self, q, link: str | None = None) -> np.ndarray:
-        """Tip position (3,) / (B, 3) with the current weights, m."""
-        return self.model.fk(q, link)
+    def _fk(self, q: np.ndarray) -> np.ndarray:
+        return self.model.fk(q)
 
-    def jacobian(self, q, link: str | None = None, point=None) -> np.ndarray:
-        """Jacobian (3, N) / (B, 3, N) of :meth:`fk`."""
-        return self.model.jacobian(q, link, point)
+    def _jacobian(self, q: np.ndarray) -> np.ndarray:
+        return self.model.jacobian(q)
 
 
 class LocalCorrection(AdaptingModel):
@@ -211,19 +225,13 @@ class LocalCorrection(AdaptingModel):
         err = self.fk(q) - x
         self.rule.step(self.w, self.features.value(q), err)
 
-    def fk(self, q, link: str | None = None) -> np.ndarray:
-        """Base position plus the correction (3,) / (B, 3), m."""
-        base = position_of(self.base.fk(q, link))
-        if not self.w.shape[1]:
-            return base
-        return base + self.features.value(np.asarray(q, float)) @ self.w.T
+    def _fk(self, q: np.ndarray) -> np.ndarray:
+        base = self.base.fk(q)
+        return base + self.features.value(q) @ self.w.T if self.w.shape[1] else base
 
-    def jacobian(self, q, link: str | None = None, point=None) -> np.ndarray:
-        """Base Jacobian plus ``W dpsi/dq`` (3, N) / (B, 3, N)."""
-        jac = np.asarray(self.base.jacobian(q, link, point))[..., :3, :]
-        if not self.w.shape[1]:
-            return jac
-        return jac + self.w @ self.features.derivative(np.asarray(q, float))
+    def _jacobian(self, q: np.ndarray) -> np.ndarray:
+        jac = self.base.jacobian(q)
+        return jac + self.w @ self.features.derivative(q) if self.w.shape[1] else jac
 
 
 class Broyden(AdaptingModel):
@@ -269,7 +277,7 @@ class Broyden(AdaptingModel):
 
     def _update(self, q: np.ndarray, x: np.ndarray) -> None:
         if self.J is None:
-            self.J = np.array(self.base.jacobian(q), float)[:3]
+            self.J = np.array(self.base.jacobian(q), float)
         else:
             dq = q - self.q_a
             n2 = float(dq @ dq)
@@ -277,19 +285,15 @@ class Broyden(AdaptingModel):
                 self.J += np.outer(self.alpha * (x - self.x_a - self.J @ dq), dq / n2)
         self.q_a, self.x_a = q, x
 
-    def fk(self, q, link: str | None = None) -> np.ndarray:
-        """The last sample extrapolated with ``J`` (3,) / (B, 3), m."""
+    def _fk(self, q: np.ndarray) -> np.ndarray:
         if self.J is None:
-            return position_of(self.base.fk(q, link))
-        _no_link(link)
-        return self.x_a + (np.asarray(q, float) - self.q_a) @ self.J.T
+            return self.base.fk(q)
+        return self.x_a + (q - self.q_a) @ self.J.T
 
-    def jacobian(self, q, link: str | None = None, point=None) -> np.ndarray:
-        """The current estimate ``J`` (3, N) (the same for every q; (B, 3, N) for a batch)."""
+    def _jacobian(self, q: np.ndarray) -> np.ndarray:
+        """The estimate ``J``, the same for every q (before any sample: the base's)."""
         if self.J is None:
-            return np.asarray(self.base.jacobian(q, link, point))[..., :3, :]
-        _no_link(link, point)
-        q = np.asarray(q, float)
+            return self.base.jacobian(q)
         return self.J.copy() if q.ndim == 1 else np.broadcast_to(self.J, (len(q), 3, self.dof))
 
 
@@ -309,12 +313,62 @@ class TrackerOffset(AdaptingModel):
         self.offset = np.zeros(3)
 
     def _update(self, q: np.ndarray, x: np.ndarray) -> None:
-        self.offset = x - position_of(self.base.fk(q))
+        self.offset = x - self.base.fk(q)
 
-    def fk(self, q, link: str | None = None) -> np.ndarray:
-        """Base position plus the last offset (3,) / (B, 3), m."""
-        return position_of(self.base.fk(q, link)) + self.offset
+    def _fk(self, q: np.ndarray) -> np.ndarray:
+        return self.base.fk(q) + self.offset
 
-    def jacobian(self, q, link: str | None = None, point=None) -> np.ndarray:
-        """The base Jacobian (3, N) / (B, 3, N)."""
-        return np.asarray(self.base.jacobian(q, link, point))[..., :3, :]
+    def _jacobian(self, q: np.ndarray) -> np.ndarray:
+        return self.base.jacobian(q)
+
+
+class ToolOffset(AdaptingModel):
+    """The nominal arm with its tool point identified online (recursive least squares).
+
+    A tool change moves the tip by a fixed vector ``dp`` in the EE link frame,
+    so ``tip(q) = p(q) + R(q) (point + dp)``: linear in ``dp`` with the
+    regressor ``R(q)``, the EE rotation, full rank at every sample. RLS on
+    ``dp`` (prior variance ``delta`` m^2 per axis over the measurement noise
+    variance, exponential forgetting ``lam``, covariance reset on an error above
+    ``reset`` m; ``R`` excites every direction, so nothing winds up) finds it
+    from the first samples, and the model is right
+    wherever the arm goes -- if the mismatch *is* a rigid tool offset. Other
+    errors (joint geometry, encoders) are folded into ``dp`` as seen along the
+    path. This is parametric tool calibration run online; it needs a base with
+    an ``arm`` and a tool ``point`` (a nominal arm at its assumed tool point).
+    """
+
+    name = "tool"
+
+    def __init__(self, base, delta: float = 1e4, lam: float = 0.98, reset: float = 0.0):
+        super().__init__(base)
+        self.arm = getattr(self.base, "arm", None)
+        if self.arm is None or getattr(self.base, "point", None) is None:
+            raise InputError(
+                f"tool-offset adaptation needs an arm at a tool point (TipNominal); got {base!r}"
+            )
+        self.point0 = np.asarray(self.base.point, float).copy()
+        self.dp = np.zeros(3)
+        self.P = check_gain("delta", delta) * np.eye(3)
+        self.lam = check_gain("lam", lam)
+        if self.lam > 1.0:
+            raise InputError(f"lam must be in (0, 1]; got {lam!r}")
+        self.delta = float(delta)
+        self.reset = check_gain("reset", reset, zero=True)
+
+    def _update(self, q: np.ndarray, x: np.ndarray) -> None:
+        rot = np.asarray(self.arm.fk(q))[:3, :3]
+        err = self._fk(q) - x
+        if self.reset and float(err @ err) > self.reset**2:  # a change, not noise
+            self.P = self.delta * np.eye(3)
+        ph = self.P @ rot.T
+        gain = ph @ np.linalg.inv(self.lam * np.eye(3) + rot @ ph)
+        self.dp -= gain @ err
+        P = (self.P - gain @ rot @ self.P) / self.lam
+        self.P = 0.5 * (P + P.T)
+
+    def _fk(self, q: np.ndarray) -> np.ndarray:
+        return self.arm.position(q, point=self.point0 + self.dp)
+
+    def _jacobian(self, q: np.ndarray) -> np.ndarray:
+        return np.asarray(self.arm.jacobian(q, point=self.point0 + self.dp))[..., :3, :]

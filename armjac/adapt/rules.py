@@ -94,6 +94,11 @@ class RLS:
         What happens to old information (see the module docstring).
     lam : float
         Forgetting factor in (0, 1] (ignored for ``"none"``).
+    reset : float
+        Covariance resetting: a prediction error larger than this (m; 0: never)
+        is taken for a change of the system, not noise, and ``P`` goes back to
+        the prior ``delta I`` before the update, so the gain re-opens at once
+        instead of at the pace ``lam`` allows.
     bounded : bool
         With exponential forgetting, rescale ``P`` whenever a weight's variance
         would exceed the prior ``delta``: forgetting then never makes a weight
@@ -110,6 +115,7 @@ class RLS:
         forgetting: str = "directional",
         lam: float = 0.99,
         bounded: bool = False,
+        reset: float = 0.0,
     ):
         self.delta = check_gain("delta", delta)
         if forgetting not in FORGETTING:
@@ -120,6 +126,8 @@ class RLS:
             raise InputError(f"lam must be in (0, 1]; got {lam!r}")
         self.lam = 1.0 if forgetting == "none" else lam
         self.bounded = bool(bounded)
+        self.reset = check_gain("reset", reset, zero=True)
+        self.n_resets = 0
         self.P: np.ndarray | None = None
 
     def start(self, w0: np.ndarray) -> None:
@@ -160,6 +168,9 @@ class RLS:
         """Update ``w`` in place from one sample."""
         if self.P is None:
             self.start(w)
+        if self.reset and float(error @ error) > self.reset**2:
+            self.P = self.delta * np.eye(self.P.shape[0])
+            self.n_resets += 1
         w -= np.outer(error, self.gain(phi))
 
     def __repr__(self) -> str:

@@ -40,10 +40,12 @@ import numpy as np
 from armjac.configs import Reader
 from armjac.errors import ConfigError, InputError, SimulationError
 from armjac.jsonutil import to_jsonable
+from armjac.protocols import position_of
 from armjac.scenarios.metrics import time_to_stay_within
 from armjac.scenarios.registry import register_scenario
 from armjac.scenarios.types import Track
 
+MODEL_EVERY = 10  # steps between checks of the model's FK error on the path
 _MISMATCH_KEYS = {"mismatch", "real_seed", "adapt", "holdout", "tracker"}
 _TRACKER_KEYS = {"rate_hz", "noise_mm", "latency_ms", "dropout"}
 
@@ -98,6 +100,10 @@ class _Adaptive(Track):
         """Scenario-specific metrics from the true tip error ``err`` (n,) at times ``t``."""
         return {}
 
+    def score_model(self, model_err: np.ndarray, tol: float) -> dict:
+        """Metrics of the model's FK error on the path: (K, 2) rows of (t, |fk(q_read) - tip|)."""
+        return {}
+
 
 @register_scenario
 class ToolChange(_Adaptive):
@@ -142,6 +148,14 @@ class ToolChange(_Adaptive):
             if before.any() else math.nan,
             "max_deviation_m": float(err[after].max()) if after.any() else math.nan,
         }  # fmt: skip
+
+    def score_model(self, model_err: np.ndarray, tol: float) -> dict:
+        """``model_recovery_time_s``: from the change until the model's FK of the readings stays
+        within ``tol`` of the true tip (the adaptation's part of the recovery; the rest is
+        the controller moving the arm)."""
+        ts, e = model_err[:, 0], model_err[:, 1]
+        after = ts >= self.at
+        return {"model_recovery_time_s": time_to_stay_within(ts[after], e[after], tol, self.at)}
 
 
 @register_scenario
@@ -205,9 +219,9 @@ def _base_model(spec, real):
     """The model the controller starts from: the nominal URDF at the assumed tool point,
     or any source name (``learned:PATH``, a folder, ...) resolved on the nominal arm."""
     if spec is None or spec == "analytic":
-        from armjac.adapt import TipSource
+        from armjac.learned.residual import TipNominal
 
-        return TipSource(real.nominal, real.assumed_point)
+        return TipNominal(real.nominal, real.assumed_point)
     if isinstance(spec, str):
         from armjac.sources import make_source
 
@@ -324,7 +338,7 @@ def _run(cfg, kind, task, source, duration, progress, adapt) -> dict:
     changed = False
     offpath: dict = {"base_before_m": _offpath(base, real, holdout, tool)}
     updates = getattr(model, "update", None)
-    n_samples = 0
+    model_err: list[tuple[float, float]] = []  # (t, |model FK of the readings - true tip|)
     update_cost = []
     every = max(1, n // 100)
     sim = ArmSim(real.arm, dt=dt, q0=q0)
@@ -346,12 +360,15 @@ def _run(cfg, kind, task, source, duration, progress, adapt) -> dict:
                 q_read[k] = real.encoders.read(q_true, rng)
                 tip = real.arm.position(q_true, point=tool)
                 err[k] = float(np.linalg.norm(tip - scenario.target_pos[k]))
+                if k % MODEL_EVERY == 0:  # the model's FK error on the path (truth: metrics only)
+                    model_err.append((tk, float(np.linalg.norm(position_of(model.fk(q_read[k]))
+                                                               - tip))))  # fmt: skip
                 for te, x in tracker.observe(tk, tip):
+                    q_s = q_read[int(round(te / dt))]
                     if updates is not None:
                         c0 = perf()
-                        updates(q_read[int(round(te / dt))], x, te)
+                        updates(q_s, x, te)
                         update_cost.append(perf() - c0)
-                    n_samples += 1
                 u = ctrl.generate(q_read[k], dq, scenario.targets[k], scenario.vel[k],
                                   scenario.acc[k])  # fmt: skip
                 try:
@@ -371,8 +388,9 @@ def _run(cfg, kind, task, source, duration, progress, adapt) -> dict:
         "final_tip_error_m": float(err[-1]),
         "tip_rmse_m": _rms(err[t >= cfg.evaluate.get("rmse_from", 0.0)]),
         **scenario.score(t, err, tol),
+        **scenario.score_model(np.array(model_err).reshape(-1, 2), tol),
         "offpath_fk_median_m": offpath,
-        "tracker_samples": n_samples,
+        "tracker_samples": len(update_cost) if updates is not None else None,
         "update_median_us": float(np.median(update_cost) * 1e6) if update_cost else 0.0,
         "sim_time_s": n * dt,
         "wall_time_s": wall,
@@ -395,8 +413,6 @@ def _offpath(model, real, holdout, tool) -> float:
     """Median |model FK of the readings - true tip| over the held-out set, m."""
     if not len(holdout[0]):
         return math.nan
-    from armjac.protocols import position_of
-
     q_true, q_read = holdout
     pred = position_of(np.asarray(model.fk(q_read)))
     return float(np.median(np.linalg.norm(pred - real.arm.position(q_true, point=tool), axis=1)))
@@ -407,7 +423,13 @@ DEFAULT_RULES = {
     "no adaptation": "none",
     "tracker offset": "offset",
     "Broyden": "broyden",
-    "local RBF (RLS)": "local_rls",
+    "PES (decoders)": "pes",
+    "RLS, exponential forgetting": {"rule": "rls", "forgetting": "exponential"},
+    "RLS, no forgetting": {"rule": "rls", "forgetting": "none"},
+    "RLS, directional forgetting": {"rule": "rls", "forgetting": "directional"},
+    "local RBF correction (RLS)": "local_rls",
+    "tool offset (RLS)": "tool_rls",
+    "tool offset + tracker offset": {"rule": "offset", "on": "tool_rls"},
 }
 
 
@@ -425,9 +447,10 @@ def recovery_curves(
     ----------
     config : scenario (default the bundled ``tool_change``)
     rules : {label: rule spec}, optional
-        Default: no adaptation, tracker offset, Broyden, local RBF correction
-        (the rules that need no learned network). Decoder rules (``pes``,
-        ``rls``) need ``source`` to be a learned model.
+        Default :data:`DEFAULT_RULES`: no adaptation, tracker offset, Broyden,
+        PES and the RLS variants on the decoders (of ``source`` if it is a
+        learned network, else of a fresh zero-output ensemble on the nominal),
+        the local RBF correction and the online tool offset.
     source : str or object, optional
         The base model for every rule.
     out_dir : path, optional
