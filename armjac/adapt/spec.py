@@ -132,3 +132,25 @@ def _network(base, p: dict):
     from armjac.adapt.network import zero_residual
 
     return zero_residual(arm, point, n_neurons=p["n_neurons"])
+
+
+def adapting_source(arm, arg: str | None):
+    """The ``adapt:RULE[:BASE]`` source: ``RULE`` over ``BASE`` (any source name; default
+    ``arm`` at its end-effector origin), e.g. ``adapt:rls:learned:models/kuka``."""
+    if not arg:
+        raise ConfigError(
+            f"the 'adapt' source needs a rule: 'adapt:RULE[:BASE]' with RULE one of "
+            f"{', '.join(DEFAULTS)}"
+        )
+    rule, _, base = arg.partition(":")
+    if base:
+        from armjac.sources import make_source
+
+        src = make_source(base, arm)
+    elif arm is None:
+        raise ConfigError(f"'adapt:{arg}' needs an arm or a base source ('adapt:{rule}:BASE')")
+    else:
+        from armjac.learned.residual import TipNominal
+
+        src = TipNominal(arm)
+    return make_adapting(src, rule)
