@@ -2,6 +2,7 @@
 
     python benchmarks/bench_adapt.py train            # the kuka residual model used below
     python benchmarks/bench_adapt.py study [--json F] # every rule: on/off-path errors, cost
+    python benchmarks/bench_adapt.py cost             # per-update / per-call cost of each rule
 
 The "real" arm is kuka_iiwa with a 0.10 m tool along the flange z axis; the
 model is a learned residual network on a nominal chain with 3 % link-length
@@ -34,9 +35,16 @@ RULES = {
     "Broyden": "broyden",
     "PES": "pes",
     "RLS, exponential forgetting": {"rule": "rls", "forgetting": "exponential"},
+    "RLS, exponential forgetting, no reset": {
+        "rule": "rls",
+        "forgetting": "exponential",
+        "reset": 0.0,
+    },
     "RLS, no forgetting": {"rule": "rls", "forgetting": "none"},
     "RLS, directional forgetting": {"rule": "rls", "forgetting": "directional"},
     "RLS, directional, decoders only": {"rule": "rls", "bias": False},
+    "RLS, directional, delta 1": {"rule": "rls", "delta": 1.0},
+    "RLS, directional, delta 0.05": {"rule": "rls", "delta": 0.05},
     "local RBF correction (RLS)": "local_rls",
 }
 
@@ -77,10 +85,15 @@ def train_model(out: Path = MODEL_DIR):
     e_nom = np.linalg.norm(nominal.position(q) - real.position(q), axis=1)
     print(f"nominal alone: FK median {1e3 * np.median(e_nom):.1f} mm")
     out.mkdir(parents=True, exist_ok=True)
-    arrays = {f"l{k}_{i}": a for k, lay in enumerate(model.params["layers"]) for i, a in
-              enumerate(lay)}  # fmt: skip
+    arrays = {
+        f"l{k}_{i}": a for k, lay in enumerate(model.params["layers"]) for i, a in enumerate(lay)
+    }
     np.savez(out / "params.npz", out_bias=model.params["out_bias"], **arrays)
-    meta = {"config": model.config, "metrics": model.metrics, "n_layers": len(model.params["layers"])}
+    meta = {
+        "config": model.config,
+        "metrics": model.metrics,
+        "n_layers": len(model.params["layers"]),
+    }
     (out / "meta.json").write_text(json.dumps(meta, default=float))
 
 
@@ -142,7 +155,6 @@ def study(out_json: str | None) -> None:
     base, real = load_model()
     held = real.random_q(2000, np.random.default_rng(7))
     q_path = path_q(real, 6.0)
-    q_eval = path_q(real, 12.0)[::3]  # the same path, for on-path errors after adapting
     rows = []
     for label, spec in RULES.items():
         row = {"rule": label}
@@ -151,7 +163,7 @@ def study(out_json: str | None) -> None:
             before = fk_errors(model, real, held, tool)
             errs, cost = adapt_along(model, real, q_path, tool, np.random.default_rng(11))
             after = fk_errors(model, real, held, tool)
-            on_path = fk_errors(model, real, q_eval, tool)
+            on_path = fk_errors(model, real, q_path, tool)
             within = np.flatnonzero(errs > 2e-3)
             t_rec = (within[-1] + 1) / RATE if within.size else 0.0
             if within.size and within[-1] == len(errs) - 1:
@@ -160,7 +172,7 @@ def study(out_json: str | None) -> None:
                 "offpath_before_mm": 1e3 * float(np.median(before)),
                 "offpath_after_mm": 1e3 * float(np.median(after)),
                 "onpath_after_mm": 1e3 * float(np.median(on_path)),
-                "samples_error_mm_last_s": 1e3 * float(np.median(errs[-int(RATE):])),
+                "samples_error_mm_last_s": 1e3 * float(np.median(errs[-int(RATE) :])),
                 "time_within_2mm_s": t_rec,
                 "update_us": 1e6 * float(np.median(cost)) if cost else 0.0,
             }
@@ -177,13 +189,56 @@ def study(out_json: str | None) -> None:
         Path(out_json).write_text(json.dumps(rows, indent=2))
 
 
+def cost() -> None:
+    """Median per-call cost of update, fk and jacobian for each rule (kuka, no training).
+
+    Decoder rules run on a fresh 400-neuron ensemble on the nominal tool point
+    (the tool_change scenario's setting); the base call (nominal tip) is the
+    peer, timed side by side.
+    """
+    import armjac
+    from armjac.adapt import make_adapting
+    from armjac.learned.residual import TipNominal
+    from armjac.scenarios.adaptive import DEFAULT_RULES
+
+    arm = armjac.load_arm("kuka_iiwa")
+    base = TipNominal(arm, [0.0, 0.0, 0.10])
+    rng = np.random.default_rng(0)
+    q = arm.home + 0.3 * rng.uniform(-1, 1, (400, arm.dof))
+    x = arm.position(q, point=[0.0, 0.0, 0.18])
+
+    def median_us(fn, n):
+        ts = []
+        for i in range(n):
+            t0 = time.perf_counter()
+            fn(i)
+            ts.append(time.perf_counter() - t0)
+        return 1e6 * float(np.median(ts))
+
+    print(f"{'rule':32s} {'update':>9s} {'fk':>8s} {'jacobian':>9s}  (us, median)")
+    print(
+        f"{'nominal tip (peer)':32s} {'-':>9s} {median_us(lambda i: base.position(q[i]), 400):8.1f}"
+        f" {median_us(lambda i: base.jacobian(q[i]), 400):9.1f}"
+    )
+    for label, spec in DEFAULT_RULES.items():
+        model = make_adapting(base, spec)
+        if not hasattr(model, "update"):
+            continue
+        up = median_us(lambda i, m=model: m.update(q[i], x[i], i * 0.02), 400)
+        fk = median_us(lambda i, m=model: m.fk(q[i]), 400)
+        jac = median_us(lambda i, m=model: m.jacobian(q[i]), 400)
+        print(f"{label:32s} {up:9.1f} {fk:8.1f} {jac:9.1f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=("train", "study"))
+    ap.add_argument("what", choices=("train", "study", "cost"))
     ap.add_argument("--json")
     args = ap.parse_args()
     if args.what == "train":
         train_model()
+    elif args.what == "cost":
+        cost()
     else:
         study(args.json)
 

@@ -70,7 +70,8 @@ def test_rls_on_decoders_converges_to_least_squares(tiny):
     arm, model = tiny
     q, x = _samples(arm, 80, 2)
     delta = 1e-2
-    ada = make_adapting(model, {"rule": "rls", "forgetting": "none", "delta": delta})
+    spec = {"rule": "rls", "forgetting": "none", "delta": delta, "reset": 0.0}
+    ada = make_adapting(model, spec)
     for qk, xk in zip(q, x, strict=True):
         ada.update(qk, xk)
     d0, c0 = model.output_weights()

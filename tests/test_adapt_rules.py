@@ -10,7 +10,6 @@ from armjac.adapt import (
     PES,
     RLS,
     Broyden,
-    LocalCorrection,
     RBFFeatures,
     ToolOffset,
     TrackerOffset,
@@ -136,7 +135,12 @@ class _Tip:
     """Position-only view of the kuka tip 0.1 m along the flange z axis (reference)."""
 
     def __init__(self, arm):
-        self.arm, self.point, self.dof, self.home = arm, np.array([0.0, 0.0, 0.1]), arm.dof, arm.home
+        self.arm, self.point, self.dof, self.home = (
+            arm,
+            np.array([0.0, 0.0, 0.1]),
+            arm.dof,
+            arm.home,
+        )
 
     def fk(self, q):
         return self.arm.position(q, point=self.point)

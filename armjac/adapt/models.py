@@ -96,7 +96,7 @@ class AdaptingModel:
         return as_vector(q, self.dof, "q"), as_vector(x_measured, 3, "x_measured")
 
     def update(self, q, x_measured, t: float | None = None) -> None:
-        """Learn from one tracker sample: tip ``x_measured`` (3,) m, joints ``q`` (N,), time ``t`` s.
+        """Learn from one tracker sample: the tip ``x_measured`` (3,), m, at joints ``q`` (N,).
 
         A base that adapts too learns from the sample first; this model then
         corrects what the updated base still gets wrong.

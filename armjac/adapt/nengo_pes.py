@@ -23,9 +23,7 @@ from armjac.errors import InputError
 from armjac.learned import encoding
 
 
-def run_pes(
-    model, q, x, learning_rate: float, dt: float = 0.001
-) -> tuple[np.ndarray, np.ndarray]:
+def run_pes(model, q, x, learning_rate: float, dt: float = 0.001) -> tuple[np.ndarray, np.ndarray]:
     """Adapt ``model``'s output decoders with ``nengo.PES`` over the samples ``(q[k], x[k])``.
 
     Parameters
@@ -53,9 +51,7 @@ def run_pes(
     q = np.asarray(q, float)
     x = np.asarray(x, float)
     if q.ndim != 2 or q.shape[1] != model.dof or x.shape != (len(q), 3):
-        raise InputError(
-            f"q must be (K, {model.dof}) and x (K, 3); got {q.shape} and {x.shape}"
-        )
+        raise InputError(f"q must be (K, {model.dof}) and x (K, 3); got {q.shape} and {x.shape}")
     enc = encoding.encode(model.encoding, q, *model.bounds)
     # the network models fk minus the nominal part: that is its target
     d, c = model.output_weights()

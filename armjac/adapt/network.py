@@ -16,9 +16,7 @@ from armjac.learned import encoding
 from armjac.validation import as_count, check_gain
 
 
-def zero_residual(
-    nominal, point=None, *, n_neurons: int = 400, gain: float = 1.0, seed: int = 0
-):
+def zero_residual(nominal, point=None, *, n_neurons: int = 400, gain: float = 1.0, seed: int = 0):
     """A residual network with random hidden weights and zero output on ``nominal``'s ``point``.
 
     Parameters
@@ -50,8 +48,12 @@ def zero_residual(
     params = init_params([(n, n_in)], 3, gain, int(seed))
     e, b, d = params["layers"][0]
     params["layers"][0] = (e, b, np.zeros_like(d))
-    cfg = data_config({"base": "nominal", "network": {"ensembles": [{"n_neurons": n}],
-                                                      "gain": gain, "seed": int(seed)}})  # fmt: skip
+    cfg = data_config(
+        {
+            "base": "nominal",
+            "network": {"ensembles": [{"n_neurons": n}], "gain": gain, "seed": int(seed)},
+        }
+    )
     lo, hi = nominal.sample_bounds()
     model = DataModel(
         params,

@@ -55,12 +55,24 @@ RESET = 0.01
 DEFAULTS: dict[str, dict] = {
     "none": {},
     "pes": {"learning_rate": 25.0, "dt": 0.02, "n_neurons": 400},
-    "rls": {"delta": 50.0, "forgetting": "directional", "lam": LAM, "bias": True,
-            "reset": RESET, "n_neurons": 400},
+    "rls": {
+        "delta": 50.0,
+        "forgetting": "directional",
+        "lam": LAM,
+        "bias": True,
+        "reset": RESET,
+        "n_neurons": 400,
+    },
     "tool_rls": {"delta": 1e4, "lam": LAM, "reset": RESET},
     "local_rls": {
-        "width": 0.3, "spacing": 0.1, "max_centres": 200,
-        "delta": 1e4, "forgetting": "exponential", "lam": LAM, "bounded": True, "reset": RESET,
+        "width": 0.3,
+        "spacing": 0.1,
+        "max_centres": 200,
+        "delta": 1e4,
+        "forgetting": "exponential",
+        "lam": LAM,
+        "bounded": True,
+        "reset": RESET,
     },  # fmt: skip
     "broyden": {"alpha": 1.0, "min_step": 1e-3},
     "offset": {"on": "none"},

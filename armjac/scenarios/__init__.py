@@ -9,8 +9,8 @@ A new scenario type subclasses :class:`Scenario` and is registered with
 :func:`register_scenario`.
 """
 
-from armjac.scenarios import types as _types  # noqa: F401  (registers the bundled types)
 from armjac.scenarios import adaptive as _adaptive  # noqa: F401  (tool_change, tracker_dropout)
+from armjac.scenarios import types as _types  # noqa: F401  (registers the bundled types)
 from armjac.scenarios.config import (
     ScenarioConfig,
     bundled_scenarios,

@@ -145,9 +145,10 @@ class ToolChange(_Adaptive):
         return {
             "recovery_time_s": time_to_stay_within(t[after], err[after], tol, self.at),
             "error_before_change_m": float(np.sqrt(np.mean(err[before] ** 2)))
-            if before.any() else math.nan,
+            if before.any()
+            else math.nan,
             "max_deviation_m": float(err[after].max()) if after.any() else math.nan,
-        }  # fmt: skip
+        }
 
     def score_model(self, model_err: np.ndarray, tol: float) -> dict:
         """``model_recovery_time_s``: from the change until the model's FK of the readings stays
@@ -276,14 +277,12 @@ def run_adaptive(
     except SimulationError as exc:
         result.update(status="failed", reason=str(exc), passed=False)
     if out_dir is not None:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        from armjac.scenarios.runner import write_metrics
+
+        write_metrics(out_dir, {k: v for k, v in result.items() if k != "curve"})
         if plots and "curve" in result:
-            plot_curves({result.get("adaptation", "model"): result["curve"]},
-                        out / "tip_error.png", cfg.name)  # fmt: skip
-        text = json.dumps(to_jsonable({k: v for k, v in result.items() if k != "curve"}),
-                          indent=2, allow_nan=False)  # fmt: skip
-        (out / "metrics.json").write_text(text + "\n")
+            curves = {result.get("adaptation", "model"): result["curve"]}
+            plot_curves(curves, Path(out_dir) / "tip_error.png", cfg.name)
     return result
 
 
@@ -322,8 +321,9 @@ def _run(cfg, kind, task, source, duration, progress, adapt) -> dict:
     model = base if callable(getattr(base, "update", None)) else make_adapting(base, rule_spec)
     ctrl = build_controller(cfg, model, nominal, nominal, "osc", "source")
 
-    tspec = dataclasses.replace(real.tracker_spec, **tracker_over,
-                                dropout_windows=scenario.tracker_windows())  # fmt: skip
+    tspec = dataclasses.replace(
+        real.tracker_spec, **tracker_over, dropout_windows=scenario.tracker_windows()
+    )
     tracker = Tracker(tspec, seed=cfg.seed + 1)
     holdout = _holdout(real, task.integer("holdout", 500))
 
@@ -361,16 +361,18 @@ def _run(cfg, kind, task, source, duration, progress, adapt) -> dict:
                 tip = real.arm.position(q_true, point=tool)
                 err[k] = float(np.linalg.norm(tip - scenario.target_pos[k]))
                 if k % MODEL_EVERY == 0:  # the model's FK error on the path (truth: metrics only)
-                    model_err.append((tk, float(np.linalg.norm(position_of(model.fk(q_read[k]))
-                                                               - tip))))  # fmt: skip
+                    model_err.append(
+                        (tk, float(np.linalg.norm(position_of(model.fk(q_read[k])) - tip)))
+                    )
                 for te, x in tracker.observe(tk, tip):
                     q_s = q_read[int(round(te / dt))]
                     if updates is not None:
                         c0 = perf()
                         updates(q_s, x, te)
                         update_cost.append(perf() - c0)
-                u = ctrl.generate(q_read[k], dq, scenario.targets[k], scenario.vel[k],
-                                  scenario.acc[k])  # fmt: skip
+                u = ctrl.generate(
+                    q_read[k], dq, scenario.targets[k], scenario.vel[k], scenario.acc[k]
+                )
                 try:
                     sim.send_forces(u)
                 except InputError as exc:
@@ -398,8 +400,9 @@ def _run(cfg, kind, task, source, duration, progress, adapt) -> dict:
     from armjac.scenarios.metrics import check_expectations
 
     failures = check_expectations(metrics, cfg.expect)
-    metrics.update(passed=not failures, failures=failures,
-                   curve={"t": t[::10], "tip_error_m": err[::10]})  # fmt: skip
+    metrics.update(
+        passed=not failures, failures=failures, curve={"t": t[::10], "tip_error_m": err[::10]}
+    )
     return metrics
 
 
@@ -483,7 +486,7 @@ def plot_curves(curves: dict, path: Path, title: str, tol: float = 0.002) -> Pat
     from armjac.scenarios.plots import DPI, pyplot, save_figure
 
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(9, 4))
     for label, c in curves.items():
         ax.semilogy(c["t"], np.maximum(1e3 * np.asarray(c["tip_error_m"]), 1e-3), label=label)
     ax.axhline(1e3 * tol, color="k", ls=":", lw=1, label=f"{1e3 * tol:g} mm")
@@ -491,7 +494,7 @@ def plot_curves(curves: dict, path: Path, title: str, tol: float = 0.002) -> Pat
     ax.set_ylabel("true tip error [mm]")
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return save_figure(fig, DPI, Path(path))
 
 

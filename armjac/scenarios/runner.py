@@ -117,11 +117,16 @@ def run_scenario(
         except SimulationError as exc:
             result.update(status="failed", reason=str(exc), passed=False)
     if out_dir is not None:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(to_jsonable(result), indent=2, allow_nan=False)
-        (out / "metrics.json").write_text(text + "\n")
+        write_metrics(out_dir, result)
     return result
+
+
+def write_metrics(out_dir, result: dict) -> None:
+    """Write ``result`` to ``out_dir/metrics.json`` (strict JSON: no NaN)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(to_jsonable(result), indent=2, allow_nan=False)
+    (out / "metrics.json").write_text(text + "\n")
 
 
 def _check_arm(cfg: ScenarioConfig, arm) -> None:
