@@ -86,7 +86,8 @@ def test_rls_on_decoders_converges_to_least_squares(tiny):
 
 
 @pytest.mark.parametrize("spec", ["pes", "rls", {"rule": "rls", "forgetting": "exponential"},
-                                  "local_rls", "broyden", "offset"])  # fmt: skip
+                                  "local_rls", "broyden", "offset", "tool_rls",
+                                  {"rule": "offset", "on": "tool_rls"}])  # fmt: skip
 def test_adapted_jacobian_matches_finite_differences(tiny, spec):
     arm, model = tiny
     ada = make_adapting(model, spec)

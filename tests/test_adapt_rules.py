@@ -131,6 +131,18 @@ def test_rule_parameters_are_checked():
 
 
 # -- models over an analytic arm --------------------------------------------------------
+class _NoArm:
+    """A position-only source with no arm behind it."""
+
+    dof, home = 7, np.zeros(7)
+
+    def fk(self, q):
+        return np.zeros(3)
+
+    def jacobian(self, q):
+        return np.zeros((3, 7))
+
+
 class _Tip:
     """Position-only view of the kuka tip 0.1 m along the flange z axis (reference)."""
 
@@ -249,7 +261,7 @@ def test_tool_offset_finds_a_longer_tool_from_one_sample(tip, arms):
     np.testing.assert_allclose(model.fk(far), arm.position(far, point=longer), atol=1e-6)
     np.testing.assert_allclose(_fd(model.fk, q), model.jacobian(q), atol=1e-8)
     with pytest.raises(InputError, match="TipNominal"):
-        ToolOffset(tip.arm)
+        ToolOffset(_NoArm())
 
 
 def test_covariance_reset_reopens_the_gain(rng):

@@ -71,8 +71,8 @@ def test_config_errors_name_the_key():
     cfg["task"]["adapt"] = "magic"
     with pytest.raises(ConfigError, match="task.adapt"):
         run_adaptive(cfg)
-    cfg = _short("tool_change", tool_length=[0.1, -0.2])
-    with pytest.raises(ConfigError, match="tool_length"):
+    cfg = _short("tool_change", tool_extension="long")
+    with pytest.raises(ConfigError, match="tool_extension"):
         run_adaptive(cfg)
     cfg = _short("tracker_dropout")
     cfg["task"]["tracker"] = {"rate": 50}

@@ -323,37 +323,41 @@ class TrackerOffset(AdaptingModel):
 
 
 class ToolOffset(AdaptingModel):
-    """The nominal arm with its tool point identified online (recursive least squares).
+    """A base model plus a tool offset identified online: ``fk(q) = base(q) + R(q) dp``.
 
     A tool change moves the tip by a fixed vector ``dp`` in the EE link frame,
-    so ``tip(q) = p(q) + R(q) (point + dp)``: linear in ``dp`` with the
-    regressor ``R(q)``, the EE rotation, full rank at every sample. RLS on
-    ``dp`` (prior variance ``delta`` m^2 per axis over the measurement noise
-    variance, exponential forgetting ``lam``, covariance reset on an error above
-    ``reset`` m; ``R`` excites every direction, so nothing winds up) finds it
-    from the first samples, and the model is right
-    wherever the arm goes -- if the mismatch *is* a rigid tool offset. Other
-    errors (joint geometry, encoders) are folded into ``dp`` as seen along the
-    path. This is parametric tool calibration run online; it needs a base with
-    an ``arm`` and a tool ``point`` (a nominal arm at its assumed tool point).
+    whose world image ``R(q) dp`` is linear in ``dp`` with a full-rank regressor,
+    the EE rotation ``R(q)``. RLS on the three numbers ``dp`` (prior variance
+    ``delta`` over the measurement noise variance, exponential forgetting
+    ``lam``, covariance reset on an error above ``reset`` m; ``R`` excites
+    every direction, so nothing winds up) finds it from the first samples, and
+    the correction is right wherever the arm goes -- if the change *is* a rigid
+    tool offset. Other errors seen along the path are folded into ``dp``. This
+    is parametric tool calibration run online. ``R`` comes from the base's arm:
+    a nominal arm at a tool point (``TipNominal``), or the nominal of a
+    residual model (``model.nominal.arm``).
     """
 
     name = "tool"
 
     def __init__(self, base, delta: float = 1e4, lam: float = 0.98, reset: float = 0.0):
         super().__init__(base)
-        self.arm = getattr(self.base, "arm", None)
-        if self.arm is None or getattr(self.base, "point", None) is None:
+        arm = getattr(self.base, "arm", None)
+        if arm is None:  # a residual model: its nominal is an Arm or a TipNominal on one
+            nominal = getattr(self.base, "nominal", None)
+            arm = getattr(nominal, "arm", nominal)
+        if arm is None or not callable(getattr(arm, "fk", None)):
             raise InputError(
-                f"tool-offset adaptation needs an arm at a tool point (TipNominal); got {base!r}"
+                "tool-offset adaptation needs the arm's EE rotation: a nominal arm at a tool "
+                f"point (TipNominal) or a residual model on one; got {base!r}"
             )
-        self.point0 = np.asarray(self.base.point, float).copy()
+        self.arm = arm
         self.dp = np.zeros(3)
-        self.P = check_gain("delta", delta) * np.eye(3)
+        self.delta = check_gain("delta", delta)
+        self.P = self.delta * np.eye(3)
         self.lam = check_gain("lam", lam)
         if self.lam > 1.0:
             raise InputError(f"lam must be in (0, 1]; got {lam!r}")
-        self.delta = float(delta)
         self.reset = check_gain("reset", reset, zero=True)
 
     def _update(self, q: np.ndarray, x: np.ndarray) -> None:
@@ -368,7 +372,10 @@ class ToolOffset(AdaptingModel):
         self.P = 0.5 * (P + P.T)
 
     def _fk(self, q: np.ndarray) -> np.ndarray:
-        return self.arm.position(q, point=self.point0 + self.dp)
+        rot = np.asarray(self.arm.fk(q))[..., :3, :3]
+        return self.base.fk(q) + rot @ self.dp
 
     def _jacobian(self, q: np.ndarray) -> np.ndarray:
-        return np.asarray(self.arm.jacobian(q, point=self.point0 + self.dp))[..., :3, :]
+        # d(R(q) dp)/dq: the velocity of the point dp on the EE link minus its origin's
+        jac = self.arm.jacobian(q, point=self.dp)[..., :3, :] - self.arm.jacobian(q)[..., :3, :]
+        return self.base.jacobian(q) + jac

@@ -1,4 +1,6 @@
-"""Closed-loop scenarios on the simulated arm: reach, track, press, payload, push.
+"""Closed-loop scenarios on the simulated arm: reach, track, press, payload, push; and on a
+real arm that is not its URDF, with a tracker feeding an adapting model: tool_change,
+tracker_dropout (:mod:`armjac.scenarios.adaptive`).
 
 Needs the ``sim`` extra (PyBullet, matplotlib, pillow).
 

@@ -1,8 +1,8 @@
 """Scenarios on a real arm that is not its URDF, with a tool-tip tracker feeding an adapting model.
 
 =================  ================================================================
-``tool_change``    follow a circle; at ``at`` s the tool grows from
-                   ``tool_length[0]`` to ``tool_length[1]`` m (the model is not told);
+``tool_change``    follow a circle; at ``at`` s the tool grows by ``tool_extension`` m
+                   along its axis (the model is not told);
                    scored: the time until the tip error stays within
                    ``evaluate.recover_tolerance`` (2 mm)
 ``tracker_dropout``  follow a circle while the tracker runs; at ``stop`` s it stops
@@ -84,17 +84,11 @@ class _Adaptive(Track):
             self.center = self.start_pos.copy()
             self.center[self.plane[0]] -= self.radius
 
-    # events and tracker windows; subclasses say what changes
-    tool_change: tuple[float, float] | None = None  # (time, extension m)
     tool_mass = 0.0
 
     def tracker_windows(self) -> tuple[tuple[float, float], ...]:
         """Times (start, end) when the tracker delivers nothing."""
         return ()
-
-    def tool_lengths(self) -> tuple[float, float] | None:
-        """(before, after) tool length, m, or None when the tool does not change."""
-        return None
 
     def score(self, t: np.ndarray, err: np.ndarray, tol: float) -> dict:
         """Scenario-specific metrics from the true tip error ``err`` (n,) at times ``t``."""
@@ -107,25 +101,24 @@ class _Adaptive(Track):
 
 @register_scenario
 class ToolChange(_Adaptive):
-    """Follow a circle; at ``at`` s the tool grows from ``tool_length[0]`` to ``[1]`` m."""
+    """Follow a circle; at ``at`` s the tool grows by ``tool_extension`` m along its axis
+    (the mismatch spec's tool: ``kuka_iiwa_tool010`` has 0.10 m, so 0.08 makes 0.18 m)."""
 
     kind = "tool_change"
-    keys = _Adaptive.keys | {"at", "tool_length", "tool_mass"}
+    keys = _Adaptive.keys | {"at", "tool_extension", "tool_mass"}
 
     @classmethod
     def validate(cls, task: Reader) -> None:
-        """Also checks ``at``, ``tool_length`` (two lengths > 0) and ``tool_mass``."""
+        """Also checks ``at``, ``tool_extension`` (m, may be negative) and ``tool_mass``."""
         super().validate(task)
         task.number("at", minimum=0.0)
-        lengths = task.vector("tool_length", 2)
-        if lengths is not None and min(lengths) <= 0:
-            raise task.fail("tool_length", f"must be two positive lengths, m; got {lengths}")
+        task.number("tool_extension")
         task.number("tool_mass", minimum=0.0)
 
     def __init__(self, *args):
         super().__init__(*args)
         self.at = self.task.number("at", 2.0)
-        self.lengths = tuple(self.task.vector("tool_length", 2, [0.10, 0.18]))
+        self.extension = self.task.number("tool_extension", 0.08)
         self.tool_mass = self.task.number("tool_mass", 0.3)
         self.disturbance = (self.at, self.at)
 
@@ -133,10 +126,6 @@ class ToolChange(_Adaptive):
     def duration(self) -> float:
         """``at`` + 4 s unless the config sets ``duration``."""
         return self.cfg.duration or self.at + 4.0
-
-    def tool_lengths(self) -> tuple[float, float]:
-        """The tool length before and after the change, m."""
-        return self.lengths
 
     def score(self, t: np.ndarray, err: np.ndarray, tol: float) -> dict:
         """Recovery time after the change, the error just before it, and the final error."""
@@ -205,14 +194,11 @@ def _rms(x: np.ndarray) -> float:
 
 
 # -- the run -----------------------------------------------------------------------------
-def _mismatch(task: Reader, lengths):
-    """The mismatch spec of ``task.mismatch`` (with the scenario's first tool length, when it
-    changes the tool) and the tracker settings the task overrides."""
+def _mismatch(task: Reader):
+    """The mismatch spec of ``task.mismatch`` and the tracker settings the task overrides."""
     from armjac.mismatch import load_spec
 
     spec = load_spec(task.string("mismatch"))
-    if lengths is not None:
-        spec = dataclasses.replace(spec, tool_assumed=(0.0, 0.0, float(lengths[0])))
     return spec, {k: float(v) for k, v in task.mapping("tracker").data.items()}
 
 
@@ -301,8 +287,7 @@ def _run(cfg, kind, task, source, duration, progress, adapt) -> dict:
     from armjac.scenarios.controllers import build_controller
     from armjac.sim.arm_sim import ArmSim
 
-    lengths = task.vector("tool_length", 2, [0.10, 0.18]) if kind is ToolChange else None
-    spec, tracker_over = _mismatch(task, lengths)
+    spec, tracker_over = _mismatch(task)
     real = spec.realize(task.integer("real_seed", 0))
     nominal = real.nominal
     if cfg.arm not in (nominal.name, spec.arm):
@@ -351,7 +336,7 @@ def _run(cfg, kind, task, source, duration, progress, adapt) -> dict:
                 if not changed and tk + 1e-12 >= change:
                     changed = True
                     offpath["before_change_m"] = _offpath(model, real, holdout, tool)
-                    tool = tool + np.array([0.0, 0.0, lengths[1] - lengths[0]])
+                    tool = tool + scenario.extension * _tool_axis(real.assumed_point)
                     offpath["at_change_m"] = _offpath(model, real, holdout, tool)
                     if scenario.tool_mass > 0:
                         sim.add_payload(scenario.tool_mass, 0.5 * (tool + real.tool_point))
@@ -404,6 +389,12 @@ def _run(cfg, kind, task, source, duration, progress, adapt) -> dict:
         passed=not failures, failures=failures, curve={"t": t[::10], "tip_error_m": err[::10]}
     )
     return metrics
+
+
+def _tool_axis(point: np.ndarray) -> np.ndarray:
+    """Unit vector along the assumed tool (the EE z axis when there is no tool)."""
+    norm = float(np.linalg.norm(point))
+    return point / norm if norm > 1e-9 else np.array([0.0, 0.0, 1.0])
 
 
 def _holdout(real, n: int) -> tuple[np.ndarray, np.ndarray]:
