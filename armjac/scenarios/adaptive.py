@@ -33,6 +33,7 @@ import dataclasses
 import json
 import math
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -128,11 +129,15 @@ class ToolChange(_Adaptive):
         return self.cfg.duration or self.at + 4.0
 
     def score(self, t: np.ndarray, err: np.ndarray, tol: float) -> dict:
-        """Recovery time after the change, the error just before it, and the final error."""
+        """Recovery time after the change (``recovery_time_s``: from when the error stays
+        within ``tol``; ``first_within_s``: its first time back within), the error just
+        before the change and the largest after it."""
         after = t >= self.at
         before = (t >= self.at - 0.5) & (t < self.at)
+        back = np.flatnonzero(err[after] <= tol)
         return {
             "recovery_time_s": time_to_stay_within(t[after], err[after], tol, self.at),
+            "first_within_s": float(t[after][back[0]] - self.at) if back.size else math.nan,
             "error_before_change_m": float(np.sqrt(np.mean(err[before] ** 2)))
             if before.any()
             else math.nan,
@@ -408,7 +413,9 @@ def _offpath(model, real, holdout, tool) -> float:
     if not len(holdout[0]):
         return math.nan
     q_true, q_read = holdout
-    pred = position_of(np.asarray(model.fk(q_read)))
+    with warnings.catch_warnings():  # off the path is outside a learned model's data, on purpose
+        warnings.simplefilter("ignore", UserWarning)
+        pred = position_of(np.asarray(model.fk(q_read)))
     return float(np.median(np.linalg.norm(pred - real.arm.position(q_true, point=tool), axis=1)))
 
 
