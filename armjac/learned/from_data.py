@@ -25,7 +25,9 @@ Config (a mapping or YAML path; every key optional)::
     base: calibrated          # calibrated | nominal (only with a nominal arm)
     point: null               # tool point on the nominal's EE link (the argument wins)
     seed: 0
-    validation: 0.2
+    validation: 0.2           # fraction held out for early stopping
+    split: random             # or blocks of `block` consecutive samples
+    block: 50
     encoding: sincos
     network: {ensembles: [{n_neurons: 256}, {n_neurons: 256, dimensions: 32}], gain: 1.0, seed: 0}
     training: {epochs: 400, batch_size: 64, learning_rate: 0.002,
@@ -54,6 +56,10 @@ DEFAULTS: dict = {
     "point": None,
     "seed": 0,
     "validation": 0.2,
+    # "blocks": hold out whole runs of consecutive samples (data recorded along a path are
+    # correlated, so random samples would validate on the path itself); "random": samples
+    "split": "random",
+    "block": 50,
     "encoding": "sincos",
     "network": {
         "ensembles": [{"n_neurons": 256}, {"n_neurons": 256, "dimensions": 32}],
@@ -97,6 +103,8 @@ def data_config(spec=None) -> dict:
     top.vector("point", 3)
     top.integer("seed", ..., minimum=0)
     top.number("validation", ..., minimum=0.01, below=0.9)
+    top.choice("split", ("blocks", "random"), ...)
+    top.integer("block", ..., minimum=1)
     top.choice("encoding", ("sincos", "scaled"), ...)
     net = top.mapping("network")
     net.number("gain", ..., positive=True)
@@ -209,10 +217,7 @@ def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=Non
     point = cfg["point"] if point is None else point
     if point is not None and nominal is None:
         raise ConfigError("a tool point needs a nominal arm; pass nominal= or drop point")
-    rng = np.random.default_rng(cfg["seed"])
-    order = rng.permutation(len(q))
-    n_val = max(1, int(round(cfg["validation"] * len(q))))
-    va, tr = order[:n_val], order[n_val:]
+    va, tr = _split(len(q), cfg)
     metrics: dict = {"n_train": int(tr.size), "n_val": int(va.size)}
     base = None
     if nominal is not None:
@@ -247,6 +252,21 @@ def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=Non
         f"{metrics['best_val_mm']:.3f} mm"
     )
     return model
+
+
+def _split(n: int, cfg: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Validation and training indices: random blocks of ``block`` consecutive samples
+    (``split: blocks``, samples in recording order) or random samples."""
+    rng = np.random.default_rng(cfg["seed"])
+    size = cfg["block"] if cfg["split"] == "blocks" else 1
+    starts = np.arange(0, n, size)
+    n_val = max(1, int(round(cfg["validation"] * starts.size)))
+    held = np.zeros(n, bool)
+    for s in rng.permutation(starts)[:n_val]:
+        held[s : s + size] = True
+    if held.all():
+        held[rng.integers(n)] = False
+    return np.flatnonzero(held), np.flatnonzero(~held)
 
 
 def _fit(q, y, tr, va, cfg, pure: bool, nominal, progress):

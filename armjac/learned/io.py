@@ -80,7 +80,12 @@ def rebuild_nominal(config: dict, ee_link: str | None):
     from armjac.learned.nominal import perturbed_arm
 
     arm = load_arm(config["arm"], **({"ee_link": ee_link} if ee_link else {}))
-    return perturbed_arm(arm, config["nominal"]["link_scale_std"], config["nominal"]["seed"])
+    nominal = perturbed_arm(arm, config["nominal"]["link_scale_std"], config["nominal"]["seed"])
+    if config.get("point") is not None:
+        from armjac.learned.residual import TipNominal
+
+        nominal = TipNominal(nominal, config["point"])
+    return nominal
 
 
 def _check_nominal_rebuilds(model) -> None:
