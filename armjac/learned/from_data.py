@@ -44,9 +44,11 @@ import numpy as np
 
 from armjac import configs
 from armjac.configs import Reader
-from armjac.errors import ConfigError, InputError
+from armjac.errors import ConfigError
+from armjac.learned.config import check_ensembles
 from armjac.learned.model import LearnedModel
 from armjac.learned.residual import TipNominal
+from armjac.validation import as_measurements
 
 KIND = "armjac.learned.DataModel"
 BASES = ("calibrated", "nominal")
@@ -78,9 +80,8 @@ DEFAULTS: dict = {
 }
 
 
-def data_config(spec=None) -> dict:
+def data_config(spec=None, where: str = "<config>") -> dict:
     """The validated config: ``None`` (defaults), a mapping or a YAML path."""
-    where = "<config>"
     if spec is None:
         data = {}
     elif isinstance(spec, dict):
@@ -109,14 +110,7 @@ def data_config(spec=None) -> dict:
     net = top.mapping("network")
     net.number("gain", ..., positive=True)
     net.integer("seed", ..., minimum=0)
-    for i, e in enumerate(net.mappings("ensembles")):
-        e.check_keys({"n_neurons", "dimensions"})
-        e.integer("n_neurons", ..., minimum=1)
-        if i > 0:
-            e.data.setdefault("dimensions", 32)
-            e.integer("dimensions", ..., minimum=1)
-        elif "dimensions" in e.data:
-            raise e.fail("dimensions", "is set by the input encoding; remove it")
+    check_ensembles(net)
     t = top.mapping("training")
     for k in ("epochs", "batch_size", "patience", "val_every"):
         t.integer(k, ..., minimum=1)
@@ -149,38 +143,14 @@ class DataModel(LearnedModel):
         return f"DataModel(dof={self.dof}, {self.n_neurons} tanh neurons{base})"
 
 
-def restore(folder, meta: dict, layers, out_bias) -> DataModel:
-    """Rebuild a :class:`DataModel` from its folder (called by ``armjac.learned.load``)."""
-    from armjac.learned.residual import rebuild
-
-    record = meta.get("nominal_record")
-    nominal = None if record is None else rebuild(folder, record)
-    return DataModel(
-        {"layers": layers, "out_bias": out_bias},
-        config=meta["config"],
-        arm_name=meta["arm"],
-        joint_names=meta["joint_names"],
-        home=meta["home"],
-        bounds=meta["bounds"],
-        nominal=nominal,
-        metrics=meta.get("metrics"),
-        ee_link=meta.get("ee_link"),
-        train_range=meta.get("train_range"),
-    )
-
-
-def _check_arrays(q, x, nominal) -> tuple[np.ndarray, np.ndarray]:
-    q = np.asarray(q, float)
-    x = np.asarray(x, float)
-    if q.ndim != 2 or q.shape[0] < 2:
-        raise InputError(f"q must have shape (B, N) with B >= 2; got {q.shape}")
-    if nominal is not None and q.shape[1] != nominal.dof:
-        raise InputError(f"q has {q.shape[1]} joints; the nominal {nominal.name} has {nominal.dof}")
-    if x.shape != (q.shape[0], 3):
-        raise InputError(f"x must have shape ({q.shape[0]}, 3) to match q; got {x.shape}")
-    if not (np.isfinite(q).all() and np.isfinite(x).all()):
-        raise InputError("q and x must be finite")
-    return q, x
+def model_config(raw: dict, where: str = "<config>") -> dict:
+    """The config a :class:`DataModel` carries: its ``from_data`` config, validated, and
+    the keys the model and its files read (encoding, outputs, network, nominal)."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("from_data"), dict):
+        raise ConfigError(f"{where}: from_data: must be a mapping (a learning-from-data config)")
+    cfg = data_config(raw["from_data"], where)
+    return {"encoding": cfg["encoding"], "outputs": "position", "network": cfg["network"],
+            "nominal": None, "from_data": cfg}  # fmt: skip
 
 
 def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=None, log=print):
@@ -213,7 +183,7 @@ def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=Non
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     log = log or (lambda *_: None)
     cfg = data_config(config)
-    q, x = _check_arrays(q, x, nominal)
+    q, x = as_measurements(q, x, None if nominal is None else nominal.dof, minimum=2)
     point = cfg["point"] if point is None else point
     if point is not None and nominal is None:
         raise ConfigError("a tool point needs a nominal arm; pass nominal= or drop point")
@@ -235,7 +205,7 @@ def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=Non
     lo, hi = (q.min(axis=0), q.max(axis=0)) if nominal is None else nominal.sample_bounds()
     model = DataModel(
         params,
-        config={"encoding": cfg["encoding"], "outputs": "position", "from_data": cfg},
+        config=model_config({"from_data": cfg}),
         arm_name=nominal.name if nominal is not None else "measured",
         joint_names=nominal.joint_names
         if nominal is not None

@@ -38,7 +38,8 @@ CONTROLLER_KEYS = {
     "singular_threshold", "null_space", "force", "fk_source", "task_velocity",
 }  # fmt: skip
 NULL_KEYS = {"damping", "posture", "joint_limits", "metric"}
-FORCE_KEYS = {"kp", "ki", "kv", "filter", "integral_limit"}
+FORCE_GAINS = {"kp", "ki", "kv", "filter", "integral_limit"}
+FORCE_KEYS = FORCE_GAINS | {"direction", "frame"}
 EVALUATE_KEYS = {"settle_tolerance", "rmse_from", "recover_tolerance"}
 
 
@@ -100,8 +101,10 @@ def validate(data, path: str) -> ScenarioConfig:
     null.string("metric", None, NULL_METRICS)
     force = ctrl.mapping("force")
     force.check_keys(FORCE_KEYS)
-    for key in FORCE_KEYS:
+    for key in FORCE_GAINS:
         force.number(key, minimum=0.0)
+    force.vector("direction", 3)
+    force.string("frame", None, ("world", "tool"))
     ev = top.mapping("evaluate")
     ev.check_keys(EVALUATE_KEYS)
     for key in EVALUATE_KEYS:
@@ -109,7 +112,11 @@ def validate(data, path: str) -> ScenarioConfig:
     expect = top.mapping("expect")
     for key in expect.data:
         expect.number(key)
-    seed = top.integer("seed", 0)
+    seed = top.seed("seed", 0)
+    dt = top.number("dt", 1e-3, minimum=configs.MIN_DT, maximum=configs.MAX_DT)
+    duration = top.number("duration", positive=True, maximum=configs.MAX_DURATION)
+    if duration is not None and duration / dt > configs.MAX_STEPS:
+        raise top.fail("dt", f"{duration} s at dt {dt} s is more than {configs.MAX_STEPS} steps")
     task = top.mapping("task")
     scenario_type(scenario).validate(task)  # the task schema lives with each scenario
     return ScenarioConfig(
@@ -118,8 +125,8 @@ def validate(data, path: str) -> ScenarioConfig:
         arm=top.string("arm", ...),
         source_path=path,
         jacobian=top.string("jacobian", "analytic"),
-        duration=top.number("duration", positive=True),
-        dt=top.number("dt", 1e-3, positive=True),
+        duration=duration,
+        dt=dt,
         seed=seed,
         controller=dict(ctrl.data),
         task=dict(task.data),
