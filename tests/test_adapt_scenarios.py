@@ -12,7 +12,7 @@ pytest.importorskip("pybullet")
 
 from armjac.errors import ConfigError  # noqa: E402
 from armjac.scenarios import run_scenario, scenario_data  # noqa: E402
-from armjac.scenarios.adaptive import recovery_curves, run_adaptive  # noqa: E402
+from armjac.scenarios.adaptive import recovery_curves  # noqa: E402
 
 
 def _short(name: str, **task) -> dict:
@@ -24,15 +24,17 @@ def _short(name: str, **task) -> dict:
 
 @pytest.fixture(scope="module")
 def tool_runs():
-    cfg = _short("tool_change", at=0.6)
-    return {rule: run_adaptive(cfg, adapt=rule, duration=2.0) for rule in ("none", "tool_rls")}
+    return {
+        rule: run_scenario(_short("tool_change", at=0.6, adapt=rule), duration=2.0)
+        for rule in ("none", "tool_rls")
+    }
 
 
 def test_without_adaptation_the_nominal_never_recovers(tool_runs):
     r = tool_runs["none"]
     assert r["status"] == "ok" and r["tracker_samples"] is None
     assert math.isnan(r["recovery_time_s"]) and math.isnan(r["model_recovery_time_s"])
-    assert r["final_tip_error_m"] > 0.05  # the 8 cm longer tool, uncorrected
+    assert r["final_position_error_m"] > 0.05  # the 8 cm longer tool, uncorrected
     off = r["offpath_fk_median_m"]
     assert off["after_m"] == off["at_change_m"] > off["before_change_m"]
 
@@ -40,7 +42,7 @@ def test_without_adaptation_the_nominal_never_recovers(tool_runs):
 def test_online_tool_offset_recovers_the_model(tool_runs):
     r = tool_runs["tool_rls"]
     assert r["status"] == "ok" and r["tracker_samples"] >= 90
-    assert r["final_tip_error_m"] < 0.1 * tool_runs["none"]["final_tip_error_m"]
+    assert r["final_position_error_m"] < 0.1 * tool_runs["none"]["final_position_error_m"]
     off = r["offpath_fk_median_m"]
     assert off["after_m"] < 0.5 * off["at_change_m"]  # a tool offset holds everywhere
     assert r["update_median_us"] > 0
@@ -48,12 +50,12 @@ def test_online_tool_offset_recovers_the_model(tool_runs):
     assert t.shape == e.shape and np.isfinite(e).all()
 
 
-def test_run_scenario_hands_over_and_writes_outputs(tmp_path):
+def test_tracker_dropout_runs_and_writes_outputs(tmp_path):
     cfg = _short("tracker_dropout", stop=0.8, adapt="offset")
     r = run_scenario(cfg, out_dir=tmp_path, duration=1.2)
     assert r["status"] == "ok" and r["type"] == "tracker_dropout"
     assert r["held_within_tolerance_s"] >= 0 and np.isfinite(r["rmse_after_stop_m"])
-    assert (tmp_path / "metrics.json").is_file() and (tmp_path / "tip_error.png").is_file()
+    assert (tmp_path / "metrics.json").is_file() and (tmp_path / "error.png").is_file()
     # the tracker stopped: no sample is exposed after 0.8 s (20 ms period, 10 ms latency)
     assert r["tracker_samples"] <= 0.8 * 50 + 1
 
@@ -67,17 +69,12 @@ def test_recovery_curves_plot(tmp_path):
 
 
 def test_config_errors_name_the_key():
-    cfg = _short("tool_change")
-    cfg["task"]["adapt"] = "magic"
     with pytest.raises(ConfigError, match="task.adapt"):
-        run_adaptive(cfg)
-    cfg = _short("tool_change", tool_extension="long")
+        run_scenario(_short("tool_change", adapt="magic"))
     with pytest.raises(ConfigError, match="tool_extension"):
-        run_adaptive(cfg)
-    cfg = _short("tracker_dropout")
-    cfg["task"]["tracker"] = {"rate": 50}
+        run_scenario(_short("tool_change", tool_extension="long"))
     with pytest.raises(ConfigError, match="rate"):
-        run_adaptive(cfg)
+        run_scenario(_short("tracker_dropout", tracker={"rate": 50}))
 
 
 def test_adapt_source_kind(arms):

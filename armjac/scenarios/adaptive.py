@@ -9,15 +9,15 @@
                    for good; scored: how well the tip accuracy holds afterwards
 =================  ================================================================
 
-The run (:func:`run_adaptive`) differs from the nominal-arm runner in what the
-controller sees and what is scored. The simulator runs the *real* arm drawn
-from ``task.mismatch`` (:mod:`armjac.mismatch`); the controller sees only its
-joint encoders (``q_measured``) and the model: by default the nominal URDF at
-the assumed tool point, wrapped by the adaptation ``task.adapt``
-(:func:`armjac.adapt.make_adapting`), with the nominal arm's dynamics. Its
-position feedback is the model's own FK of the encoder readings
-(``fk_source: source``). The tracker samples the true tip at its rate, with
-noise, latency and dropouts; each delivered sample goes to
+The runner (:func:`~armjac.scenarios.run_scenario`) simulates the *real* arm
+drawn from ``task.mismatch`` (:mod:`armjac.mismatch`); the controller sees only
+its joint encoders (``q_measured``) and the model: the scenario's ``jacobian``
+(``tool:SPEC`` is the nominal URDF at the assumed tool point; ``analytic`` is
+taken the same way, at the spec's assumed tool point), wrapped by the
+adaptation ``task.adapt`` (:func:`armjac.adapt.make_adapting`), with the nominal
+arm's dynamics. Its position feedback is the model's own FK of the encoder
+readings (``fk_source: source``). The tracker samples the true tip at its rate,
+with noise, latency and dropouts; each delivered sample goes to
 ``model.update(q_measured at the exposure time, x, t)``. Scores use the true
 tip, which nothing in the loop sees.
 
@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from armjac.configs import Reader
-from armjac.errors import ConfigError, InputError, SimulationError
+from armjac.errors import ConfigError
 from armjac.jsonutil import to_jsonable
 from armjac.protocols import position_of
 from armjac.scenarios.metrics import time_to_stay_within
@@ -78,12 +78,100 @@ class _Adaptive(Track):
         except ConfigError as exc:
             raise task.fail("adapt", str(exc)) from None
 
-    def __init__(self, cfg, arm, q0, rng, tip0: np.ndarray):
+    def __init__(self, cfg, arm, q0, rng):
         super().__init__(cfg, arm, q0, rng)
-        self.start_pos = np.asarray(tip0, float).copy()
+        spec, self._tracker_over = _mismatch(self.task)
+        if arm.name != spec.arm and getattr(arm.spec, "name", None) != spec.arm:
+            raise ConfigError(
+                f"{cfg.where('arm')}: {arm.name!r}, but the mismatch spec is for {spec.arm!r}"
+            )
+        self.real = spec.realize(self.task.integer("real_seed", 0), nominal=arm)
+        self.tool = self.real.tool_point.copy()  # the true tool point; it may change
+        self.start_pos = self.real.tip(q0)
         if self.task.vector("center", 3) is None:
             self.center = self.start_pos.copy()
             self.center[self.plane[0]] -= self.radius
+        self.holdout = _holdout(self.real, self.task.integer("holdout", 500))
+        self.model = self.base = self.tracker = None
+        self.offpath: dict = {}
+        self.model_err: list[tuple[float, float]] = []  # (t, |model FK of the readings - tip|)
+        self.update_cost: list[float] = []
+
+    @property
+    def sim_arm(self):
+        """The real arm."""
+        return self.real.arm
+
+    def ee_pose(self, sim, feedback: dict) -> tuple[np.ndarray, np.ndarray]:
+        """The true tool tip (the score), and the EE link's orientation."""
+        return self.real.arm.position(feedback["q"], point=self.tool), sim.ee_pose()[1]
+
+    def source(self, src):
+        """The adapting model over ``src`` (the nominal arm is taken at the assumed tool point);
+        a source with ``update`` of its own is used as it is."""
+        from armjac.adapt import make_adapting
+        from armjac.learned.residual import TipNominal
+
+        self.base = TipNominal(src, self.real.assumed_point) if src is self.arm else src
+        if callable(getattr(self.base, "update", None)):
+            self.model = self.base
+        else:
+            self.model = make_adapting(self.base, self.task.data.get("adapt", "none"))
+        self.offpath["base_before_m"] = _offpath(self.base, self.real, self.holdout, self.tool)
+        return self.model
+
+    def build(self, make) -> None:
+        """One OSC whose position feedback is the model's FK of the readings."""
+        self.controllers["main"] = make("osc", "source")
+
+    def prepare(self, t: np.ndarray) -> None:
+        """Also the tracker (its dropout windows) and the buffer of encoder readings."""
+        from armjac.mismatch import Tracker
+
+        super().prepare(t)
+        tspec = dataclasses.replace(
+            self.real.tracker_spec, **self._tracker_over, dropout_windows=self.tracker_windows()
+        )
+        self.tracker = Tracker(tspec, seed=self.cfg.seed + 1)
+        self.q_read = np.empty((t.size, self.arm.dof))
+
+    def command(self, k: int, q: np.ndarray, dq: np.ndarray, sim) -> np.ndarray:
+        """Read the encoders, feed the tracker's samples to the model, control from the readings."""
+        dt = self.cfg.dt
+        tk = k * dt
+        self.q_read[k] = self.real.encoders.read(q, self.rng)
+        tip = self.real.arm.position(q, point=self.tool)
+        if k % MODEL_EVERY == 0:  # the model's FK error on the path (truth: metrics only)
+            fk = position_of(self.model.fk(self.q_read[k]))
+            self.model_err.append((tk, float(np.linalg.norm(fk - tip))))
+        update = getattr(self.model, "update", None)
+        for te, x in self.tracker.observe(tk, tip):
+            if update is not None:
+                c0 = time.perf_counter()
+                update(self.q_read[int(round(te / dt))], x, te)
+                self.update_cost.append(time.perf_counter() - c0)
+        return super().command(k, self.q_read[k], dq, sim)
+
+    def extra_metrics(self, log: dict) -> dict:
+        """Scores of the true tip error, the model's own recovery, the held-out FK errors, the
+        tracker samples used and the update cost, and the tip-error ``curve``."""
+        t = log["t"]
+        err = np.linalg.norm(log["ee_pos"] - log["target_pos"], axis=1)
+        tol = self.cfg.evaluate.get("recover_tolerance", 0.002)
+        self.offpath["after_m"] = _offpath(self.model, self.real, self.holdout, self.tool)
+        adaptive = callable(getattr(self.model, "update", None))
+        return {
+            "adaptation": _label(self.task.data.get("adapt", "none"), self.model),
+            "real_arm": self.real.arm.name,
+            **self.score(t, err, tol),
+            **self.score_model(np.array(self.model_err).reshape(-1, 2), tol),
+            "offpath_fk_median_m": dict(self.offpath),
+            "tracker_samples": len(self.update_cost) if adaptive else None,
+            "update_median_us": float(np.median(self.update_cost) * 1e6)
+            if self.update_cost
+            else 0.0,
+            "curve": {"t": t[::10], "tip_error_m": err[::10]},
+        }
 
     tool_mass = 0.0
 
@@ -122,6 +210,16 @@ class ToolChange(_Adaptive):
         self.extension = self.task.number("tool_extension", 0.08)
         self.tool_mass = self.task.number("tool_mass", 0.3)
         self.disturbance = (self.at, self.at)
+        self.events = [(self.at, f"tool +{self.extension:g} m", self._change_tool)]
+
+    def _change_tool(self, sim) -> None:
+        """The tool grows along its axis (and its extra mass is attached)."""
+        self.offpath["before_change_m"] = _offpath(self.model, self.real, self.holdout, self.tool)
+        old = self.tool.copy()
+        self.tool = self.tool + self.extension * _tool_axis(self.real.assumed_point)
+        self.offpath["at_change_m"] = _offpath(self.model, self.real, self.holdout, self.tool)
+        if self.tool_mass > 0:
+            sim.add_payload(self.tool_mass, 0.5 * (old + self.tool))
 
     @property
     def duration(self) -> float:
@@ -129,19 +227,17 @@ class ToolChange(_Adaptive):
         return self.cfg.duration or self.at + 4.0
 
     def score(self, t: np.ndarray, err: np.ndarray, tol: float) -> dict:
-        """Recovery time after the change (``recovery_time_s``: from when the error stays
-        within ``tol``; ``first_within_s``: its first time back within), the error just
-        before the change and the largest after it."""
+        """``first_within_s``: the first time back within ``tol`` after the change (the
+        runner's ``recovery_time_s`` is from when it stays within), and the error just
+        before the change."""
         after = t >= self.at
         before = (t >= self.at - 0.5) & (t < self.at)
         back = np.flatnonzero(err[after] <= tol)
         return {
-            "recovery_time_s": time_to_stay_within(t[after], err[after], tol, self.at),
             "first_within_s": float(t[after][back[0]] - self.at) if back.size else math.nan,
             "error_before_change_m": float(np.sqrt(np.mean(err[before] ** 2)))
             if before.any()
             else math.nan,
-            "max_deviation_m": float(err[after].max()) if after.any() else math.nan,
         }
 
     def score_model(self, model_err: np.ndarray, tol: float) -> dict:
@@ -207,193 +303,14 @@ def _mismatch(task: Reader):
     return spec, {k: float(v) for k, v in task.mapping("tracker").data.items()}
 
 
-def _base_model(spec, real):
-    """The model the controller starts from: the nominal URDF at the assumed tool point,
-    or any source name (``learned:PATH``, a folder, ...) resolved on the nominal arm."""
-    if spec is None or spec == "analytic":
-        from armjac.learned.residual import TipNominal
-
-        return TipNominal(real.nominal, real.assumed_point)
-    if isinstance(spec, str):
-        from armjac.sources import make_source
-
-        return make_source(spec, real.nominal)
-    return spec
-
-
-def run_adaptive(
-    config,
-    source=None,
-    out_dir=None,
-    *,
-    duration: float | None = None,
-    plots: bool = True,
-    progress=None,
-    adapt=None,
-    **_ignored,
-) -> dict:
-    """Run a ``tool_change`` or ``tracker_dropout`` scenario (see the module docstring).
-
-    Parameters
-    ----------
-    config : name, path, mapping or ScenarioConfig
-    source : str or object, optional
-        The base model (default the scenario's ``jacobian``; ``"analytic"`` is
-        the nominal arm at the assumed tool point). An object with ``update``
-        is used as the adapting model itself.
-    out_dir : path, optional
-        Where ``metrics.json`` and ``tip_error.png`` go.
-    duration : float, optional
-        Override the run length, s.
-    plots : bool
-        Write the tip-error plot.
-    progress : callable(done, total), optional
-    adapt : str or mapping, optional
-        Override ``task.adapt``.
-
-    Returns
-    -------
-    dict
-        ``status``, the scores, and ``curve`` (``t``, ``tip_error_m``) for plots.
-    """
-    from armjac.scenarios.config import load_scenario
-
-    cfg = load_scenario(config)
-    kind = type_of(cfg)
-    task = Reader(cfg.task, cfg.source_path, "task.")
-    result = {"scenario": cfg.name, "type": cfg.scenario, "arm": cfg.arm}
-    try:
-        result.update(_run(cfg, kind, task, source, duration, progress, adapt))
-        result["status"] = "ok"
-    except SimulationError as exc:
-        result.update(status="failed", reason=str(exc), passed=False)
-    if out_dir is not None:
-        from armjac.scenarios.runner import write_metrics
-
-        write_metrics(out_dir, {k: v for k, v in result.items() if k != "curve"})
-        if plots and "curve" in result:
-            curves = {result.get("adaptation", "model"): result["curve"]}
-            plot_curves(curves, Path(out_dir) / "tip_error.png", cfg.name)
-    return result
-
-
-def type_of(cfg) -> type:
-    """The scenario class of ``cfg``."""
-    from armjac.scenarios.registry import scenario_type
-
-    return scenario_type(cfg.scenario)
-
-
-def _run(cfg, kind, task, source, duration, progress, adapt) -> dict:
-    from armjac.adapt import make_adapting
+def _label(spec, model) -> str:
+    """The adaptation's name in results: the rule, or the class of a model given ready-made."""
     from armjac.adapt.spec import parse_spec
-    from armjac.control.blas import single_threaded_blas
-    from armjac.mismatch import Tracker
-    from armjac.scenarios.controllers import build_controller
-    from armjac.sim.arm_sim import ArmSim
 
-    spec, tracker_over = _mismatch(task)
-    real = spec.realize(task.integer("real_seed", 0))
-    nominal = real.nominal
-    if cfg.arm not in (nominal.name, spec.arm):
-        raise ConfigError(
-            f"{cfg.where('arm')}: {cfg.arm!r}, but the mismatch spec is for {spec.arm!r}"
-        )
-    q0 = nominal.home if cfg.start_q is None else np.asarray(cfg.start_q, float)
-    if q0.shape != (nominal.dof,):
-        raise InputError(f"{cfg.where('start_q')}: needs {nominal.dof} values; got {q0.shape}")
-    tool = real.tool_point.copy()
-    rng = np.random.default_rng(cfg.seed)
-    scenario = kind(cfg, nominal, q0, rng, real.tip(q0))
-    rule_spec = task.data.get("adapt", "none") if adapt is None else adapt
-    rule, _ = parse_spec(rule_spec)
-    base = _base_model(cfg.jacobian if source is None else source, real)
-    model = base if callable(getattr(base, "update", None)) else make_adapting(base, rule_spec)
-    ctrl = build_controller(cfg, model, nominal, nominal, "osc", "source")
-
-    tspec = dataclasses.replace(
-        real.tracker_spec, **tracker_over, dropout_windows=scenario.tracker_windows()
-    )
-    tracker = Tracker(tspec, seed=cfg.seed + 1)
-    holdout = _holdout(real, task.integer("holdout", 500))
-
-    dt = cfg.dt
-    total = duration if duration is not None else scenario.duration
-    n = max(1, int(round(total / dt)))
-    t = np.arange(n) * dt
-    scenario.prepare(t)
-    q_read = np.empty((n, nominal.dof))
-    err = np.empty(n)
-    change = scenario.at if kind is ToolChange else math.inf
-    changed = False
-    offpath: dict = {"base_before_m": _offpath(base, real, holdout, tool)}
-    updates = getattr(model, "update", None)
-    model_err: list[tuple[float, float]] = []  # (t, |model FK of the readings - true tip|)
-    update_cost = []
-    every = max(1, n // 100)
-    sim = ArmSim(real.arm, dt=dt, q0=q0)
-    perf = time.perf_counter
-    wall0 = perf()
-    try:
-        with single_threaded_blas():
-            for k in range(n):
-                tk = k * dt
-                if not changed and tk + 1e-12 >= change:
-                    changed = True
-                    offpath["before_change_m"] = _offpath(model, real, holdout, tool)
-                    tool = tool + scenario.extension * _tool_axis(real.assumed_point)
-                    offpath["at_change_m"] = _offpath(model, real, holdout, tool)
-                    if scenario.tool_mass > 0:
-                        sim.add_payload(scenario.tool_mass, 0.5 * (tool + real.tool_point))
-                fb = sim.get_feedback()
-                q_true, dq = fb["q"], fb["dq"]
-                q_read[k] = real.encoders.read(q_true, rng)
-                tip = real.arm.position(q_true, point=tool)
-                err[k] = float(np.linalg.norm(tip - scenario.target_pos[k]))
-                if k % MODEL_EVERY == 0:  # the model's FK error on the path (truth: metrics only)
-                    model_err.append(
-                        (tk, float(np.linalg.norm(position_of(model.fk(q_read[k])) - tip)))
-                    )
-                for te, x in tracker.observe(tk, tip):
-                    q_s = q_read[int(round(te / dt))]
-                    if updates is not None:
-                        c0 = perf()
-                        updates(q_s, x, te)
-                        update_cost.append(perf() - c0)
-                u = ctrl.generate(
-                    q_read[k], dq, scenario.targets[k], scenario.vel[k], scenario.acc[k]
-                )
-                try:
-                    sim.send_forces(u)
-                except InputError as exc:
-                    raise SimulationError(f"controller failed at t={tk:.3f} s: {exc}") from None
-                if progress is not None and (k % every == 0 or k == n - 1):
-                    progress(k + 1, n)
-    finally:
-        sim.disconnect()
-    wall = perf() - wall0
-    offpath["after_m"] = _offpath(model, real, holdout, tool)
-    tol = cfg.evaluate.get("recover_tolerance", 0.002)
-    metrics = {
-        "adaptation": rule if rule != "none" or updates is None else type(model).__name__,
-        "real_arm": real.arm.name,
-        "final_tip_error_m": float(err[-1]),
-        "tip_rmse_m": _rms(err[t >= cfg.evaluate.get("rmse_from", 0.0)]),
-        **scenario.score(t, err, tol),
-        **scenario.score_model(np.array(model_err).reshape(-1, 2), tol),
-        "offpath_fk_median_m": offpath,
-        "tracker_samples": len(update_cost) if updates is not None else None,
-        "update_median_us": float(np.median(update_cost) * 1e6) if update_cost else 0.0,
-        "sim_time_s": n * dt,
-        "wall_time_s": wall,
-    }
-    from armjac.scenarios.metrics import check_expectations
-
-    failures = check_expectations(metrics, cfg.expect)
-    metrics.update(
-        passed=not failures, failures=failures, curve={"t": t[::10], "tip_error_m": err[::10]}
-    )
-    return metrics
+    rule = parse_spec(spec)[0]
+    if rule == "none" and callable(getattr(model, "update", None)):
+        return type(model).__name__
+    return rule
 
 
 def _tool_axis(point: np.ndarray) -> np.ndarray:
@@ -463,10 +380,15 @@ def recovery_curves(
     dict
         ``{label: result}`` with each run's scores and ``curve``.
     """
+    from armjac.scenarios.config import load_scenario
+    from armjac.scenarios.runner import run_scenario
+
+    cfg = load_scenario(config)
     rules = DEFAULT_RULES if rules is None else rules
     out = {}
     for label, spec in rules.items():
-        out[label] = run_adaptive(config, source, None, duration=duration, adapt=spec)
+        one = dataclasses.replace(cfg, task={**cfg.task, "adapt": spec})
+        out[label] = run_scenario(one, source, duration=duration, plots=False)
     if out_dir is not None:
         path = Path(out_dir)
         path.mkdir(parents=True, exist_ok=True)
@@ -494,6 +416,3 @@ def plot_curves(curves: dict, path: Path, title: str, tol: float = 0.002) -> Pat
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return save_figure(fig, DPI, Path(path))
-
-
-_Adaptive.runner = staticmethod(run_adaptive)  # the scenario runner hands these runs over

@@ -29,6 +29,7 @@ from armjac.control.orientation import orientation_error
 from armjac.errors import ConfigError, InputError, SimulationError
 from armjac.jsonutil import to_jsonable
 from armjac.model.registry import resolve
+from armjac.protocols import has_dynamics
 from armjac.scenarios.config import ScenarioConfig, load_scenario
 from armjac.scenarios.controllers import build_controller
 from armjac.scenarios.metrics import (
@@ -99,9 +100,6 @@ def run_scenario(
         not the scenario's.
     """
     cfg = load_scenario(config)
-    own = getattr(scenario_type(cfg.scenario), "runner", None)
-    if own is not None:  # a scenario with its own loop (a real arm behind sensors)
-        return own(cfg, source, out_dir, duration=duration, plots=plots, progress=progress)
     if arm is None:
         arm = load_arm(cfg.arm)
     else:
@@ -151,6 +149,9 @@ def _run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress, out_d
         raise InputError(f"{cfg.where('start_q')}: needs {arm.dof} values; got {q0.shape}")
     scenario = scenario_type(cfg.scenario)(cfg, arm, q0, np.random.default_rng(cfg.seed))
     scenario.check_controller(cfg.controller.get("type", "osc"))
+    src = scenario.source(src)  # e.g. wrapped by an online adaptation
+    if dynamics is None and not has_dynamics(src):
+        dynamics = arm
     scenario.build(
         lambda kind=None, fk=fk_source: build_controller(cfg, src, dynamics, arm, kind, fk)
     )
