@@ -295,7 +295,7 @@ def run_spec(entry: dict, figdir: Path, *, progress: bool = False, log=None) -> 
         fig = budget_figure(
             budget_rows,
             static["nominal"]["fk_median_mm"],
-            figdir / f"budget_{spec.name}.png",
+            figdir / f"budget_{spec.name}_{entry['data']}_seed{seed}.png",
             spec.name,
         )
     noise = trk.noise_mm
