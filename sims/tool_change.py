@@ -7,8 +7,8 @@ adaptation, and at t = 2 s the tool grows from 0.10 to 0.18 m.
 Copy this file to start an experiment of your own: edit the mapping ``cfg`` (it has
 the same keys as the YAML file), pick another rule, or pass a learned model.
 
-    python sims/tool_change.py                        # the bundled rule (local_rls)
-    python sims/tool_change.py --adapt tool_rls       # the online tool offset
+    python sims/tool_change.py                        # the bundled rule (tool_rls)
+    python sims/tool_change.py --adapt offset         # the tracker offset
     python sims/tool_change.py --adapt none           # the nominal never recovers
     python sims/tool_change.py --jacobian learned:MODEL_DIR --adapt pes
 """

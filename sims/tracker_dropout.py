@@ -7,7 +7,7 @@ adaptation until t = 4 s, then stops for good.
 Copy this file to start an experiment of your own: edit the mapping ``cfg`` (it has
 the same keys as the YAML file), pick another rule, or pass a learned model.
 
-    python sims/tracker_dropout.py                    # the bundled rule (local_rls)
+    python sims/tracker_dropout.py                    # the bundled rule (pes)
     python sims/tracker_dropout.py --adapt broyden    # drifts once the tracker stops
 """
 
