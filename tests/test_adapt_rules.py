@@ -313,3 +313,9 @@ def test_update_checks_its_sample(tip):
         model.update(tip.home[:3], [0.0, 1.0, 0.0])
     with pytest.raises(InputError, match="finite"):
         model.update(tip.home, [0.0, np.nan, 0.0])
+    model.update(tip.home, tip.fk(tip.home))
+    for bad in (tip.home[:3], np.zeros((2, 3)), [["a"] * 7]):
+        with pytest.raises(InputError, match="q"):
+            model.fk(bad)
+        with pytest.raises(InputError, match="q"):
+            model.jacobian(bad)

@@ -24,7 +24,7 @@ import numpy as np
 
 from armjac.errors import InputError, UnknownLinkError
 from armjac.protocols import position_of
-from armjac.validation import as_vector, check_gain
+from armjac.validation import as_batch, as_vector, check_gain
 
 
 class PositionView:
@@ -119,12 +119,17 @@ class AdaptingModel:
     def fk(self, q, link: str | None = None) -> np.ndarray:
         """Tip position (3,) / (B, 3), m."""
         _no_link(link)
-        return self._fk(np.asarray(q, float))
+        return self._fk(self._q(q))
 
     def jacobian(self, q, link: str | None = None, point=None) -> np.ndarray:
         """Jacobian of :meth:`fk` (3, N) / (B, 3, N)."""
         _no_link(link, point)
-        return self._jacobian(np.asarray(q, float))
+        return self._jacobian(self._q(q))
+
+    def _q(self, q) -> np.ndarray:
+        """``q`` as a float (N,) or (B, N) array; InputError for anything else."""
+        arr, single = as_batch(q, self.dof, "q", type(self).__name__)
+        return arr[0] if single else arr
 
     def _fk(self, q: np.ndarray) -> np.ndarray:
         raise NotImplementedError
