@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from armjac.errors import ArmjacError
+from armjac.extras import MissingExtraError
 
 COMMANDS = ("info", "jacobian", "sim", "train", "compare", "demo", "collect")
 
@@ -44,16 +46,20 @@ def main(argv: list[str] | None = None) -> int:
     -------
     int
         The command's exit status; 2 after an :class:`~armjac.errors.ArmjacError`
-        (its message printed to stderr), 130 on Ctrl-C.
+        or a :class:`~armjac.extras.MissingExtraError` (its message printed to
+        stderr), 130 on Ctrl-C.
     """
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except ArmjacError as exc:
+    except (ArmjacError, MissingExtraError) as exc:
         print(f"armjac {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # ``armjac info ARM | head``: the reader left, nothing is wrong
+        sys.stdout = open(os.devnull, "w")  # keeps the exit-time flush quiet
+        return 0
 
 
 if __name__ == "__main__":

@@ -11,6 +11,10 @@ A new scenario type subclasses :class:`Scenario` and is registered with
 :func:`register_scenario`.
 """
 
+from armjac.extras import require
+
+require("sim", "armjac.scenarios")  # before anything imports pybullet or matplotlib
+
 from armjac.mismatch import scenario as _mismatch  # noqa: F401, I001  (calibrated_reach)
 from armjac.scenarios import adaptive as _adaptive  # noqa: F401  (tool_change, tracker_dropout)
 from armjac.scenarios import types as _types  # noqa: F401  (registers the bundled types)
