@@ -30,7 +30,6 @@ the noise-free encoders.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import time
 import warnings
@@ -40,7 +39,6 @@ import numpy as np
 
 from armjac.configs import Reader
 from armjac.errors import ConfigError
-from armjac.jsonutil import to_jsonable
 from armjac.protocols import position_of
 from armjac.scenarios.metrics import time_to_stay_within
 from armjac.scenarios.registry import register_scenario
@@ -390,14 +388,14 @@ def recovery_curves(
         one = dataclasses.replace(cfg, task={**cfg.task, "adapt": spec})
         out[label] = run_scenario(one, source, duration=duration, plots=False)
     if out_dir is not None:
-        path = Path(out_dir)
+        from armjac.outputs import check_out_dir, write_json
+
+        path = check_out_dir(out_dir, "recovery-curve folder")
         path.mkdir(parents=True, exist_ok=True)
         curves = {k: v["curve"] for k, v in out.items() if "curve" in v}
         plot_curves(curves, path / "recovery.png", "tip error against time")
         scores = {k: {m: v for m, v in r.items() if m != "curve"} for k, r in out.items()}
-        (path / "recovery.json").write_text(
-            json.dumps(to_jsonable(scores), indent=2, allow_nan=False) + "\n"
-        )
+        write_json(path / "recovery.json", scores)
     return out
 
 
