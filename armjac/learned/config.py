@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     },
     "encoding": "sincos",
     "outputs": "position",
+    # the modelled point on the EE link (its frame, m), e.g. a tool tip; null: the origin
+    "point": None,
     "network": {
         "neuron": "tanh",
         # one entry per ensemble; ``dimensions`` is the ensemble's represented
@@ -113,6 +115,18 @@ def resolve_config(spec: str | os.PathLike | dict) -> tuple[dict, str]:
     return validate(configs.read_mapping(path, "learning config"), str(path)), str(path)
 
 
+def check_ensembles(network: Reader) -> None:
+    """Check ``network.ensembles`` (filling each later ensemble's default dimensions)."""
+    for i, e in enumerate(network.mappings("ensembles")):
+        e.check_keys({"n_neurons", "dimensions"})
+        e.integer("n_neurons", ..., minimum=1, maximum=configs.MAX_NEURONS)
+        if i > 0:
+            e.data.setdefault("dimensions", 32)
+            e.integer("dimensions", ..., minimum=1, maximum=configs.MAX_DIMENSIONS)
+        elif "dimensions" in e.data:
+            raise e.fail("dimensions", "is set by the input encoding; remove it")
+
+
 def validate(data: dict, where: str = "<config>") -> dict:
     """Fill defaults and check every key. Raises :class:`ConfigError`."""
     if not isinstance(data, dict):
@@ -148,19 +162,13 @@ def validate(data: dict, where: str = "<config>") -> dict:
     for k in ("train", "val", "test"):
         seeds.seed(k, ...)
     top.choice("encoding", ENCODINGS, ...)
+    top.vector("point", 3)
     top.choice("outputs", OUTPUTS, ...)
     n = top.mapping("network")
     n.choice("neuron", NEURONS, ...)
     n.number("gain", ..., minimum=0.0)
     n.seed("seed", ...)
-    for i, e in enumerate(n.mappings("ensembles")):
-        e.check_keys({"n_neurons", "dimensions"})
-        e.integer("n_neurons", ..., minimum=1, maximum=configs.MAX_NEURONS)
-        if i > 0:
-            e.data.setdefault("dimensions", 32)
-            e.integer("dimensions", ..., minimum=1, maximum=configs.MAX_DIMENSIONS)
-        elif "dimensions" in e.data:
-            raise e.fail("dimensions", "is set by the input encoding; remove it")
+    check_ensembles(n)
     if cfg["nominal"] is not None:
         nom = top.mapping("nominal")
         nom.check_keys({"link_scale_std", "seed"})
