@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from armjac.symbolic.transforms import axis_rotation, origin_matrix, rpy_matrix_numeric
+from armjac.symbolic.transforms import origin_matrix, rpy_matrix_numeric
 
 PARAMS_PER_JOINT = ("dx", "dy", "dz", "dtheta")
 
@@ -29,6 +29,8 @@ def _local(xyz: tuple, rpy: tuple, axis: tuple, prismatic: bool):
     """Compiled ``(T, dT/d[dx, dy, dz, dtheta])`` of one joint, vectorised over q."""
     import sympy as sp
 
+    from armjac.symbolic.transforms import axis_rotation
+
     q, dx, dy, dz, dt = sp.symbols("q dx dy dz dt", real=True)
     shift = sp.eye(4)
     shift[:3, 3] = sp.Matrix([dx, dy, dz])
@@ -37,14 +39,7 @@ def _local(xyz: tuple, rpy: tuple, axis: tuple, prismatic: bool):
         motion[:3, 3] = sp.Matrix(axis) * (q + dt)
     else:
         motion[:3, :3] = sp.Matrix(axis_rotation(axis, sp.cos(q + dt), sp.sin(q + dt)))
-    # the constant origin with exact right angles, as sympy numbers
-    origin = sp.Matrix(
-        [
-            [sp.nsimplify(v) if v in (0.0, 1.0, -1.0) else sp.Float(v) for v in row]
-            for row in origin_matrix(xyz, rpy)
-        ]
-    )
-    t = shift * origin * motion
+    t = shift * sp.Matrix(origin_matrix(xyz, rpy)) * motion  # right angles exact
     derivs = [t.diff(s) for s in (dx, dy, dz, dt)]
     args = (q, dx, dy, dz, dt)
     flat = list(t) + [e for d in derivs for e in d]
