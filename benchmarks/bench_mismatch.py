@@ -1,11 +1,12 @@
 """Learning from measured data on the mismatch testbed: one idea at a time.
 
     python benchmarks/bench_mismatch.py [--spec kuka_iiwa] [--data static|trajectory]
-                                         [--n 2000] [--only a,b]
+                                         [--design random|halton] [--n 2000] [--only a,b]
 
 Each variant trains ``armjac.learned.train_from_data`` on the same ``n`` tracker
 samples of the real arm (static: iid random q with the sensor models; trajectory:
-the first ``n`` samples of an exploration run) and reports the median FK error
+the first ``n`` samples of an exploration run, its via points random or a
+space-filling design) and reports the median FK error
 on 2000 held-out static configurations against the real arm, the Jacobian error
 on 300 of them, and the training time. The numbers in docs/mismatch.md came
 from here (the machine was shared with other jobs; times are wall clock).
@@ -24,6 +25,7 @@ import numpy as np
 VARIANTS = {
     "calibration only": None,
     "calibrated+residual (default)": {},
+    "calibrated+joint residual": {"residual": "joint"},
     "  lr 5e-4": {"training": {"learning_rate": 5e-4}},
     "  128 + 128 neurons (d=16)": {
         "network": {"ensembles": [{"n_neurons": 128}, {"n_neurons": 128, "dimensions": 16}]}
@@ -44,6 +46,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--spec", default="kuka_iiwa")
     ap.add_argument("--data", default="static", choices=("static", "trajectory"))
+    ap.add_argument("--design", default="random", choices=("random", "halton"))
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--only", help="comma-separated substrings of variant names")
     args = ap.parse_args()
@@ -53,13 +56,17 @@ def main() -> None:
     else:
         rate = real.tracker_spec.rate_hz
         data = collect(
-            real, args.n / rate / (1 - real.tracker_spec.dropout) * 1.02 + 1, progress=False
+            real,
+            args.n / rate / (1 - real.tracker_spec.dropout) * 1.02 + 1,
+            design=args.design,
+            progress=False,
         )
     q, x = data.pairs(args.n)
     test = static_samples(real, 2000, seed=99)
     qt, _ = test.pairs()
     jt = np.array([real.measured_jacobian(ql) for ql in test.truth_q[:300]])
-    print(f"{args.spec}, {args.n} {args.data} samples; held-out: 2000 static configurations")
+    what = f"{args.data} ({args.design} via points)" if args.data == "trajectory" else args.data
+    print(f"{args.spec}, {args.n} {what} samples; held-out: 2000 static configurations")
     print(f"{'variant':40s} {'FK median':>10s} {'FK p95':>8s} {'J err':>7s} {'train s':>8s}")
     for name, cfg in VARIANTS.items():
         if args.only and not any(s in name for s in args.only.split(",")):
