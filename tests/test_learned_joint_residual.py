@@ -57,7 +57,8 @@ def test_zero_residual_data_leave_the_model_exactly_at_the_base(real):
 def test_learns_a_known_joint_error(real, model):
     q = real.nominal.random_q(300, 5, 0.15)  # held out
     x = real.nominal.position(q + _delta(q), point=real.assumed_point)
-    before = np.median(np.linalg.norm(real.nominal.position(q, point=real.assumed_point) - x, axis=1))
+    nominal = real.nominal.position(q, point=real.assumed_point)
+    before = np.median(np.linalg.norm(nominal - x, axis=1))
     after = np.median(np.linalg.norm(model.fk(q) - x, axis=1))
     assert after < 0.3 * before
     # the correction it learned is the joint error itself, not just a tip fit

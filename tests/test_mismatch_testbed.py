@@ -11,7 +11,7 @@ import numpy as np
 import pybullet as pb
 import pytest
 
-from armjac.errors import ConfigError
+from armjac.errors import ConfigError, InputError
 from armjac.mismatch import collect, load_dataset, load_spec, static_samples
 from armjac.model.urdf import load_urdf, parse_urdf
 from armjac.model.urdf_write import urdf_text

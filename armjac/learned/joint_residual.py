@@ -34,7 +34,9 @@ class JointResidualModel(DataModel):
     def _outputs(self, q2: np.ndarray, with_jac: bool, backend: str = "numpy"):
         """Tip (B, 3) at the corrected joints and, optionally, its Jacobian (B, 3, N)."""
         if backend != "numpy":
-            raise InputError(f"a joint-residual model evaluates with backend='numpy'; got {backend!r}")
+            raise InputError(
+                f"a joint-residual model evaluates with backend='numpy'; got {backend!r}"
+            )
         if not with_jac:
             d, _ = self._cf.forward(q2)
             return self.nominal.position(q2 + d), None
