@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from armjac.calibration.joint_errors import JointErrorArm
 from armjac.errors import ConfigError
 from armjac.learned import load, train_from_data
 from armjac.learned.joint_residual import JointResidualModel
@@ -87,6 +88,20 @@ def test_save_load_round_trip(real, model, tmp_path):
     q = real.nominal.random_q(5, 6, 0.15)
     np.testing.assert_array_equal(back.fk(q), model.fk(q))
     np.testing.assert_array_equal(back.jacobian(q), model.jacobian(q))
+
+
+@pytest.mark.parametrize("residual", ["joint", "task"])
+def test_joint_error_calibrated_base_saves_and_loads(real, residual, tmp_path):
+    q, x = static_samples(real, 200, seed=3).pairs()
+    cfg = {**TINY, "base": "calibrated", "joint_errors": True, "residual": residual}
+    m = train_from_data(q, x, cfg, nominal=real.nominal, point=real.assumed_point, log=None)
+    assert isinstance(m.nominal.arm, JointErrorArm)
+    m.save(tmp_path / "m")
+    back = load(tmp_path / "m")
+    assert isinstance(back.nominal.arm, JointErrorArm)
+    qs = real.nominal.random_q(5, 8, 0.15)
+    np.testing.assert_array_equal(back.fk(qs), m.fk(qs))
+    np.testing.assert_array_equal(back.jacobian(qs), m.jacobian(qs))
 
 
 def test_calibrated_base_and_errors(real):

@@ -24,6 +24,7 @@ Config (a mapping or YAML path; every key optional)::
 
     base: calibrated          # calibrated | nominal (only with a nominal arm)
     residual: task            # task: x = base(q) + net(q); joint: x = base(q + net(q))
+    joint_errors: false       # calibrate with the eccentricity + deflection joint-error model
     point: null               # tool point on the nominal's EE link (the argument wins)
     seed: 0
     validation: 0.2           # fraction held out for early stopping
@@ -60,6 +61,9 @@ DEFAULTS: dict = {
     # "task": the network adds to the tip; "joint": it corrects the joint readings
     # (armjac.learned.joint_residual)
     "residual": "task",
+    # the calibrated base also identifies eccentricity and gravity deflection
+    # (armjac.calibration.joint_errors)
+    "joint_errors": False,
     "point": None,
     "seed": 0,
     "validation": 0.2,
@@ -107,6 +111,7 @@ def data_config(spec=None, where: str = "<config>") -> dict:
     top = Reader(cfg, where)
     top.choice("base", BASES, ...)
     top.choice("residual", RESIDUALS, ...)
+    top.flag("joint_errors", False)
     top.vector("point", 3)
     top.integer("seed", ..., minimum=0)
     top.number("validation", ..., minimum=0.01, below=0.9)
@@ -205,7 +210,9 @@ def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=Non
         if cfg["base"] == "calibrated":
             from armjac.calibration import calibrate
 
-            cal = calibrate(nominal, q[tr], x[tr], point=base.point)
+            cal = calibrate(
+                nominal, q[tr], x[tr], point=base.point, joint_errors=cfg["joint_errors"]
+            )
             base = TipNominal(cal.arm, cal.point)
             metrics["calibration"] = cal.summary()
     y = x if base is None else x - base.position(q)
