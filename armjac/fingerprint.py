@@ -8,7 +8,7 @@ import functools
 import hashlib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]  # the folder holding armjac/ and sims/
+ROOT = Path(__file__).resolve().parents[1]  # the folder holding the armjac package
 
 
 def _code_only(text: str) -> str:

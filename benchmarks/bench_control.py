@@ -86,7 +86,7 @@ def main() -> None:
     if args.skip_scenarios:
         return
 
-    from sims import bundled_scenarios, run_scenario
+    from armjac.scenarios import bundled_scenarios, run_scenario
 
     table = []
     for name in bundled_scenarios():

@@ -63,7 +63,7 @@ def test_failed_runs_are_not_cached(tmp_path, monkeypatch):
     )
     arm = SimpleNamespace()
     monkeypatch.setattr(control, "arm_fingerprint", lambda arm: {"arm": "fake"})
-    src = control.Source(label="s", kind="analytic", make=lambda: None, identity="analytic")
+    src = control.Source(label="s", kind="analytic", spec="analytic", identity="analytic")
     cache = Cache(tmp_path)
     spec = ScenarioSpec(label="reach", data={}, where="<test>")
     for _ in range(2):
@@ -76,5 +76,6 @@ def test_failed_runs_are_not_cached(tmp_path, monkeypatch):
 def test_run_key_covers_the_jacobian_sources_code():
     from armjac.compare.cache import RUN_CODE
 
-    for part in ("armjac/learned", "armjac/arm.py", "armjac/codegen", "armjac/symbolic"):
+    for part in ("armjac/learned", "armjac/arm.py", "armjac/codegen", "armjac/symbolic",
+                 "armjac/scenarios", "armjac/sources.py"):  # fmt: skip
         assert part in RUN_CODE

@@ -112,7 +112,7 @@ def test_accuracy_numbers_match_a_direct_computation(report):
 
 def test_control_numbers_match_a_direct_run(report):
     from armjac.learned import load
-    from sims import run_scenario
+    from armjac.scenarios import run_scenario
 
     arm, _, _, metrics = report
     runs = {r["source"]: r for r in metrics["control"]["runs"]}

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import sims.runner
+import armjac.scenarios.runner
 from armjac.errors import ConfigError
 from armjac.jsonutil import to_jsonable
-from sims import load_scenario, run_scenario
-from sims.config import SCENARIO_DIR
+from armjac.scenarios import load_scenario, run_scenario
+from armjac.scenarios.config import SCENARIO_DIR
 
 
 def bundled(name: str) -> dict:
@@ -26,7 +26,8 @@ def bundled(name: str) -> dict:
 def test_every_log_row_is_one_instant(arms, tmp_path, monkeypatch):
     arm = arms("kuka_iiwa")
     logs = []
-    monkeypatch.setattr(sims.runner, "save_plots", lambda log, *a: logs.append(log) or [])
+    runner = armjac.scenarios.runner
+    monkeypatch.setattr(runner, "save_plots", lambda log, *a: logs.append(log) or [])
     run_scenario("reach", duration=0.2, out_dir=tmp_path, arm=arm)
     (log,) = logs
     dt = 1e-3

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from armjac.errors import ConfigError
-from sims import bundled_scenarios, load_scenario, run_scenario
-from sims.config import SCENARIO_DIR
+from armjac.scenarios import bundled_scenarios, load_scenario, run_scenario
+from armjac.scenarios.config import SCENARIO_DIR
 
 
 def bundled(name: str) -> dict:

@@ -1,6 +1,6 @@
 """``armjac demo [--out DIR]``: the main job end to end, in a few minutes.
 
-1. The bundled KUKA reach scenario with the analytic Jacobian (via :mod:`sims`).
+1. The bundled KUKA reach scenario with the analytic Jacobian (via :mod:`armjac.scenarios`).
 2. The bundled ``demo`` comparison: a small learned model trained on the fly,
    its Jacobian accuracy, reach and track with every source, per-call costs.
 
@@ -42,7 +42,7 @@ def run(args) -> int:
     from armjac.cli.compare import summarize
     from armjac.cli.sim import _bar
     from armjac.compare import run_compare
-    from sims import run_scenario
+    from armjac.scenarios import run_scenario
 
     out = Path(args.out)
     t0 = time.perf_counter()

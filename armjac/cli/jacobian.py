@@ -20,11 +20,12 @@ def register(sub) -> None:
 
 
 def load_source(source: str):
-    """An object with the numeric API: a learned model folder or an analytic arm."""
-    if (Path(source) / "model.json").is_file():
-        from armjac.learned import load
+    """An object with the numeric API: a model folder or ``KIND:ARG`` (see
+    :mod:`armjac.sources`), else an analytic arm."""
+    from armjac.sources import make_source, source_kinds
 
-        return load(source)
+    if Path(source).is_dir() or source.partition(":")[0] in source_kinds():
+        return make_source(source)
     from armjac.arm import load_arm
 
     return load_arm(source)

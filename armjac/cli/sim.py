@@ -59,7 +59,7 @@ def _row(m: dict) -> dict:
 
 def run(args) -> int:
     from armjac.errors import ConfigError
-    from sims import bundled_scenarios, load_scenario, run_scenario
+    from armjac.scenarios import bundled_scenarios, load_scenario, run_scenario
 
     if args.all == bool(args.config):
         raise ConfigError("give either a scenario (name or YAML path) or --all")

@@ -30,7 +30,8 @@ TRAINING_CODE = ("armjac/learned",)
 RUN_CODE = (
     "armjac/control",
     "armjac/sim",
-    "sims",
+    "armjac/scenarios",
+    "armjac/sources.py",
     "armjac/learned",
     "armjac/arm.py",
     "armjac/codegen",

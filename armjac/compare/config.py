@@ -180,7 +180,7 @@ def _model(m: Reader, i: int, base: Path, arm: str) -> ModelSpec:
 
 
 def _scenario(ctrl: Reader, item, i: int, base: Path) -> ScenarioSpec:
-    from sims.config import SCENARIO_DIR, validate
+    from armjac.scenarios.config import SCENARIO_DIR, validate
 
     key = f"scenarios[{i}]"
     if isinstance(item, str | dict) and not (isinstance(item, dict) and "config" in item):
@@ -198,7 +198,7 @@ def _scenario(ctrl: Reader, item, i: int, base: Path) -> ScenarioSpec:
         if not path.is_file():
             path = _find(ref, base)
         if path is None or not path.is_file():
-            from sims.config import bundled_scenarios
+            from armjac.scenarios.config import bundled_scenarios
 
             raise s.fail(
                 "config",

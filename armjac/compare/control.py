@@ -4,7 +4,7 @@ Sources are the references (``analytic``, ``pybullet``) and each learned model
 twice: with the end-effector position measured by the simulator's arm
 (``fk_source="trusted"``: only J comes from the network) and with the
 network's own FK (``fk_source="source"``), whose error bounds the reachable
-accuracy. Runs go through :func:`sims.run_scenario`; a run that diverges, is
+accuracy. Runs go through :func:`armjac.scenarios.run_scenario`; a run that diverges, is
 refused by the controller, or misses the scenario's ``expect`` bounds is kept
 and reported as a failure with its reason.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,7 +39,7 @@ class Source:
 
     label: str
     kind: str  # "analytic" | "pybullet" | "learned"
-    make: Callable[[], object]
+    spec: object  # what armjac.sources.resolve_source takes: a kind or the model object
     identity: str  # what the cache key uses (a model's hash, or the kind)
     fk_source: str = "trusted"
     model: str | None = None  # learned model name
@@ -77,8 +76,8 @@ def position_only(data: dict) -> dict:
 
 
 def scenario_config(spec: ScenarioSpec, seed: int, pos_only: bool):
-    """The validated :class:`sims.ScenarioConfig` for one (scenario, seed)."""
-    from sims.config import validate
+    """The validated :class:`armjac.scenarios.ScenarioConfig` for one (scenario, seed)."""
+    from armjac.scenarios.config import validate
 
     data = position_only(spec.data) if pos_only else copy.deepcopy(spec.data)
     data["seed"] = seed
@@ -98,10 +97,10 @@ def classify(result: dict) -> tuple[str, str]:
 
 def _targets(cfg, arm, n: int) -> np.ndarray:
     """The scenario's target positions (n, 3), rebuilt from its config."""
-    from sims.scenarios import SCENARIOS
+    from armjac.scenarios.registry import scenario_type
 
     q0 = arm.home if cfg.start_q is None else np.asarray(cfg.start_q)
-    sc = SCENARIOS[cfg.scenario](cfg, arm, q0, np.random.default_rng(cfg.seed))
+    sc = scenario_type(cfg.scenario)(cfg, arm, q0, np.random.default_rng(cfg.seed))
     sc.prepare(np.arange(n) * cfg.dt)
     return sc.target_pos
 
@@ -113,26 +112,24 @@ def run_one(cfg, arm, source: Source, duration: float | None, progress=None) -> 
     and ``target_pos`` for the path plots; row ``k`` is the instant ``k dt``
     the controller was called, as in the scenario runner's log.
     """
-    from sims import run_scenario
+    from armjac.scenarios import run_scenario
+    from armjac.sources import resolve_source
 
     obj = None
     try:
-        obj = _Recorder(source.make())
-        result = run_scenario(
-            cfg,
-            source=obj,
-            arm=arm,
-            duration=duration,
-            plots=False,
-            fk_source=source.fk_source,
-            progress=progress,
-        )
+        with resolve_source(source.spec, arm) as resolved:
+            obj = _Recorder(resolved.source)
+            result = run_scenario(
+                cfg,
+                source=obj,
+                arm=arm,
+                duration=duration,
+                plots=False,
+                fk_source=source.fk_source,
+                progress=progress,
+            )
     except Exception as exc:  # a source the controller refuses must not stop the report
         result = {"status": "error", "reason": f"{type(exc).__name__}: {exc}", "passed": False}
-    finally:
-        close = getattr(getattr(obj, "_source", None), "close", None)
-        if source.kind == "pybullet" and callable(close):
-            close()
     result["jacobian"] = source.label
     qs = obj.qs if obj is not None else []
     if "sim_time_s" in result:  # a finished run: its steps are the last calls

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sims.plots import pyplot, save_figure
+from armjac.scenarios.plots import pyplot, save_figure
 
 COLORS = {"analytic": "tab:blue", "pybullet": "tab:green"}
 DPI = 100  # report figures: smaller files than the scenario plots

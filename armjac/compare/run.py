@@ -92,21 +92,18 @@ def get_models(cfg: CompareConfig, arm, cache: Cache, progress: bool, log) -> di
 
 def _sources(cfg: CompareConfig, arm, models: dict) -> list[control.Source]:
     srcs = []
-    if "analytic" in cfg.references:
-        srcs.append(control.Source("analytic", "analytic", lambda: arm, "analytic"))
-    if "pybullet" in cfg.references:
-        from armjac.sim.pybullet_model import PyBulletModel
-
-        srcs.append(control.Source("pybullet", "pybullet", lambda: PyBulletModel(arm), "pybullet"))
+    for ref in ("analytic", "pybullet"):
+        if ref in cfg.references:
+            srcs.append(control.Source(ref, ref, ref, ref))
     for name, entry in models.items():
         m, key = entry["model"], entry["info"].get("key", name)
         if m is None:
             continue
-        srcs.append(control.Source(name, "learned", lambda m=m: m, key, "trusted", name))
+        srcs.append(control.Source(name, "learned", m, key, "trusted", name))
         if cfg.learned_fk:
             srcs.append(
                 control.Source(
-                    f"{name} + learned FK", "learned", lambda m=m: m, key, "source", name
+                    f"{name} + learned FK", "learned", m, key, "source", name
                 )
             )
     return srcs

@@ -3,7 +3,9 @@
 Each scenario turns its ``task:`` section into a reference (target pose,
 velocity and acceleration per time step), sets up the world (a table, a
 payload, a push), and picks the controller command at each step. The runner
-(:mod:`sims.runner`) owns the loop; :mod:`sims.metrics` scores the result.
+(:mod:`armjac.scenarios.runner`) owns the loop; :mod:`armjac.scenarios.metrics`
+scores the result. A new scenario type is a :class:`Scenario` subclass passed to
+:func:`armjac.scenarios.registry.register_scenario`.
 
 ========  ==============================================================
 reach     a sequence of position targets, one per ``segment_time``
@@ -17,13 +19,18 @@ push      hold a pose; an external ``force`` pushes the end effector at ``at``
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from armjac.configs import Reader
 from armjac.control import JointPD
 from armjac.control.orientation import normalize_quat, quat_from_matrix
 from armjac.errors import ConfigError
-from sims.config import Reader, ScenarioConfig
+from armjac.scenarios.registry import register_scenario
+
+if TYPE_CHECKING:
+    from armjac.scenarios.config import ScenarioConfig
 
 
 class Scenario:
@@ -354,6 +361,5 @@ class Push(_Disturbance):
         self._schedule(length, f"push {force} N", lambda sim: sim.push(force, length))
 
 
-SCENARIOS: dict[str, type[Scenario]] = {
-    cls.kind: cls for cls in (Reach, Track, Press, Payload, Push)
-}
+for _cls in (Reach, Track, Press, Payload, Push):
+    register_scenario(_cls)

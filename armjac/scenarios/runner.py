@@ -29,13 +29,18 @@ from armjac.control.orientation import orientation_error
 from armjac.errors import ConfigError, InputError, SimulationError
 from armjac.jsonutil import to_jsonable
 from armjac.model.registry import resolve
+from armjac.scenarios.config import ScenarioConfig, load_scenario
+from armjac.scenarios.controllers import build_controller
+from armjac.scenarios.metrics import (
+    check_expectations,
+    force_metrics,
+    orientation_metrics,
+    position_metrics,
+)
+from armjac.scenarios.plots import save_gif, save_plots
+from armjac.scenarios.registry import scenario_type
 from armjac.sim.arm_sim import ArmSim
-from sims.config import ScenarioConfig, load_scenario
-from sims.controllers import build_controller
-from sims.metrics import check_expectations, force_metrics, orientation_metrics, position_metrics
-from sims.plots import save_gif, save_plots
-from sims.scenarios import SCENARIOS
-from sims.sources import resolve_source
+from armjac.sources import resolve_source
 
 GIF_FPS = 20.0
 
@@ -98,17 +103,16 @@ def run_scenario(
         arm = load_arm(cfg.arm)
     else:
         _check_arm(cfg, arm)
-    src, dynamics, label, close = resolve_source(cfg.jacobian if source is None else source, arm)
-    result = {"scenario": cfg.name, "type": cfg.scenario, "arm": arm.name, "jacobian": label}
-    try:
-        result.update(_run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress,
-                           out_dir, plots))  # fmt: skip
-        result["status"] = "ok"
-    except SimulationError as exc:
-        result.update(status="failed", reason=str(exc), passed=False)
-    finally:
-        if close is not None:
-            close()
+    resolved = resolve_source(cfg.jacobian if source is None else source, arm)
+    result = {"scenario": cfg.name, "type": cfg.scenario, "arm": arm.name}
+    result["jacobian"] = resolved.label
+    with resolved:
+        try:
+            result.update(_run(cfg, arm, resolved.source, resolved.dynamics, duration, gui, gif,
+                               fk_source, progress, out_dir, plots))  # fmt: skip
+            result["status"] = "ok"
+        except SimulationError as exc:
+            result.update(status="failed", reason=str(exc), passed=False)
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -137,7 +141,7 @@ def _run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress, out_d
     q0 = arm.home if cfg.start_q is None else np.asarray(cfg.start_q)
     if q0.shape != (arm.dof,):
         raise InputError(f"{cfg.where('start_q')}: needs {arm.dof} values; got {q0.shape}")
-    scenario = SCENARIOS[cfg.scenario](cfg, arm, q0, np.random.default_rng(cfg.seed))
+    scenario = scenario_type(cfg.scenario)(cfg, arm, q0, np.random.default_rng(cfg.seed))
     scenario.check_controller(cfg.controller.get("type", "osc"))
     scenario.build(lambda kind=None: build_controller(cfg, src, dynamics, arm, kind, fk_source))
     dt = cfg.dt

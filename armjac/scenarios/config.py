@@ -9,7 +9,7 @@ A scenario file::
     dt: 0.001                  # physics and control period, s
     seed: 0
     controller: {kp: 300, ko: 300, ctrlr_dof: [x, y, z], vmax: [1.0, 3.0], ...}
-    task: {...}                # scenario-specific, see sims.scenarios
+    task: {...}                # scenario-specific, see armjac.scenarios.types
     evaluate: {settle_tolerance: 0.02, rmse_from: 0.0}
     expect: {final_position_error_m: 0.001, ...}   # pass/fail bounds (maxima)
 
@@ -26,9 +26,10 @@ from armjac import configs
 from armjac.configs import Reader
 from armjac.control.osc import NULL_METRICS, TASK_VELOCITIES
 from armjac.errors import ConfigError
+from armjac.scenarios.controllers import controller_types, parse_ctrlr_dof
+from armjac.scenarios.registry import scenario_type, scenario_types
 
 SCENARIO_DIR = configs.folder("scenarios")
-SCENARIO_TYPES = ("reach", "track", "press", "payload", "push")
 TOP_KEYS = {
     "name", "description", "scenario", "arm", "jacobian", "duration", "dt", "seed",
     "controller", "task", "evaluate", "expect", "start_q",
@@ -40,7 +41,6 @@ CONTROLLER_KEYS = {
 NULL_KEYS = {"damping", "posture", "joint_limits", "metric"}
 FORCE_KEYS = {"kp", "ki", "kv", "filter", "integral_limit"}
 EVALUATE_KEYS = {"settle_tolerance", "rmse_from", "recover_tolerance"}
-AXES = {"x": 0, "y": 1, "z": 2, "rx": 3, "ry": 4, "rz": 5}
 
 
 @dataclass
@@ -67,31 +67,16 @@ class ScenarioConfig:
         return f"{self.source_path}: {key}"
 
 
-def parse_ctrlr_dof(reader: Reader, key: str = "ctrlr_dof") -> list[bool] | None:
-    """``[x, y, z, rx, ry, rz]`` names or 6 booleans (or 0/1) into 6 booleans."""
-    v = reader.data.get(key)
-    if v is None:
-        return None
-    if isinstance(v, list) and len(v) == 6 and all(isinstance(x, bool | int) for x in v):
-        return [bool(x) for x in v]
-    if isinstance(v, list) and v and all(isinstance(x, str) for x in v):
-        bad = [x for x in v if x not in AXES]
-        if not bad:
-            return [name in v for name in AXES]
-        raise reader.fail(key, f"unknown axis {bad[0]!r}; use {', '.join(AXES)}")
-    raise reader.fail(key, f"must be axis names {list(AXES)} or 6 booleans; got {v!r}")
-
-
 def validate(data, path: str) -> ScenarioConfig:
     """Check a parsed scenario mapping; ``path`` names it in error messages."""
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a scenario must be a mapping; got {type(data).__name__}")
     top = Reader(data, path)
     top.check_keys(TOP_KEYS)
-    scenario = top.string("scenario", ..., SCENARIO_TYPES)
+    scenario = top.string("scenario", ..., scenario_types())
     ctrl = top.mapping("controller")
     ctrl.check_keys(CONTROLLER_KEYS)
-    kind = ctrl.string("type", "osc", ("osc", "hybrid", "joint_pd"))
+    kind = ctrl.string("type", "osc", controller_types())
     for key in ("kp", "ko", "ki"):
         ctrl.number(key, minimum=0.0)
     # The task-space controllers need damping (OSC refuses 0); a joint PD may go without.
@@ -127,9 +112,7 @@ def validate(data, path: str) -> ScenarioConfig:
         expect.number(key)
     seed = top.integer("seed", 0)
     task = top.mapping("task")
-    from sims.scenarios import SCENARIOS  # the task schema lives with each scenario
-
-    SCENARIOS[scenario].validate(task)
+    scenario_type(scenario).validate(task)  # the task schema lives with each scenario
     return ScenarioConfig(
         name=top.string("name", Path(path).stem),
         scenario=scenario,
@@ -158,6 +141,14 @@ def resolve_scenario_path(spec: str | os.PathLike) -> Path:
     return configs.resolve(spec, "scenarios", "scenario")
 
 
+def scenario_data(spec: str | os.PathLike) -> dict:
+    """The mapping in a bundled scenario (``"reach"``) or a YAML file, unvalidated.
+
+    Edit it and pass it to :func:`~armjac.scenarios.run_scenario` to vary an experiment.
+    """
+    return configs.read_mapping(resolve_scenario_path(spec), "scenario")
+
+
 def load_scenario(spec: str | os.PathLike | dict | ScenarioConfig) -> ScenarioConfig:
     """Load and validate a scenario from a bundled name, a path, or a mapping."""
     if isinstance(spec, ScenarioConfig):
@@ -165,4 +156,4 @@ def load_scenario(spec: str | os.PathLike | dict | ScenarioConfig) -> ScenarioCo
     if isinstance(spec, dict):
         return validate(spec, "<scenario mapping>")
     path = resolve_scenario_path(spec)
-    return validate(configs.read_mapping(path, "scenario"), str(path))
+    return validate(scenario_data(path), str(path))

@@ -1,0 +1,33 @@
+"""Closed-loop scenarios on the simulated arm: reach, track, press, payload, push.
+
+Needs the ``sim`` extra (PyBullet, matplotlib, pillow).
+
+>>> from armjac.scenarios import run_scenario
+>>> metrics = run_scenario("reach", source="analytic", out_dir="out/reach")  # doctest: +SKIP
+
+A new scenario type subclasses :class:`Scenario` and is registered with
+:func:`register_scenario`.
+"""
+
+from armjac.scenarios import types as _types  # noqa: F401  (registers the bundled types)
+from armjac.scenarios.config import (
+    ScenarioConfig,
+    bundled_scenarios,
+    load_scenario,
+    scenario_data,
+)
+from armjac.scenarios.registry import register_scenario, scenario_type, scenario_types
+from armjac.scenarios.runner import run_scenario
+from armjac.scenarios.types import Scenario
+
+__all__ = [
+    "run_scenario",
+    "load_scenario",
+    "bundled_scenarios",
+    "scenario_data",
+    "ScenarioConfig",
+    "Scenario",
+    "register_scenario",
+    "scenario_type",
+    "scenario_types",
+]
