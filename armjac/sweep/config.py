@@ -143,6 +143,8 @@ def axis_values(r: Reader, key: str) -> list:
             f"{{linspace: [first, last, count]}}, {{seeds: count}}; got {v!r}"
         )  # fmt: skip
     (form, arg), sub = next(iter(v.items())), r.child(v, key)
+    if form not in ("seeds", "range", "linspace"):
+        raise r.fail(key, f"unknown axis form {form!r}; use range, linspace or seeds")
     if form == "seeds":
         pair = arg if isinstance(arg, list) and len(arg) == 2 else [None, None]
         first, count = (0, arg) if _is_int(arg) else pair
@@ -158,26 +160,27 @@ def axis_values(r: Reader, key: str) -> list:
         if all(_is_int(x) for x in arg):
             return list(range(int(start), int(stop), int(step)))
         return [round(start + i * step, 12) for i in range(min(n, MAX_JOBS + 1))]
-    if form == "linspace":
-        first, last, count = nums
-        if not (count >= 1 and count == int(count)):
-            raise sub.fail("linspace", f"count must be an integer >= 1; got {arg!r}")
-        n = int(count)
-        step = (last - first) / (n - 1) if n > 1 else 0.0
-        return [round(first + i * step, 12) for i in range(n)]
-    raise r.fail(key, f"unknown axis form {form!r}; use range, linspace or seeds")
+    first, last, count = nums  # linspace
+    if not (count >= 1 and count == int(count)):
+        raise sub.fail("linspace", f"count must be an integer >= 1; got {arg!r}")
+    n = int(count)
+    step = (last - first) / (n - 1) if n > 1 else 0.0
+    return [round(first + i * step, 12) for i in range(n)]
 
 
 def validate(data, path: str, base_dir: Path | None = None) -> SweepConfig:
     """Check a sweep mapping and resolve its base config into a mapping."""
-    from armjac.sweep.jobs import JOBS, get_kind
+    from armjac.sweep.jobs import get_kind
 
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a sweep must be a mapping, got {type(data).__name__}")
     top = Reader(data, path)
     top.check_keys(TOP_KEYS)
-    kind_name = top.string("job", ..., choices=sorted(JOBS))
-    kind = get_kind(kind_name)
+    kind_name = top.string("job", ...)
+    try:
+        kind = get_kind(kind_name)
+    except ConfigError as exc:
+        raise top.fail("job", str(exc)) from None
     base_spec = data.get("base")
     if base_spec is None:
         raise top.fail("base", f"is required (a {kind_name} config: name, path or mapping)")

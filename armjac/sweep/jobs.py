@@ -6,14 +6,16 @@ check one job's resolved config (:attr:`JobKind.validate`), how to run it
 metrics are wall-clock times (kept apart, so results compare bit for bit),
 and which source code its results depend on (part of the cache key).
 
-A new kind is one :func:`register_job` call in an importable module: worker
-processes and Ray tasks find kinds by name, so the module must be imported
-where the job runs (the built-in kinds below always are).
+A new kind is one :func:`register_job` call in an importable module. Worker
+processes and Ray tasks look kinds up by name, so a sweep names a kind from
+outside armjac as ``module:kind`` (``job: mylab.kinds:calibration``): every
+process imports ``module`` (which registers ``kind``) before looking it up.
 """
 
 from __future__ import annotations
 
 import copy
+import importlib
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -70,12 +72,26 @@ def register_job(kind: JobKind) -> JobKind:
 
 
 def get_kind(name: str) -> JobKind:
-    """The registered kind ``name``; a :class:`ConfigError` lists the known ones."""
+    """The registered kind ``name``, or ``kind`` after importing ``module`` for ``module:kind``.
+
+    Raises
+    ------
+    ConfigError
+        An unknown kind (the message lists the registered ones) or a module
+        that cannot be imported.
+    """
+    module, _, short = name.rpartition(":")
+    if module:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise ConfigError(f"job kind {name!r}: cannot import {module!r} ({exc})") from None
     try:
-        return JOBS[name]
+        return JOBS[short]
     except KeyError:
         raise ConfigError(
-            f"unknown job kind {name!r}; registered: {', '.join(sorted(JOBS))}"
+            f"unknown job kind {name!r}; registered: {', '.join(sorted(JOBS))} "
+            f"(or module:kind for a kind registered by an importable module)"
         ) from None
 
 
@@ -106,13 +122,13 @@ def _scenario_load(spec, base_dir: Path, where: str) -> dict:
 
 
 def _scenario_validate(cfg: dict, where: str) -> None:
-    from sims.config import validate
+    from armjac.scenarios.config import validate
 
     validate(cfg, where)
 
 
 def _scenario_run(cfg: dict) -> dict:
-    from sims.runner import run_scenario
+    from armjac.scenarios.runner import run_scenario
 
     result = run_scenario(cfg, plots=False)
     if result.get("status") != "ok":

@@ -114,7 +114,7 @@ def _families(names: list[str]) -> dict[str, list[str]]:
 
 
 def _box(path: Path, title: str, groups: dict[str, list[float]], ylabel: str) -> Path | None:
-    from sims.plots import pyplot, save_figure
+    from armjac.scenarios.plots import pyplot, save_figure
 
     groups = {k: [v for v in vs if v is not None and math.isfinite(v)] for k, vs in groups.items()}
     groups = {k: v for k, v in groups.items() if v}
