@@ -13,7 +13,7 @@ import sys
 
 from armjac.errors import ArmjacError
 
-COMMANDS = ("info", "jacobian", "sim", "train", "compare", "demo", "sweep")
+COMMANDS = ("info", "jacobian", "sim", "train", "compare", "demo", "collect", "sweep")
 
 
 def build_parser() -> argparse.ArgumentParser:
