@@ -24,6 +24,7 @@ from pathlib import Path
 from armjac import configs
 from armjac.compare.cache import RUN_CODE, TRAINING_CODE
 from armjac.errors import ConfigError, SimulationError
+from armjac.sweep import mismatch_job
 
 
 @dataclass(frozen=True)
@@ -244,5 +245,21 @@ register_job(
         timing_keys=("phases_s",),
         uses_tf=True,
         description="run one comparison (configs/compare) and return accuracy and RMSE ratios",
+    )
+)
+
+
+# --- mismatch: one drawn real arm, nominal vs calibrated (vs learned) tip error ------
+
+register_job(
+    JobKind(
+        name="mismatch",
+        load_base=mismatch_job.load_base,
+        validate=mismatch_job.validate,
+        run=mismatch_job.run,
+        code=mismatch_job.CODE,
+        timing_keys=("calibration.seconds",),
+        uses_tf=False,
+        description="draw a real arm from a mismatch spec; static tip error of each model",
     )
 )

@@ -94,7 +94,7 @@ def execute(job: Job) -> dict:
         _seed_globals(job.seed, kind.uses_tf)
         with single_threaded_blas():
             metrics = to_jsonable(kind.run(copy.deepcopy(job.config)))
-        timing.update({k: metrics.pop(k) for k in kind.timing_keys if k in metrics})
+        timing.update(_pop_timing(metrics, kind.timing_keys))
         record.update(status="ok", metrics=metrics)
     except Exception as exc:  # a failed job is recorded and never stops the others
         record.update(
@@ -108,6 +108,19 @@ def execute(job: Job) -> dict:
     record["timing"] = timing
     sys.stdout.flush()
     return record
+
+
+def _pop_timing(metrics: dict, keys) -> dict:
+    """Remove the (dotted) wall-clock ``keys`` from ``metrics``; returns them."""
+    out = {}
+    for dotted in keys:
+        *path, last = dotted.split(".")
+        node = metrics
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and last in node:
+            out[dotted] = node.pop(last)
+    return out
 
 
 def failed_record(job: Job, reason: str) -> dict:
