@@ -25,15 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # sweep_noop for the local pool (spawned workers inherit sys.path)
 
 from armjac.sweep import load_sweep, run  # noqa: E402
-
-
-def _records(out: Path) -> dict[str, str]:
-    result = {}
-    for f in sorted((out / "jobs").glob("*.json")):
-        r = json.loads(f.read_text())
-        r.pop("timing")
-        result[f.name] = json.dumps(r, sort_keys=True)
-    return result
+from armjac.sweep.store import ResultStore  # noqa: E402
 
 
 def _load() -> str:
@@ -47,8 +39,9 @@ def _timed(label, cfg, out, cache, rows, **kw) -> float:
     s = run(cfg, out, progress=False, plots=False, log=None, **kw)
     wall = time.perf_counter() - t0
     busy = sum(json.loads(f.read_text())["timing"]["seconds"] for f in (out / "jobs").iterdir())
-    rows.append({"executor": label, "jobs": s["n_jobs"], "ok": s["n_ok"], "wall_s": round(wall, 1),
-                 "sum_job_s": round(busy, 1), "load_before": load, "load_after": _load()})  # fmt: skip
+    rows.append({"executor": label, "jobs": s["n_jobs"], "ok": s["n_ok"],
+                 "wall_s": round(wall, 1), "sum_job_s": round(busy, 1),
+                 "load_before": load, "load_after": _load()})  # fmt: skip
     return wall
 
 
@@ -72,13 +65,14 @@ def main() -> None:
         plots=False, log=None)  # fmt: skip
     rows: list[dict] = []
     outs = {}
-    plans = [("serial", {"executor": "serial"}),
-             (f"local x{args.workers}", {"executor": "local", "workers": args.workers})]  # fmt: skip
+    pool = {"executor": "local", "workers": args.workers}
+    plans = [("serial", {"executor": "serial"}), (f"local x{args.workers}", pool)]
     ray_up = None
     if not args.skip_ray:
         import ray
 
-        os.environ["PYTHONPATH"] = os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])
+        path = [str(HERE), os.environ.get("PYTHONPATH", "")]
+        os.environ["PYTHONPATH"] = os.pathsep.join(path)  # sweep_noop for the Ray workers
         t0 = time.perf_counter()
         ray.init(address="local", num_cpus=args.workers, include_dashboard=False,
                  log_to_driver=False)  # fmt: skip
@@ -97,11 +91,13 @@ def main() -> None:
     serial = walls["serial"]
     for label, wall in walls.items():
         print(f"  speed-up {label}: {serial / wall:.2f}x")
-    first = _records(outs["serial"])
+    first = ResultStore(outs["serial"] / "jobs").canonical()
     for label, out in outs.items():
-        print(f"  records identical to serial ({label}): {_records(out) == first}")
+        same = ResultStore(out / "jobs").canonical() == first
+        print(f"  records identical to serial ({label}): {same}")
 
-    noop = {"name": "noop", "job": "sweep_noop:noop", "base": {}, "axes": {"i": {"seeds": args.noop}}}
+    noop = {"name": "noop", "job": "sweep_noop:noop", "base": {},
+            "axes": {"i": {"seeds": args.noop}}}  # fmt: skip
     print(f"\nper-job overhead, {args.noop} empty jobs:")
     over = []
     for label, kw in plans[1:]:

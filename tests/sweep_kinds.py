@@ -41,7 +41,7 @@ def _count(cfg: dict) -> dict:
     return {
         "value": cfg["value"],
         "square": cfg["value"] ** 2,
-        "global_draw": float(np.random.random()) + random.random(),
+        "global_draw": float(np.random.random()) + random.random(),  # noqa: NPY002
         "blas": float((a @ a.T).sum()),
         "elapsed_s": cfg.get("sleep", 0.0),
         "pid": os.getpid(),

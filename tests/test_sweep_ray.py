@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from armjac.sweep import run
+from armjac.sweep.store import ResultStore
 
-ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install 'armjac[ray]')")
+ray = pytest.importorskip("ray", reason="the ray extra is absent (pip install 'armjac[ray]')")
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,8 +32,8 @@ def ray_head(monkeypatch, cache_dir):
     """A one-node Ray cluster (2 CPUs) in its own process group, killed afterwards."""
     monkeypatch.setenv("RAY_AUTH_MODE", "disabled")  # a throw-away cluster on this host
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-           "ARMJAC_CACHE_DIR": cache_dir}  # fmt: skip
+    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONPATH": path, "ARMJAC_CACHE_DIR": cache_dir}
     cmd = [os.path.join(os.path.dirname(sys.executable), "ray"), "start", "--head",
            "--node-ip-address=127.0.0.1", f"--port={port}", "--num-cpus=2",
            "--include-dashboard=false", "--disable-usage-stats", "--block"]  # fmt: skip
@@ -62,13 +63,6 @@ def ray_head(monkeypatch, cache_dir):
                 pass
 
 
-def _records(out: Path) -> dict[str, str]:
-    result = {}
-    for f in sorted((out / "jobs").glob("*.json")):
-        record = json.loads(f.read_text())
-        record.pop("timing")
-        result[f.name] = json.dumps(record, sort_keys=True)
-    return result
 
 
 def test_ray_and_local_pool_give_identical_results(ray_head, tmp_path, arms):
@@ -84,7 +78,8 @@ def test_ray_and_local_pool_give_identical_results(ray_head, tmp_path, arms):
     local = run(cfg, tmp_path / "local", executor="local", workers=2, progress=False,
                 plots=False, log=None)  # fmt: skip
     assert on_ray["n_ok"] == local["n_ok"] == 4
-    a, b = _records(tmp_path / "ray"), _records(tmp_path / "local")
+    a = ResultStore(tmp_path / "ray/jobs").canonical()
+    b = ResultStore(tmp_path / "local/jobs").canonical()
     assert len(a) == 4 and a == b
     hosts = {json.loads(f.read_text())["timing"]["pid"] for f in (tmp_path / "ray/jobs").iterdir()}
     assert os.getpid() not in hosts

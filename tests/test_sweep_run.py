@@ -15,18 +15,11 @@ import pytest
 import sweep_kinds
 
 from armjac.sweep import run
+from armjac.sweep.store import ResultStore
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _deterministic(out: Path) -> dict[str, str]:
-    """Each job file as canonical JSON without its timing (the part allowed to differ)."""
-    result = {}
-    for f in sorted((out / "jobs").glob("*.json")):
-        record = json.loads(f.read_text())
-        record.pop("timing")
-        result[f.name] = json.dumps(record, sort_keys=True)
-    return result
 
 
 def _count_sweep(tmp_path: Path, n: int, sleep: float = 0.0, **base) -> dict:
@@ -45,7 +38,8 @@ def test_serial_and_local_pool_give_identical_records(tmp_path):
     b = run(cfg, tmp_path / "local", executor="local", workers=2, progress=False, plots=False,
             log=None)  # fmt: skip
     assert a["n_ok"] == b["n_ok"] == 4
-    ra, rb = _deterministic(tmp_path / "serial"), _deterministic(tmp_path / "local")
+    ra = ResultStore(tmp_path / "serial/jobs").canonical()
+    rb = ResultStore(tmp_path / "local/jobs").canonical()
     assert len(ra) == 4 and ra == rb
     # the pool really ran elsewhere, and the global generators were seeded per job
     pids = {json.loads(f.read_text())["timing"]["pid"] for f in (tmp_path / "local/jobs").iterdir()}

@@ -204,7 +204,8 @@ def validate(data, path: str, base_dir: Path | None = None) -> SweepConfig:
         raise summ.fail("metrics", f"must be a list of metric names; got {metrics!r}")
     group_by = summ.string("group_by")
     if group_by is not None and group_by not in axes:
-        raise summ.fail("group_by", f"must be one of the axes ({', '.join(axes)}); got {group_by!r}")
+        shown = ", ".join(axes) or "none"
+        raise summ.fail("group_by", f"must be one of the axes ({shown}); got {group_by!r}")
     cfg = SweepConfig(
         name=top.string("name", Path(path).stem),
         kind=kind_name,

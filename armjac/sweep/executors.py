@@ -68,7 +68,8 @@ def run_local(jobs: Sequence[Job], on_result: OnResult, workers: int | None = No
                 try:
                     record = fut.result()
                 except Exception as exc:  # the worker process died (crash, out of memory)
-                    record = failed_record(futures[fut], f"worker died: {type(exc).__name__}: {exc}")
+                    reason = f"worker died: {type(exc).__name__}: {exc}"
+                    record = failed_record(futures[fut], reason)
                 on_result(record)
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
@@ -135,7 +136,8 @@ def run_ray(
                 try:
                     record = ray.get(ref)
                 except Exception as exc:  # the task's worker died or the node was lost
-                    record = failed_record(refs[ref], f"ray task failed: {type(exc).__name__}: {exc}")
+                    reason = f"ray task failed: {type(exc).__name__}: {exc}"
+                    record = failed_record(refs[ref], reason)
                 on_result(record)
     except BaseException:
         for ref in refs:

@@ -38,8 +38,10 @@ DEFAULTS = {
     "learned": None,
 }
 # What a mismatch job's results depend on, besides the kinds' shared code.
-CODE = ("armjac/mismatch", "armjac/calibration", "armjac/learned", "armjac/arm.py",
-        "armjac/codegen", "armjac/symbolic", "armjac/model", "armjac/sweep/mismatch_job.py")  # fmt: skip
+CODE = (
+    "armjac/mismatch", "armjac/calibration", "armjac/learned", "armjac/arm.py",
+    "armjac/codegen", "armjac/symbolic", "armjac/model", "armjac/sweep/mismatch_job.py",
+)  # fmt: skip
 
 
 def load_base(spec, base_dir: Path, where: str) -> dict:

@@ -35,6 +35,19 @@ class ResultStore:
         record = self.load(key)
         return record if record is not None and record.get("status") == "ok" else None
 
+    def canonical(self) -> dict[str, str]:
+        """Every stored record as sorted-key JSON without its ``timing``, by key.
+
+        Two runs of a sweep on different executors give equal mappings (see
+        docs/sweep.md); this is what the tests compare.
+        """
+        out = {}
+        for f in sorted(self.root.glob("*.json")):
+            record = json.loads(f.read_text())
+            record.pop("timing", None)
+            out[f.stem] = json.dumps(record, sort_keys=True)
+        return out
+
     def save(self, record: dict) -> Path:
         """Write ``record`` under its ``key``; returns the file."""
         self.root.mkdir(parents=True, exist_ok=True)

@@ -63,7 +63,7 @@ def _seed_globals(seed: int, uses_tf: bool) -> None:
     import numpy as np
 
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 (the legacy global generator is what is seeded)
     if uses_tf:
         import tensorflow as tf
 
