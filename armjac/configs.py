@@ -1,29 +1,49 @@
 """Bundled YAML configurations: where they live, how a name or a path resolves,
-how a file is read, and how its mappings are validated (:class:`Reader`) with
-errors that name the file and the dotted key.
+how a file is read, how configs are merged, and how their mappings are
+validated (:class:`Reader`) with errors that name the file and the dotted key.
 
-``configs/`` sits beside the package in a checkout (armjac is installed
-editable); ``$ARMJAC_CONFIG_DIR`` points elsewhere.
+The bundled configs come from the repository's ``configs/`` folder. A wheel
+carries them as ``armjac/_configs`` (copied at build time, see ``setup.py``);
+a checkout or an editable install reads ``configs/`` beside the package.
+``$ARMJAC_CONFIG_DIR`` points elsewhere; it is read at every call, not once.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import os
+from importlib import resources
 from pathlib import Path
 
 import yaml
 
 from armjac.errors import ConfigError
 
-CONFIG_DIR = Path(
-    os.environ.get("ARMJAC_CONFIG_DIR", Path(__file__).resolve().parents[1] / "configs")
-)
+ENV = "ARMJAC_CONFIG_DIR"
+KINDS = ("arms", "scenarios", "learn", "compare", "mismatch")
+
+
+def root() -> Path:
+    """The folder holding ``arms/``, ``scenarios/``, ``learn/`` and ``compare/``.
+
+    ``$ARMJAC_CONFIG_DIR`` if set, else the configs shipped in the package
+    (``armjac/_configs``), else the checkout's ``configs/``.
+    """
+    env = os.environ.get(ENV)
+    if env:
+        return Path(env)
+    shipped = Path(str(resources.files("armjac").joinpath("_configs")))
+    if shipped.is_dir():
+        return shipped
+    return Path(__file__).resolve().parents[1] / "configs"
 
 
 def folder(kind: str) -> Path:
-    """``configs/<kind>`` (kind: arms, scenarios, learn, compare)."""
-    return CONFIG_DIR / kind
+    """``<root>/<kind>`` (kind: arms, scenarios, learn, compare)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown config kind {kind!r}; use {', '.join(KINDS)}")
+    return root() / kind
 
 
 def bundled(kind: str) -> list[str]:
@@ -31,22 +51,48 @@ def bundled(kind: str) -> list[str]:
     return sorted(p.stem for p in folder(kind).glob("*.yaml"))
 
 
-def resolve(spec: str | os.PathLike, kind: str, what: str) -> Path:
+def bundled_path(kind: str, name: str | os.PathLike) -> Path | None:
+    """``configs/<kind>/NAME.yaml`` if ``name`` is a bundled config, else None."""
+    text = os.fspath(name)
+    if not text or "/" in text or os.sep in text:
+        return None
+    path = folder(kind) / f"{text}.yaml"
+    return path if path.is_file() else None
+
+
+def resolve(spec: str | os.PathLike, kind: str, what: str, base: Path | None = None) -> Path:
     """A bundled name (``configs/<kind>/NAME.yaml``) or an existing file path.
 
-    ``what`` names the thing in the error ("scenario", "comparison", ...).
+    ``what`` names the thing in the error ("scenario", "comparison", ...); a
+    relative path is also looked for under ``base`` (the folder of the file
+    that refers to it).
     """
+    path = bundled_path(kind, spec)
+    if path is not None:
+        return path
     text = os.fspath(spec)
-    path = folder(kind) / f"{text}.yaml"
-    if path.is_file():
-        return path
-    path = Path(text)
-    if path.is_file():
-        return path
+    for candidate in (Path(text), *(() if base is None else (base / text,))):
+        if candidate.is_file():
+            return candidate
     raise ConfigError(
         f"unknown {what} {text!r}: not a bundled {what} "
         f"({', '.join(bundled(kind)) or 'none'}) nor a path to a YAML file"
     )
+
+
+def deep_merge(base: dict, over: dict) -> dict:
+    """A copy of ``base`` updated by ``over``, mapping by mapping (``over`` wins).
+
+    >>> deep_merge({"a": {"x": 1, "y": 2}}, {"a": {"y": 3}, "b": 4})
+    {'a': {'x': 1, 'y': 3}, 'b': 4}
+    """
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
 
 
 def read_mapping(path: str | os.PathLike, what: str) -> dict:

@@ -38,17 +38,6 @@ class KinematicSource(Protocol):
         """Jacobian (6, N) at ``point`` (link frame) on ``link``, or (3, N) linear rows."""
 
 
-@runtime_checkable
-class DynamicSource(Protocol):
-    """A source that also gives the joint-space dynamics."""
-
-    def mass_matrix(self, q: ArrayLike) -> np.ndarray:
-        """Joint-space mass matrix (N, N)."""
-
-    def gravity(self, q: ArrayLike) -> np.ndarray:
-        """Joint torques (N,) that hold the arm still against gravity."""
-
-
 def position_of(fk_result: np.ndarray) -> np.ndarray:
     """Position from an ``fk`` result, whether a (…, 4, 4) transform or (…, 3) position."""
     arr = np.asarray(fk_result)

@@ -11,16 +11,16 @@ import numpy as np
 import pytest
 
 import armjac.scenarios.runner
+from armjac import configs
 from armjac.errors import ConfigError
 from armjac.jsonutil import to_jsonable
 from armjac.scenarios import load_scenario, run_scenario
-from armjac.scenarios.config import SCENARIO_DIR
 
 
 def bundled(name: str) -> dict:
     import yaml
 
-    return yaml.safe_load((SCENARIO_DIR / f"{name}.yaml").read_text())
+    return yaml.safe_load((configs.folder("scenarios") / f"{name}.yaml").read_text())
 
 
 def test_every_log_row_is_one_instant(arms, tmp_path, monkeypatch):

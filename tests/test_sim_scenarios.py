@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import yaml
 
+from armjac import configs
 from armjac.errors import ConfigError
 from armjac.scenarios import bundled_scenarios, load_scenario, run_scenario
-from armjac.scenarios.config import SCENARIO_DIR
 
 
 def bundled(name: str) -> dict:
-    return yaml.safe_load((SCENARIO_DIR / f"{name}.yaml").read_text())
+    return yaml.safe_load((configs.folder("scenarios") / f"{name}.yaml").read_text())
 
 
 def test_bundled_scenarios_are_valid():

@@ -5,9 +5,6 @@ from __future__ import annotations
 from armjac.codegen.kernel import KernelSpec
 from armjac.symbolic.derivation import ChainDerivation
 
-LINK_KINDS = ("fk", "jac", "djdq")
-ARM_KINDS = ("mass", "grav")
-
 
 def link_kernels(d: ChainDerivation, link: str, tag: str, dynamics: bool) -> list[KernelSpec]:
     """FK, J and dJ/dt·dq of ``link`` (point offset symbolic), plus M and g if ``dynamics``.

@@ -35,8 +35,9 @@ from armjac import configs
 from armjac.configs import Reader
 from armjac.errors import ConfigError
 
-COMPARE_DIR = configs.folder("compare")
-TOP_KEYS = {"name", "description", "arm", "models", "accuracy", "control", "seeds", "timing"}
+TOP_KEYS = {
+    "name", "description", "arm", "models", "accuracy", "control", "seeds", "timing", "mismatch"
+}  # fmt: skip
 MODEL_KEYS = {"name", "train", "path"}
 ACCURACY_KEYS = {"n_samples", "seed", "margin", "bins"}
 CONTROL_KEYS = {"references", "learned_fk", "position_only", "scenarios"}
@@ -87,6 +88,7 @@ class CompareConfig:
     n_calls: int = 1000
     backends: list[str] = field(default_factory=lambda: list(BACKENDS))
     batch: int = 1000
+    mismatch: list[dict] = field(default_factory=list)  # armjac.compare.mismatch entries
 
     def settings(self) -> dict:
         """Everything that shapes the results, as plain data (for metrics.json)."""
@@ -118,6 +120,7 @@ class CompareConfig:
                 "bins": self.bins,
             },
             "timing": {"n_calls": self.n_calls, "backends": self.backends, "batch": self.batch},
+            "mismatch": self.mismatch,
         }
 
 
@@ -160,10 +163,10 @@ def _model(m: Reader, i: int, base: Path, arm: str) -> ModelSpec:
         if found is None or not found.is_dir():
             raise m.fail("path", f"no model folder at {os.fspath(text)!r}")
         return ModelSpec(name=name, path=found)
-    from armjac.learned.config import config_dir, resolve_config
+    from armjac.learned.config import resolve_config
 
     train = m.data["train"]
-    if isinstance(train, str) and not (config_dir() / f"{train}.yaml").is_file():
+    if isinstance(train, str) and configs.bundled_path("learn", train) is None:
         found = _find(train, base)
         train = os.fspath(found) if found is not None else train
     if not isinstance(train, str | dict):
@@ -180,7 +183,7 @@ def _model(m: Reader, i: int, base: Path, arm: str) -> ModelSpec:
 
 
 def _scenario(ctrl: Reader, item, i: int, base: Path) -> ScenarioSpec:
-    from armjac.scenarios.config import SCENARIO_DIR, validate
+    from armjac.scenarios.config import validate
 
     key = f"scenarios[{i}]"
     if isinstance(item, str | dict) and not (isinstance(item, dict) and "config" in item):
@@ -194,17 +197,10 @@ def _scenario(ctrl: Reader, item, i: int, base: Path) -> ScenarioSpec:
         data, label = copy.deepcopy(ref), ref.get("name")
         swhere = f"{s.path} ({s.prefix}config)"
     elif isinstance(ref, str) and ref:
-        path = SCENARIO_DIR / f"{ref}.yaml"
-        if not path.is_file():
-            path = _find(ref, base)
-        if path is None or not path.is_file():
-            from armjac.scenarios.config import bundled_scenarios
-
-            raise s.fail(
-                "config",
-                f"unknown scenario {ref!r}: not a bundled "
-                f"scenario ({', '.join(bundled_scenarios())}) nor a YAML file",
-            )
+        try:
+            path = configs.resolve(ref, "scenarios", "scenario", base)
+        except ConfigError as exc:
+            raise s.fail("config", str(exc)) from None
         try:
             data = configs.read_mapping(path, "scenario")
         except ConfigError as exc:
@@ -213,23 +209,11 @@ def _scenario(ctrl: Reader, item, i: int, base: Path) -> ScenarioSpec:
     else:
         raise s.fail("config", f"must be a scenario name, path or mapping; got {ref!r}")
     overrides = s.mapping("overrides").data
-    data = deep_merge(data if isinstance(data, dict) else {}, overrides)
+    data = configs.deep_merge(data if isinstance(data, dict) else {}, overrides)
     duration = s.number("duration", positive=True)  # seconds
     label = s.string("label", label or data.get("name") or f"scenario{i + 1}")
     validate(data, swhere)  # errors name the scenario file and key
     return ScenarioSpec(label=label, data=data, where=swhere, duration=duration)
-
-
-def deep_merge(base: dict, over: dict) -> dict:
-    """``base`` updated by ``over``, recursing into mappings (inputs unchanged)."""
-    out = copy.deepcopy(base)
-    for k, v in over.items():
-        out[k] = (
-            deep_merge(out[k], v)
-            if isinstance(v, dict) and isinstance(out.get(k), dict)
-            else copy.deepcopy(v)
-        )
-    return out
 
 
 def validate(data, where: str, base: Path | None = None) -> CompareConfig:
@@ -249,7 +233,12 @@ def validate(data, where: str, base: Path | None = None) -> CompareConfig:
         resolve(arm)
     except ConfigError as exc:
         raise top.fail("arm", str(exc)) from None
-    specs = [_model(m, i, base, arm) for i, m in enumerate(top.mappings("models"))]
+    from armjac.compare.mismatch import parse_section
+
+    mismatch = parse_section(top)
+    # a comparison of the mismatch section alone needs no learned model of the nominal arm
+    model_list = top.mappings("models") if "models" in data or not mismatch else []
+    specs = [_model(m, i, base, arm) for i, m in enumerate(model_list)]
     names = [m.name for m in specs]
     if len(set(names)) != len(names):
         raise top.fail("models", f"model names must be unique; got {names}")
@@ -288,4 +277,5 @@ def validate(data, where: str, base: Path | None = None) -> CompareConfig:
         n_calls=tim.integer("n_calls", 1000, minimum=1),
         backends=tim.choices("backends", BACKENDS, list(BACKENDS)),
         batch=tim.integer("batch", 1000, minimum=1),
+        mismatch=mismatch,
     )

@@ -22,16 +22,6 @@ from armjac.compare.cache import RUN_CODE, Cache, arm_fingerprint, digest
 from armjac.compare.config import ScenarioSpec
 from armjac.fingerprint import source_fingerprint
 
-# Run summaries shown in the report's table (all numbers stay in metrics.json).
-TABLE_METRICS = (
-    "final_position_error_m",
-    "max_segment_final_error_m",
-    "position_rmse_m",
-    "settling_time_s",
-    "force_rmse_N",
-    "max_torque_Nm",
-)
-
 
 @dataclass
 class Source:

@@ -36,6 +36,8 @@ DEFAULTS: dict[str, Any] = {
     },
     "encoding": "sincos",
     "outputs": "position",
+    # the modelled point on the EE link (its frame, m), e.g. a tool tip; null: the origin
+    "point": None,
     "network": {
         "neuron": "tanh",
         # one entry per ensemble; ``dimensions`` is the ensemble's represented
@@ -142,6 +144,7 @@ def validate(data: dict, where: str = "<config>") -> dict:
     for k in ("train", "val", "test"):
         seeds.integer(k, ..., minimum=0)
     top.choice("encoding", ENCODINGS, ...)
+    top.vector("point", 3)
     top.choice("outputs", OUTPUTS, ...)
     n = top.mapping("network")
     n.choice("neuron", NEURONS, ...)

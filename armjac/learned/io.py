@@ -29,7 +29,7 @@ def save(model, path: str | os.PathLike) -> Path:
     """
     from armjac import __version__
 
-    if model.nominal is not None:
+    if model.nominal is not None and not hasattr(model, "nominal_record"):
         _check_nominal_rebuilds(model)
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
@@ -42,7 +42,7 @@ def save(model, path: str | os.PathLike) -> Path:
     meta = {
         "format_version": FORMAT_VERSION,
         "armjac_version": __version__,
-        "kind": "armjac.learned.LearnedModel",
+        "kind": getattr(model, "KIND", "armjac.learned.LearnedModel"),
         "arm": model.arm_name,
         "dof": model.dof,
         "joint_names": list(model.joint_names),
@@ -55,6 +55,8 @@ def save(model, path: str | os.PathLike) -> Path:
         "config": model.config,
         "metrics": model.metrics,
     }
+    if hasattr(model, "nominal_record"):  # models from data carry their own nominal
+        meta["nominal_record"] = model.nominal_record(path)
     (path / MODEL_FILE).write_text(json.dumps(meta, indent=2, default=_jsonable))
     return path
 
@@ -78,7 +80,12 @@ def rebuild_nominal(config: dict, ee_link: str | None):
     from armjac.learned.nominal import perturbed_arm
 
     arm = load_arm(config["arm"], **({"ee_link": ee_link} if ee_link else {}))
-    return perturbed_arm(arm, config["nominal"]["link_scale_std"], config["nominal"]["seed"])
+    nominal = perturbed_arm(arm, config["nominal"]["link_scale_std"], config["nominal"]["seed"])
+    if config.get("point") is not None:
+        from armjac.learned.residual import TipNominal
+
+        nominal = TipNominal(nominal, config["point"])
+    return nominal
 
 
 def _check_nominal_rebuilds(model) -> None:
@@ -162,6 +169,10 @@ def load(path: str | os.PathLike):
                     f"{path / PARAMS_FILE}: {key} has shape {arrays[key].shape}, "
                     f"{MODEL_FILE} says {tuple(shape)}"
                 )
+        if meta.get("kind") == "armjac.learned.DataModel":
+            from armjac.learned.from_data import restore
+
+            return restore(path, meta, layers, out_bias)
         config = validate(meta["config"], f"{meta_file} (config)")
         nominal = None
         if config["nominal"]:

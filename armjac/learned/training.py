@@ -96,12 +96,16 @@ def train(arm, config, *, sampler=None, progress: bool | None = None, log=print)
     rng = np.random.default_rng(cfg["seed"])
 
     t0 = time.perf_counter()
-    splits = make_splits(arm, cfg["data"], sampler)
+    splits = make_splits(arm, cfg["data"], sampler, cfg["point"])
     nominal = None
     if cfg["nominal"]:
         from armjac.learned.nominal import perturbed_arm
 
         nominal = perturbed_arm(arm, cfg["nominal"]["link_scale_std"], cfg["nominal"]["seed"])
+        if cfg["point"] is not None:
+            from armjac.learned.residual import TipNominal
+
+            nominal = TipNominal(nominal, cfg["point"])
     tr = splits["train"]
     pos_t, jac_t = _network_targets(cfg, tr, nominal)
     t_data = time.perf_counter() - t0

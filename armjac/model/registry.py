@@ -21,8 +21,13 @@ from armjac import configs
 from armjac.errors import ConfigError
 from armjac.model.tree import STANDARD_GRAVITY
 
-CONFIG_DIR = configs.CONFIG_DIR  # re-exported for older imports
-ARMS_DIR = configs.folder("arms")
+
+def __getattr__(name: str):
+    # ``CONFIG_DIR`` is still imported by armjac.learned.config; computed at each use so
+    # that $ARMJAC_CONFIG_DIR set after import counts. New code calls configs.root().
+    if name == "CONFIG_DIR":
+        return configs.root()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -42,11 +47,20 @@ def bundled_arms() -> list[str]:
     return configs.bundled("arms")
 
 
+def _pybullet_data(name: str) -> Path:
+    """``pybullet_data``'s copy of ``name`` (with meshes, for the simulator) when
+    PyBullet is installed, else the verbatim copy of the URDF bundled in
+    ``configs/arms/pybullet_data`` (kinematics and dynamics need no meshes)."""
+    try:
+        import pybullet_data
+    except ImportError:
+        return configs.folder("arms") / "pybullet_data" / name
+    return Path(pybullet_data.getDataPath()) / name
+
+
 def _resolve_urdf(ref: str, relative_to: Path) -> Path:
     if ref.startswith("pybullet_data:"):
-        import pybullet_data
-
-        return Path(pybullet_data.getDataPath()) / ref.split(":", 1)[1]
+        return _pybullet_data(ref.split(":", 1)[1])
     path = Path(ref)
     return path if path.is_absolute() else (relative_to / path)
 
@@ -81,8 +95,9 @@ def load_arm_config(path: str | os.PathLike) -> ArmSpec:
 def resolve(spec: str | os.PathLike) -> ArmSpec:
     """Turn a bundled name, a URDF path or a YAML path into an :class:`ArmSpec`."""
     text = os.fspath(spec)
-    if (ARMS_DIR / f"{text}.yaml").is_file():
-        return load_arm_config(ARMS_DIR / f"{text}.yaml")
+    bundled = configs.bundled_path("arms", text)
+    if bundled is not None:
+        return load_arm_config(bundled)
     path = Path(text)
     if path.suffix.lower() in (".yaml", ".yml"):
         return load_arm_config(path)

@@ -29,7 +29,6 @@ from armjac.errors import ConfigError
 from armjac.scenarios.controllers import controller_types, parse_ctrlr_dof
 from armjac.scenarios.registry import scenario_type, scenario_types
 
-SCENARIO_DIR = configs.folder("scenarios")
 TOP_KEYS = {
     "name", "description", "scenario", "arm", "jacobian", "duration", "dt", "seed",
     "controller", "task", "evaluate", "expect", "start_q",

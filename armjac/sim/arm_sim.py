@@ -272,10 +272,6 @@ class ArmSim:
         self._read_state()
         self._check_state()
 
-    def step(self, u) -> None:
-        """Alias of :meth:`send_forces`."""
-        self.send_forces(u)
-
     def _check_state(self) -> None:
         # One reduction each on the fast path; NaN fails the comparison too.
         fastest = float(np.abs(self._dq).max())
