@@ -12,6 +12,7 @@ import importlib
 import sys
 
 from armjac.errors import ArmjacError
+from armjac.extras import MissingExtraError
 
 COMMANDS = ("info", "jacobian", "sim", "train", "compare", "demo", "collect", "sweep")
 
@@ -44,12 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     -------
     int
         The command's exit status; 2 after an :class:`~armjac.errors.ArmjacError`
-        (its message printed to stderr), 130 on Ctrl-C.
+        or a :class:`~armjac.extras.MissingExtraError` (its message printed to
+        stderr), 130 on Ctrl-C.
     """
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except ArmjacError as exc:
+    except (ArmjacError, MissingExtraError) as exc:
         print(f"armjac {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

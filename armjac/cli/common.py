@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+import math
+
 import numpy as np
 
 from armjac.errors import InputError
@@ -18,6 +21,19 @@ def parse_vector(text: str | list[str], what: str = "q") -> np.ndarray:
         raise InputError(
             f"{what} must be numbers separated by commas or spaces; got {text!r}"
         ) from None
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a finite positive number of seconds (``--duration``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds; got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(
+            f"must be a finite positive number of seconds; got {text!r}"
+        )
+    return value
 
 
 def format_matrix(m: np.ndarray, precision: int = 5) -> str:

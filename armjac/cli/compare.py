@@ -78,6 +78,9 @@ def run(args) -> int:
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     warnings.filterwarnings("ignore", message="No GPU support detected")  # expected on CPU
+    from armjac.extras import require
+
+    require("learned", "armjac compare")  # TensorFlow and NengoDL train the models
     from armjac.compare import load_compare, run_compare
 
     cfg = load_compare(args.config)  # config errors before anything slow

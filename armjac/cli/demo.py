@@ -39,6 +39,9 @@ def run(args) -> int:
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     warnings.filterwarnings("ignore", message="No GPU support detected")  # expected on CPU
+    from armjac.extras import require
+
+    require("learned", "armjac demo")  # TensorFlow and NengoDL train the models
     from armjac.cli.compare import summarize
     from armjac.cli.sim import _bar
     from armjac.compare import run_compare

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from armjac.cli.common import print_table
+from armjac.cli.common import print_table, seconds
 
 SUMMARY = [
     "final_position_error_m",
@@ -33,7 +31,12 @@ def register(sub) -> None:
     p.add_argument("--out", default="out/sim", help="output folder (default: out/sim)")
     p.add_argument("--gui", action="store_true", help="show the PyBullet GUI (real time)")
     p.add_argument("--gif", action="store_true", help="also write an animated GIF")
-    p.add_argument("--duration", type=float, help="override the scenario duration, s")
+    p.add_argument("--duration", type=seconds, help="override the scenario duration, s")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite run files in --out that armjac did not write",
+    )
     p.set_defaults(func=run)
 
 
@@ -59,12 +62,13 @@ def _row(m: dict) -> dict:
 
 def run(args) -> int:
     from armjac.errors import ConfigError
+    from armjac.outputs import check_out_dir
     from armjac.scenarios import bundled_scenarios, load_scenario, run_scenario
 
     if args.all == bool(args.config):
         raise ConfigError("give either a scenario (name or YAML path) or --all")
     names = bundled_scenarios() if args.all else [args.config]
-    out_root = Path(args.out)
+    out_root = check_out_dir(args.out, "--out")  # before any scenario runs
     rows, failed = [], False
     for name in names:
         cfg = load_scenario(name)
@@ -79,6 +83,7 @@ def run(args) -> int:
                 gif=args.gif,
                 duration=args.duration,
                 progress=update,
+                force=args.force,
             )
         finally:
             bar.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from armjac.cli.common import print_table
+from armjac.outputs import atomic_folder
 
 
 def register(sub) -> None:
@@ -17,6 +18,9 @@ def register(sub) -> None:
     p.add_argument("--out", help="model folder to write (default: models/<config name>)")
     p.add_argument("--epochs", type=int, help="override training.epochs")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--force", action="store_true", help="write into --out even if it holds other files"
+    )
     p.set_defaults(func=run)
 
 
@@ -24,6 +28,9 @@ def run(args) -> int:
     import os
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from armjac.extras import require
+
+    require("learned", "armjac train")  # TensorFlow and NengoDL train the models
     from armjac.learned import train
     from armjac.learned.config import resolve_config
 
@@ -31,10 +38,15 @@ def run(args) -> int:
     if args.epochs is not None:
         cfg["training"]["epochs"] = args.epochs
         cfg, _ = resolve_config(cfg)
+    out = Path(args.out) if args.out else Path("models") / Path(str(args.config)).stem
+    replace = check_model_out(out, args.force)  # before the training, not after
     print(f"config: {where}")
     model = train(None, cfg, progress=not args.no_progress)
-    out = Path(args.out) if args.out else Path("models") / Path(str(args.config)).stem
-    model.save(out)
+    if replace:
+        with atomic_folder(out) as tmp:  # the old model stays whole until the new one is
+            model.save(tmp)
+    else:
+        model.save(out)
     m = model.metrics
     rows = [_row("learned network" + (" + nominal" if model.nominal else ""), m)]
     if "nominal_only" in m:
@@ -44,6 +56,41 @@ def run(args) -> int:
     print_table(rows, columns)
     print(f"training time {m['train_seconds']:.1f} s; model saved to {out}")
     return 0
+
+
+def check_model_out(out: Path, force: bool) -> bool:
+    """Check ``--out`` before training; True if the whole folder may be replaced.
+
+    An absent or empty folder, or one holding only a model armjac saved, is
+    replaced atomically. A folder with other files is refused unless ``force``,
+    which writes the model files into it and leaves the rest alone.
+    """
+    from armjac.errors import ConfigError
+    from armjac.learned.io import MODEL_FILE, PARAMS_FILE
+    from armjac.outputs import check_out_dir
+
+    check_out_dir(out, "--out")
+    if not out.is_dir():
+        return True
+    present = {p.name for p in out.iterdir()}
+    if not present or (present <= {MODEL_FILE, PARAMS_FILE} and _saved_model(out / MODEL_FILE)):
+        return True
+    if force:
+        return False
+    raise ConfigError(
+        f"--out {out} already holds files armjac did not write ({', '.join(sorted(present)[:5])}); "
+        "choose an empty folder or pass --force to write the model into it"
+    )
+
+
+def _saved_model(path: Path) -> bool:
+    """Whether ``path`` is a ``model.json`` that armjac's model saving wrote."""
+    import json
+
+    try:
+        return json.loads(path.read_text()).get("kind") == "armjac.learned.LearnedModel"
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _row(name: str, m: dict) -> dict:

@@ -142,10 +142,10 @@ class KernelCache:
         if self._dispatch is None and _DISPATCHER:
             self._dispatch = _DISPATCHER[0]
         if self._dispatch is None:
-            src = (Path(c_backend.__file__).with_name("dispatch.c")).read_bytes()
-            tag = hashlib.sha256(src + sysconfig.get_config_var("EXT_SUFFIX").encode())
-            folder = self.root / f"dispatch-{tag.hexdigest()[:16]}"
-            try:
+            try:  # a missing dispatch.c (a broken install) also falls back to ctypes
+                src = (Path(c_backend.__file__).with_name("dispatch.c")).read_bytes()
+                tag = hashlib.sha256(src + sysconfig.get_config_var("EXT_SUFFIX").encode())
+                folder = self.root / f"dispatch-{tag.hexdigest()[:16]}"
                 if folder.exists() and not _dispatcher_intact(folder):
                     warnings.warn(f"armjac: rebuilding corrupt dispatcher {folder}", stacklevel=2)
                     shutil.rmtree(folder, ignore_errors=True)

@@ -12,6 +12,10 @@ and FK errors on a held-out sample), ``control`` (scenarios with every source),
 models and runs). See docs/compare.md.
 """
 
+from armjac.extras import require
+
+require("sim", "armjac.compare")  # before anything imports pybullet or matplotlib
+
 from armjac.compare.config import CompareConfig, bundled_comparisons, load_compare
 from armjac.compare.run import run_compare
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +19,7 @@ import numpy as np
 from armjac import __version__
 from armjac.fingerprint import source_fingerprint
 from armjac.jsonutil import to_jsonable
+from armjac.outputs import atomic_folder, write_json
 
 # Source behind a trained model and behind a scenario run: a change there
 # invalidates cached results even when the version number stays the same.
@@ -100,10 +99,8 @@ class Cache:
         older entry. Returns the entry's folder.
         """
         final = self.model_dir(key)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=final.parent))
-        model.save(tmp)
-        _replace(tmp, final)
+        with atomic_folder(final) as tmp:
+            model.save(tmp)
         return final
 
     def run_dir(self, key: str) -> Path:
@@ -126,15 +123,6 @@ class Cache:
 
         Written to a temporary folder and renamed into place, replacing any older entry.
         """
-        final = self.run_dir(key)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=final.parent))
-        (tmp / "result.json").write_text(json.dumps(to_jsonable(result), indent=1))
-        np.savez(tmp / "log.npz", **log)
-        _replace(tmp, final)
-
-
-def _replace(tmp: Path, final: Path) -> None:
-    if final.exists():
-        shutil.rmtree(final, ignore_errors=True)
-    os.replace(tmp, final)
+        with atomic_folder(self.run_dir(key)) as tmp:
+            write_json(tmp / "result.json", result, indent=1)
+            np.savez(tmp / "log.npz", **log)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import math
 import os
 import platform
@@ -16,9 +15,11 @@ import numpy as np
 from armjac.compare import accuracy, control, plots, timing
 from armjac.compare.cache import Cache, arm_fingerprint, folder_key, training_key
 from armjac.compare.config import CompareConfig, load_compare
-from armjac.jsonutil import slug, to_jsonable
+from armjac.jsonutil import slug
+from armjac.outputs import WRITTEN_BY, begin_run, check_out_dir, write_json
 
 PACKAGES = ("armjac", "numpy", "sympy", "tensorflow", "nengo", "nengo-dl", "pybullet", "matplotlib")
+REPORT_FILES = ("metrics.json", "report.md", "report.html")
 RATIO_LIMIT = 2.0  # learned J (simulator position) within this factor of analytic
 
 
@@ -192,7 +193,8 @@ def run_compare(
     log = log or _quiet
     t_start = time.perf_counter()
     cfg = load_compare(config)
-    out = Path(out_dir)
+    out = check_out_dir(out_dir)
+    begin_run(out, REPORT_FILES, {"comparison": cfg.name})  # refuses files it did not write
     figdir = out / "figures"
     figdir.mkdir(parents=True, exist_ok=True)
     cache = Cache(cache_dir if cache_dir is not None else out / "cache")
@@ -305,8 +307,7 @@ def _evaluate(cfg, arm, models, cache, out: Path, phases: dict, progress: bool, 
         metrics["mismatch"] = mismatch
     phases["total_s"] = time.perf_counter() - t_start
     metrics["phases_s"] = {k: round(v, 2) for k, v in phases.items()}
-    text = json.dumps(to_jsonable(metrics), indent=2, allow_nan=False)
-    (out / "metrics.json").write_text(text + "\n")
     report = write_report(metrics, out)
+    write_json(out / "metrics.json", metrics | {"written_by": WRITTEN_BY})  # last: the run is done
     metrics["report"] = str(report)
     return metrics

@@ -9,6 +9,10 @@ A new scenario type subclasses :class:`Scenario` and is registered with
 :func:`register_scenario`.
 """
 
+from armjac.extras import require
+
+require("sim", "armjac.scenarios")  # before anything imports pybullet or matplotlib
+
 from armjac.scenarios import types as _types  # noqa: F401  (registers the bundled types)
 from armjac.scenarios.config import (
     ScenarioConfig,

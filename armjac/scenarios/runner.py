@@ -14,8 +14,8 @@ controller is called: the joint state ``q``, the end-effector pose
 
 from __future__ import annotations
 
-import json
 import math
+import numbers
 import os
 import time
 from collections.abc import Callable
@@ -27,8 +27,8 @@ from armjac.arm import load_arm
 from armjac.control.blas import single_threaded_blas
 from armjac.control.orientation import orientation_error
 from armjac.errors import ConfigError, InputError, SimulationError
-from armjac.jsonutil import to_jsonable
 from armjac.model.registry import resolve
+from armjac.outputs import WRITTEN_BY, begin_run, check_out_dir, write_json
 from armjac.scenarios.config import ScenarioConfig, load_scenario
 from armjac.scenarios.controllers import build_controller
 from armjac.scenarios.metrics import (
@@ -43,6 +43,32 @@ from armjac.sim.arm_sim import ArmSim
 from armjac.sources import resolve_source
 
 GIF_FPS = 20.0
+# Longest run, in control steps: 1000 s at 1 kHz. The log holds ~200 bytes per step.
+MAX_STEPS = 1_000_000
+RUN_FILES = ("metrics.json", "path.png", "error.png", "torques.png", "force.png", "run.gif")
+
+
+def check_duration(duration: float | None, what: str = "duration") -> float | None:
+    """``duration`` as a float if it is a finite positive number of seconds (or None)."""
+    if duration is None:
+        return None
+    if isinstance(duration, bool) or not isinstance(duration, numbers.Real):
+        raise InputError(f"{what} must be a number of seconds; got {duration!r}")
+    value = float(duration)
+    if not (math.isfinite(value) and value > 0):
+        raise InputError(f"{what} must be a finite positive number of seconds; got {duration!r}")
+    return value
+
+
+def step_count(total: float, dt: float, where: str) -> int:
+    """Control steps in ``total`` s at ``dt``, refusing more than :data:`MAX_STEPS`."""
+    n = max(1, int(round(total / dt)))
+    if n > MAX_STEPS:
+        raise ConfigError(
+            f"{where}: {total:g} s at dt = {dt:g} s is {n:,} steps; the limit is {MAX_STEPS:,} "
+            f"({MAX_STEPS * dt:g} s at this dt)"
+        )
+    return n
 
 
 def run_scenario(
@@ -57,6 +83,7 @@ def run_scenario(
     gif: bool = False,
     fk_source: str | object | None = None,
     progress: Callable[[int, int], None] | None = None,
+    force: bool = False,
 ) -> dict:
     """Run a scenario and return its metrics.
 
@@ -85,6 +112,8 @@ def run_scenario(
         :class:`~armjac.control.model.ControlModel`).
     progress : callable(done_steps, total_steps), optional
         Called about a hundred times during the run.
+    force : bool
+        Overwrite run files in ``out_dir`` that armjac did not write.
 
     Returns
     -------
@@ -95,10 +124,22 @@ def run_scenario(
     Raises
     ------
     ConfigError
-        A malformed scenario, an unknown arm or source, or an ``arm`` that is
-        not the scenario's.
+        A malformed scenario, an unknown arm or source, an ``arm`` that is not
+        the scenario's, a run longer than :data:`MAX_STEPS` steps, or an
+        ``out_dir`` that cannot be written (checked before the run) or holds
+        files armjac did not write.
+    InputError
+        A ``duration`` that is not a finite positive number.
+
+    Notes
+    -----
+    ``metrics.json`` is written first with ``status: running`` (the previous
+    run's files removed), and replaced by the result at the end; a run
+    stopped early leaves ``running``, ``interrupted`` or ``error`` there.
     """
     cfg = load_scenario(config)
+    duration = check_duration(duration)
+    out = None if out_dir is None else check_out_dir(out_dir)
     if arm is None:
         arm = load_arm(cfg.arm)
     else:
@@ -107,17 +148,23 @@ def run_scenario(
     result = {"scenario": cfg.name, "type": cfg.scenario, "arm": arm.name}
     result["jacobian"] = resolved.label
     with resolved:
+        if out is not None:
+            begin_run(out, RUN_FILES, result, force=force)
         try:
             result.update(_run(cfg, arm, resolved.source, resolved.dynamics, duration, gui, gif,
-                               fk_source, progress, out_dir, plots))  # fmt: skip
+                               fk_source, progress, out, plots))  # fmt: skip
             result["status"] = "ok"
         except SimulationError as exc:
             result.update(status="failed", reason=str(exc), passed=False)
-    if out_dir is not None:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(to_jsonable(result), indent=2, allow_nan=False)
-        (out / "metrics.json").write_text(text + "\n")
+        except BaseException as exc:
+            if out is not None:  # say why there is no result, rather than "running"
+                status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "error"
+                reason = f"{type(exc).__name__}: {exc}"
+                write_json(out / "metrics.json", result | {"status": status, "reason": reason,
+                                                           "written_by": WRITTEN_BY})  # fmt: skip
+            raise
+    if out is not None:
+        write_json(out / "metrics.json", result | {"written_by": WRITTEN_BY})
     return result
 
 
@@ -146,7 +193,7 @@ def _run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress, out_d
     scenario.build(lambda kind=None: build_controller(cfg, src, dynamics, arm, kind, fk_source))
     dt = cfg.dt
     total = duration if duration is not None else scenario.duration
-    n = max(1, int(round(total / dt)))
+    n = step_count(total, dt, cfg.where("duration"))
     t = np.arange(n) * dt
     scenario.prepare(t)
     orient = any(getattr(c, "mask", np.zeros(6, bool))[3:].any()

@@ -6,6 +6,10 @@
   fk/jacobian/mass_matrix/gravity behind the armjac numeric API.
 """
 
+from armjac.extras import require
+
+require("sim", "armjac.sim")  # before anything imports pybullet or matplotlib
+
 from armjac.sim.arm_sim import ArmSim
 from armjac.sim.pybullet_model import PyBulletModel
 

@@ -146,10 +146,15 @@ class ArmSim:
         self.reset(self.q0)
 
     def disconnect(self) -> None:
-        """Shut the PyBullet server down (safe to call twice)."""
+        """Shut the PyBullet server down (safe to call twice); :meth:`connect` starts it again."""
         if self.client_id >= 0 and pb.isConnected(self.client_id):
             pb.disconnect(self.client_id)
         self.client_id = -1
+
+    def close(self) -> None:
+        """Release the PyBullet server, as every armjac object holding a resource does
+        (the same as :meth:`disconnect`)."""
+        self.disconnect()
 
     @property
     def connected(self) -> bool:
@@ -161,7 +166,7 @@ class ArmSim:
         return self
 
     def __exit__(self, *exc) -> None:
-        self.disconnect()
+        self.close()
 
     def __del__(self):  # best effort; disconnect() is preferred
         try:

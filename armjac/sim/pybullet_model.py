@@ -139,6 +139,13 @@ class PyBulletModel:
         self.client = pb.connect(pb.DIRECT)
         if self.client < 0:
             raise SimulationError("could not start a PyBullet server")
+        try:
+            self._load(arm)
+        except BaseException:
+            self.close()  # a failed load must not leave the server running
+            raise
+
+    def _load(self, arm: Arm) -> None:
         self.body = pb.loadURDF(
             arm.urdf_path,
             useFixedBase=True,
@@ -163,6 +170,17 @@ class PyBulletModel:
         if self.client >= 0 and pb.isConnected(self.client):
             pb.disconnect(self.client)
         self.client = -1
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has run (every query then raises SimulationError)."""
+        return self.client < 0
+
+    def __enter__(self) -> PyBulletModel:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def __del__(self):  # best effort; explicit close() is preferred
         try:

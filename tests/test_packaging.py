@@ -1,0 +1,132 @@
+"""What an install needs: extras named when missing, configs found at call time,
+bundled files present, and the kernel dispatcher's fallback when its source is gone."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import armjac
+from armjac import configs, extras
+from armjac.extras import MissingExtraError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _forget(monkeypatch, prefix: str) -> None:
+    """Make the next ``import prefix`` run the package's code again."""
+    for name in [m for m in sys.modules if m == prefix or m.startswith(prefix + ".")]:
+        monkeypatch.delitem(sys.modules, name)
+
+
+@pytest.mark.parametrize("part", ["armjac.sim", "armjac.scenarios", "armjac.compare"])
+def test_missing_sim_extra_is_named(monkeypatch, part):
+    _forget(monkeypatch, "armjac.sim")
+    _forget(monkeypatch, part)
+    monkeypatch.setitem(sys.modules, "pybullet", None)  # as if not installed
+    with pytest.raises(MissingExtraError, match=r"pip install 'armjac\[sim\]'") as info:
+        importlib.import_module(part)
+    assert isinstance(info.value, ImportError)
+    assert "pybullet" in str(info.value) and part in str(info.value)
+
+
+def test_missing_learned_extra_is_named(monkeypatch):
+    monkeypatch.setitem(sys.modules, "nengo_dl", None)
+    with pytest.raises(MissingExtraError, match=r"nengo-dl not installed.*armjac\[learned\]"):
+        extras.require("learned", "training")
+    monkeypatch.setattr(sys, "version_info", (3, 13, 0))
+    with pytest.raises(MissingExtraError, match=r"Python 3.11 only"):
+        extras.require("learned", "training")
+
+
+def test_present_extra_passes():
+    pytest.importorskip("pybullet")
+    extras.require("sim", "armjac.sim")  # no error when everything is installed
+
+
+def test_cli_reports_a_missing_extra(monkeypatch, capsys):
+    _forget(monkeypatch, "armjac.sim")
+    _forget(monkeypatch, "armjac.scenarios")
+    monkeypatch.setitem(sys.modules, "pybullet", None)
+    from armjac.cli import main
+
+    assert main(["sim", "reach", "--duration", "0.01"]) == 2
+    assert "pip install 'armjac[sim]'" in capsys.readouterr().err
+
+
+def test_config_dir_read_at_call_time(monkeypatch, tmp_path):
+    (tmp_path / "arms").mkdir()
+    (tmp_path / "arms" / "mine.yaml").write_text("urdf: x.urdf\n")
+    from armjac.model.registry import bundled_arms
+
+    assert "kuka_iiwa" in bundled_arms()
+    monkeypatch.setenv("ARMJAC_CONFIG_DIR", str(tmp_path))
+    assert bundled_arms() == ["mine"]
+    assert configs.folder("scenarios") == tmp_path / "scenarios"
+    monkeypatch.delenv("ARMJAC_CONFIG_DIR")
+    assert configs.root() == ROOT / "configs"
+
+
+def test_shipped_configs_win_over_the_checkout(monkeypatch, tmp_path):
+    shipped = tmp_path / "armjac" / "_configs"
+    (shipped / "arms").mkdir(parents=True)
+    monkeypatch.setattr(configs.resources, "files", lambda pkg: tmp_path / "armjac")
+    assert configs.root() == shipped
+
+
+def test_bundled_urdfs_equal_pybullet_data():
+    pybullet_data = pytest.importorskip("pybullet_data")
+    copies = ROOT / "configs" / "arms" / "pybullet_data"
+    files = sorted(copies.rglob("*.urdf"))
+    assert len(files) == 3
+    for f in files:
+        theirs = Path(pybullet_data.getDataPath()) / f.relative_to(copies)
+        assert f.read_bytes() == theirs.read_bytes(), f
+
+
+def test_bundled_urdf_used_without_pybullet(monkeypatch):
+    from armjac.model import registry
+
+    monkeypatch.setitem(sys.modules, "pybullet_data", None)
+    spec = registry.resolve("kuka_iiwa")
+    assert spec.urdf == ROOT / "configs" / "arms" / "pybullet_data" / "kuka_iiwa" / "model.urdf"
+
+
+def test_dispatcher_falls_back_when_its_source_is_missing(monkeypatch, tmp_path):
+    from armjac.codegen import c_backend, cache
+
+    monkeypatch.setattr(cache, "_DISPATCHER", [])
+    monkeypatch.setattr(c_backend, "__file__", str(tmp_path / "c_backend.py"))  # no dispatch.c
+    kc = cache.KernelCache(tmp_path / "cache")
+    with pytest.warns(UserWarning, match="dispatcher unavailable"):
+        assert kc.dispatcher() is None
+
+
+def test_wheel_contents(tmp_path):
+    """The wheel ships configs and dispatch.c, and no top-level package but armjac."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "--wheel-dir", str(tmp_path), str(ROOT)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    import zipfile
+
+    (wheel,) = tmp_path.glob("armjac-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {n.split("/")[0] for n in names if not n.startswith("armjac-")}
+    assert tops == {"armjac"}
+    for need in ("armjac/codegen/dispatch.c", "armjac/_configs/arms/kuka_iiwa.yaml",
+                 "armjac/_configs/scenarios/press.yaml", "armjac/_configs/learn/planar2.yaml",
+                 "armjac/_configs/compare/demo.yaml",
+                 "armjac/_configs/arms/pybullet_data/kuka_iiwa/model.urdf"):  # fmt: skip
+        assert need in names
+    assert not (ROOT / "armjac" / "_configs").exists()  # never a second copy in the checkout
+
+
+def test_version_is_exported():
+    assert isinstance(armjac.__version__, str)
