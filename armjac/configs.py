@@ -21,7 +21,7 @@ import yaml
 from armjac.errors import ConfigError
 
 ENV = "ARMJAC_CONFIG_DIR"
-KINDS = ("arms", "scenarios", "learn", "compare", "mismatch")
+KINDS = ("arms", "scenarios", "learn", "compare", "mismatch", "sweeps")
 
 
 def root() -> Path:

@@ -105,3 +105,13 @@ def test_gpu_requests():
     assert _gpus(job, 0.5, 0.0) == 0.5
     scen = load_sweep({"job": "scenario", "base": "reach"}).jobs()[0]
     assert _gpus(scen, "auto", 2.0) == 0.0
+
+
+def test_cli_lists_sweeps_and_kinds(capsys):
+    from armjac.cli import main
+
+    assert main(["sweep", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "reach_gains" in out and "mismatch" in out and "train" in out
+    assert main(["sweep", "no_such_sweep"]) == 2
+    assert "unknown sweep 'no_such_sweep'" in capsys.readouterr().err

@@ -70,3 +70,17 @@ def test_bad_mismatch_studies_are_refused(base, match):
     cfg["axes"] = {}
     with pytest.raises(ConfigError, match=match):
         load_sweep(cfg).jobs()
+
+
+def test_learned_residual_source_trains_from_the_draws_data(tmp_path):
+    cfg = _cfg(sources=["nominal", "learned_residual"], learned={"training": {"epochs": 5}})
+    cfg["axes"] = {"draw": [0]}
+    s = run(cfg, tmp_path / "out", executor="local", workers=1, progress=False, plots=False,
+            log=None)  # fmt: skip
+    (job,) = s["jobs"]
+    assert job["status"] == "ok", job.get("reason")
+    m = job["metrics"]
+    # it starts from the calibrated nominal (the default base), so it beats the URDF
+    assert m["tip_error_median_mm.learned_residual"] < m["tip_error_median_mm.nominal"]
+    assert m["learned.n_train"] == 240  # 300 samples less the 20 % validation split
+    assert "learned.train_seconds" not in m

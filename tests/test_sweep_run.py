@@ -148,3 +148,25 @@ def test_scenario_sweep_with_a_missing_model(tmp_path, arms):
     assert ok["status"] == "ok" and ok["metrics"]["sim_time_s"] == pytest.approx(0.3)
     assert "wall_time_s" not in ok["metrics"]  # timings are kept apart
     assert bad["status"] == "failed" and "no_model" in bad["reason"]
+
+
+def test_train_jobs_are_identical_on_any_pool_size(tmp_path):
+    """TensorFlow training in fresh workers: one per job, or two jobs sharing a worker."""
+    cfg = {
+        "job": "train",
+        "base": "planar2",
+        "set": {"data.n_train": 200, "data.n_val": 50, "data.n_test": 100,
+                "training.epochs": 2, "training.xla": False,
+                "training.loss": {"position": 1.0, "jacobian": 0.0}},  # fmt: skip
+        "axes": {"network.seed": [0, 1]},
+    }
+    a = run(cfg, tmp_path / "two", executor="local", workers=2, progress=False, plots=False,
+            log=None)  # fmt: skip
+    b = run(cfg, tmp_path / "one", executor="local", workers=1, progress=False, plots=False,
+            log=None)  # fmt: skip
+    assert a["n_ok"] == b["n_ok"] == 2
+    assert ResultStore(tmp_path / "two/jobs").canonical() == ResultStore(
+        tmp_path / "one/jobs").canonical()  # fmt: skip
+    fk = [j["metrics"]["fk_rmse_mm"] for j in a["jobs"]]
+    assert fk[0] != fk[1] and all(v > 0 for v in fk)  # different nets, real errors
+    assert all("train_seconds" not in j["metrics"] for j in a["jobs"])

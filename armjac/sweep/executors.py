@@ -79,7 +79,7 @@ def run_local(jobs: Sequence[Job], on_result: OnResult, workers: int | None = No
 def _gpus(job: Job, num_gpus, cluster_gpus: float) -> float:
     if num_gpus != "auto":
         return float(num_gpus)
-    return 1.0 if cluster_gpus >= 1 and get_kind(job.kind).uses_gpu else 0.0
+    return 1.0 if cluster_gpus >= 1 and get_kind(job.kind).wants_gpu(job.config) else 0.0
 
 
 def ray_init_args(address: str) -> dict:
@@ -108,12 +108,11 @@ def run_ray(
     Connects to (or starts) a cluster as :func:`ray_init_args` says, and
     disconnects at the end (stopping a local cluster it started).
     """
-    try:
-        import ray
-    except ImportError:
-        raise ConfigError(
-            "the Ray executor needs ray: pip install 'armjac[ray]'"
-        ) from None
+    from armjac.extras import require
+
+    require("ray", "armjac sweep --ray")
+    import ray
+
     owned = not ray.is_initialized()
     if owned:
         try:

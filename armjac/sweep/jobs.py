@@ -46,9 +46,9 @@ class JobKind:
         :func:`armjac.fingerprint.source_fingerprint`).
     timing_keys : tuple of str
         Metrics that are wall-clock times; moved to the record's ``timing``.
-    uses_tf : bool
+    uses_tf : bool or callable(config) -> bool
         The job runs TensorFlow (its worker is made single-threaded and deterministic).
-    uses_gpu : bool
+    uses_gpu : bool or callable(config) -> bool
         A GPU helps; with ``num_gpus: auto`` a Ray task asks for one where the cluster has one.
     """
 
@@ -58,9 +58,17 @@ class JobKind:
     run: Callable[[dict], dict]
     code: tuple[str, ...]
     timing_keys: tuple[str, ...] = ()
-    uses_tf: bool = False
-    uses_gpu: bool = False
+    uses_tf: bool | Callable[[dict], bool] = False
+    uses_gpu: bool | Callable[[dict], bool] = False
     description: str = ""
+
+    def needs_tf(self, config: dict) -> bool:
+        """Whether a job with ``config`` runs TensorFlow."""
+        return bool(self.uses_tf(config) if callable(self.uses_tf) else self.uses_tf)
+
+    def wants_gpu(self, config: dict) -> bool:
+        """Whether a job with ``config`` would use a GPU."""
+        return bool(self.uses_gpu(config) if callable(self.uses_gpu) else self.uses_gpu)
 
 
 JOBS: dict[str, JobKind] = {}
@@ -258,8 +266,9 @@ register_job(
         validate=mismatch_job.validate,
         run=mismatch_job.run,
         code=mismatch_job.CODE,
-        timing_keys=("calibration.seconds",),
-        uses_tf=False,
+        timing_keys=("calibration.seconds", "learned.train_seconds"),
+        uses_tf=mismatch_job.learns,
+        uses_gpu=mismatch_job.learns,
         description="draw a real arm from a mismatch spec; static tip error of each model",
     )
 )

@@ -44,6 +44,11 @@ CODE = (
 )  # fmt: skip
 
 
+def learns(cfg: dict) -> bool:
+    """Whether the job trains a network (TensorFlow; a GPU helps)."""
+    return "learned_residual" in cfg.get("sources", ())
+
+
 def load_base(spec, base_dir: Path, where: str) -> dict:
     """A mismatch study with defaults filled in and its spec as a full mapping."""
     from armjac.mismatch import load_spec
@@ -93,8 +98,15 @@ def validate(cfg: dict, where: str) -> None:
         if not hasattr(learned, "train_from_data"):
             raise top.fail("sources", "learned_residual needs armjac.learned.train_from_data, "
                            "which this build does not have")  # fmt: skip
-    if cfg.get("learned") is not None and not isinstance(cfg["learned"], dict):
-        raise top.fail("learned", f"must be a mapping or null; got {cfg['learned']!r}")
+    if cfg.get("learned") is not None:
+        if not isinstance(cfg["learned"], dict):
+            raise top.fail("learned", f"must be a mapping or null; got {cfg['learned']!r}")
+        from armjac.learned.from_data import data_config
+
+        try:
+            data_config(copy.deepcopy(cfg["learned"]))
+        except ConfigError as exc:
+            raise top.fail("learned", str(exc)) from None
 
 
 def _errors_mm(pred: np.ndarray, truth: np.ndarray) -> dict:
@@ -143,7 +155,10 @@ def _predict(source: str, real, q, x, q_test, cfg: dict, extra: dict) -> np.ndar
     from armjac.learned import train_from_data
 
     model = train_from_data(q, x, cfg.get("learned"), nominal=real.nominal,
-                            point=real.assumed_point)  # fmt: skip
+                            point=real.assumed_point, progress=False, log=None)  # fmt: skip
+    m = model.metrics
+    extra["learned"] = {"best_val_mm": m.get("best_val_mm"), "n_train": m.get("n_train"),
+                        "train_seconds": m.get("train_seconds")}  # fmt: skip
     try:
         return np.asarray(model.fk(q_test))
     finally:

@@ -89,9 +89,10 @@ def execute(job: Job) -> dict:
     timing: dict = {}
     try:
         kind = get_kind(job.kind)
-        if kind.uses_tf:
+        uses_tf = kind.needs_tf(job.config)
+        if uses_tf:
             _deterministic_tf()
-        _seed_globals(job.seed, kind.uses_tf)
+        _seed_globals(job.seed, uses_tf)
         with single_threaded_blas():
             metrics = to_jsonable(kind.run(copy.deepcopy(job.config)))
         timing.update(_pop_timing(metrics, kind.timing_keys))
