@@ -96,16 +96,24 @@ def main() -> None:
         same = ResultStore(out / "jobs").canonical() == first
         print(f"  records identical to serial ({label}): {same}")
 
-    noop = {"name": "noop", "job": "sweep_noop:noop", "base": {},
-            "axes": {"i": {"seeds": args.noop}}}  # fmt: skip
-    print(f"\nper-job overhead, {args.noop} empty jobs:")
+    # two sizes of empty sweep: the difference is the cost per job, the rest start-up
+    small, large = args.noop, 50 * args.noop
+    print(f"\nexecutor cost, empty jobs ({small} and {large} per sweep):")
     over = []
     for label, kw in plans[1:]:
-        t0 = time.perf_counter()
-        run(noop, tmp / f"noop-{label.split()[0]}", progress=False, plots=False, log=None, **kw)
-        wall = time.perf_counter() - t0
-        over.append({"executor": label, "wall_s": round(wall, 2),
-                     "per_job_ms": round(1e3 * wall / args.noop, 1)})  # fmt: skip
+        walls_noop = []
+        for n in (small, large):
+            noop = {"name": "noop", "job": "sweep_noop:noop", "base": {},
+                    "axes": {"i": {"seeds": n}}}  # fmt: skip
+            t0 = time.perf_counter()
+            run(noop, tmp / f"noop-{label.split()[0]}-{n}", progress=False, plots=False,
+                log=None, **kw)  # fmt: skip
+            walls_noop.append(time.perf_counter() - t0)
+        per_job = (walls_noop[1] - walls_noop[0]) / (large - small)
+        over.append({"executor": label, f"wall_{small}_s": round(walls_noop[0], 2),
+                     f"wall_{large}_s": round(walls_noop[1], 2),
+                     "per_job_ms": round(1e3 * per_job, 2),
+                     "start_up_s": round(walls_noop[0] - small * per_job, 2)})  # fmt: skip
     print_table(over)
     if ray_up is not None:
         print(f"  ray.init of a local cluster: {ray_up:.1f} s (not in the times above)")
