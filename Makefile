@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) benchmarks/bench_core.py
 	$(PY) benchmarks/bench_control.py
+	$(PY) benchmarks/bench_ik.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info

@@ -20,7 +20,7 @@ def bundled(name: str) -> dict:
 
 def test_bundled_scenarios_are_valid():
     names = bundled_scenarios()
-    assert {"reach", "reach_panda", "track", "press", "payload", "push"} <= set(names)
+    assert {"reach", "reach_panda", "track", "press", "payload", "push", "wipe"} <= set(names)
     for name in names:
         load_scenario(name)
 

@@ -36,7 +36,11 @@ class HybridForceOSC(OSC):
     source
         Jacobian source, as for :class:`~armjac.control.osc.OSC`.
     force_direction : 3 floats
-        World-frame direction along which force is controlled (normalised).
+        Direction along which force is controlled (normalised), in ``force_frame``.
+    force_frame : {"world", "tool"}
+        ``"world"``: a fixed direction (a table normal). ``"tool"``: fixed in the
+        end-effector frame, so it turns with the tool (the measured pose's
+        rotation maps it to the world at every step).
     kp_force : float
         Proportional force gain (dimensionless).
     ki_force : float
@@ -57,6 +61,7 @@ class HybridForceOSC(OSC):
         self,
         source,
         force_direction: Sequence[float] = (0.0, 0.0, 1.0),
+        force_frame: str = "world",
         kp_force: float = 0.5,
         ki_force: float = 5.0,
         kv_force: float = 30.0,
@@ -73,14 +78,11 @@ class HybridForceOSC(OSC):
             raise InputError(
                 f"force_direction must be a non-zero 3-vector; got {force_direction!r}"
             )
-        self.direction = n / norm
-        k = self.rows.size
-        sel = np.zeros((k, k))
-        sel[:3, :3] = np.outer(self.direction, self.direction)
-        self._free = np.eye(k) - sel  # directions under motion control
-        self._sel = sel
-        self._n = np.zeros(k)
-        self._n[:3] = self.direction
+        if force_frame not in ("world", "tool"):
+            raise InputError(f"force_frame must be 'world' or 'tool'; got {force_frame!r}")
+        self.force_frame = force_frame
+        self.local_direction = n / norm
+        self._set_direction(self.local_direction)
         self.kp_force = check_gain("kp_force", kp_force, zero=True)
         self.ki_force = check_gain("ki_force", ki_force, zero=True)
         self.kv_force = check_gain("kv_force", kv_force, zero=True)
@@ -91,6 +93,17 @@ class HybridForceOSC(OSC):
         self._f_int = 0.0
         self._f_meas: float | None = None
         self.force_command = 0.0  # last f_cmd, N
+
+    def _set_direction(self, direction: np.ndarray) -> None:
+        """Point the force axis along the world-frame unit ``direction``."""
+        self.direction = direction
+        k = self.rows.size
+        sel = np.zeros((k, k))
+        sel[:3, :3] = np.outer(direction, direction)
+        self._free = np.eye(k) - sel  # directions under motion control
+        self._sel = sel
+        self._n = np.zeros(k)
+        self._n[:3] = direction
 
     def reset(self) -> None:
         """Clear the state: the OSC's, the force integral and the force filter."""
@@ -140,14 +153,19 @@ class HybridForceOSC(OSC):
             Position (+ quaternion); its component along the force direction is ignored.
         force_target, force_measured : 3-vectors or scalars
             Force the end effector applies to the environment (world frame, N);
-            only the component along ``force_direction`` is used. A scalar is
-            that component.
+            only the component along the force direction (in the world, at
+            this step) is used. A scalar is that component.
         target_velocity, target_acceleration : (3,) or (6,) arrays, optional
             Feed-forward task velocity and acceleration, as for :meth:`OSC.generate`
             (their components along the force direction are ignored).
 
         Returns and raises as :meth:`OSC.generate`.
         """
+        if self.force_frame == "tool":
+            pose = self.model.fk(q)
+            if np.shape(pose) != (4, 4):
+                raise InputError("force_frame='tool' needs a pose (4x4) from the model's fk")
+            self._set_direction(pose[:3, :3] @ self.local_direction)
         f_d = self._along(force_target, "force_target")
         f_raw = self._along(force_measured, "force_measured")
         s = self._step(q, dq, target, target_velocity, target_acceleration)

@@ -1,4 +1,4 @@
-"""Closed-loop scenarios on the simulated arm: reach, track, press, payload, push.
+"""Closed-loop scenarios on the simulated arm: reach, track, press, payload, push, wipe.
 
 Needs the ``sim`` extra (PyBullet, matplotlib, pillow).
 
@@ -14,6 +14,7 @@ from armjac.extras import require
 require("sim", "armjac.scenarios")  # before anything imports pybullet or matplotlib
 
 from armjac.scenarios import types as _types  # noqa: F401  (registers the bundled types)
+from armjac.scenarios import wipe as _wipe  # noqa: F401
 from armjac.scenarios.config import (
     ScenarioConfig,
     bundled_scenarios,

@@ -38,7 +38,8 @@ CONTROLLER_KEYS = {
     "singular_threshold", "null_space", "force", "fk_source", "task_velocity",
 }  # fmt: skip
 NULL_KEYS = {"damping", "posture", "joint_limits", "metric"}
-FORCE_KEYS = {"kp", "ki", "kv", "filter", "integral_limit"}
+FORCE_GAINS = {"kp", "ki", "kv", "filter", "integral_limit"}
+FORCE_KEYS = FORCE_GAINS | {"direction", "frame"}
 EVALUATE_KEYS = {"settle_tolerance", "rmse_from", "recover_tolerance"}
 
 
@@ -100,8 +101,10 @@ def validate(data, path: str) -> ScenarioConfig:
     null.string("metric", None, NULL_METRICS)
     force = ctrl.mapping("force")
     force.check_keys(FORCE_KEYS)
-    for key in FORCE_KEYS:
+    for key in FORCE_GAINS:
         force.number(key, minimum=0.0)
+    force.vector("direction", 3)
+    force.string("frame", None, ("world", "tool"))
     ev = top.mapping("evaluate")
     ev.check_keys(EVALUATE_KEYS)
     for key in EVALUATE_KEYS:

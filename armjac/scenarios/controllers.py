@@ -23,9 +23,10 @@ null_space                ``null_controllers``: ``damping`` -> JointDamping(kv),
                           ``joint_limits: true`` -> JointLimitAvoidance;
                           ``metric`` -> ``null_metric``. A stated ``null_space``
                           replaces the class's default null-space tasks.
-force (hybrid)            kp, ki, kv, filter, integral_limit -> ``kp_force``,
-                          ``ki_force``, ``kv_force``, ``force_filter``,
-                          ``force_integral_limit``
+force (hybrid)            kp, ki, kv, filter, integral_limit, direction, frame ->
+                          ``kp_force``, ``ki_force``, ``kv_force``,
+                          ``force_filter``, ``force_integral_limit``,
+                          ``force_direction``, ``force_frame``
 ========================  =========================================================
 
 ``joint_pd`` takes ``kp`` and ``kv``.
@@ -165,6 +166,8 @@ def hybrid_kwargs(c: Reader, arm) -> dict:
         kv_force=f.number("kv"),
         force_filter=f.number("filter"),
         force_integral_limit=f.number("integral_limit"),
+        force_direction=f.vector("direction", 3),
+        force_frame=f.string("frame", None, ("world", "tool")),
     )
 
 

@@ -212,7 +212,7 @@ def _run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress, out_d
     frames: list[np.ndarray] = []
     step_times = np.empty(n)
 
-    sim = ArmSim(arm, dt=dt, gui=gui, q0=q0)
+    sim = ArmSim(arm, dt=dt, gui=gui, q0=scenario.q0)  # a scenario may place its own start
     with single_threaded_blas():
         wall = _loop(sim, scenario, log, n, dt, gif, gui, progress, frames, step_times)
 
@@ -226,6 +226,7 @@ def _run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress, out_d
         metrics.update(orientation_metrics(log, cfg.evaluate.get("rmse_from", 0.0)))
     if scenario.force_scenario:
         metrics.update(force_metrics(log, scenario))
+    metrics.update(scenario.extra_metrics(log))
     metrics.update(
         max_torque_Nm=float(np.abs(log["u"]).max()),
         sim_time_s=n * dt,

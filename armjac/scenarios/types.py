@@ -28,6 +28,7 @@ from armjac.control import JointPD
 from armjac.control.orientation import normalize_quat, quat_from_matrix
 from armjac.errors import ConfigError
 from armjac.scenarios.registry import register_scenario
+from armjac.trajectory import Line
 
 if TYPE_CHECKING:
     from armjac.scenarios.config import ScenarioConfig
@@ -95,6 +96,10 @@ class Scenario:
         acc = None if self.acc is None else self.acc[k]
         return ctrl.generate(q, dq, self.targets[k], vel, acc)
 
+    def extra_metrics(self, log: dict) -> dict:
+        """Scores of this scenario's own, from the run's log (none by default)."""
+        return {}
+
     def check_controller(self, kind: str) -> None:
         """Refuse a ``controller.type`` the scenario cannot use (ConfigError)."""
         if kind == "hybrid" and not self.force_scenario:
@@ -104,10 +109,16 @@ class Scenario:
 
 
 class Reach(Scenario):
-    """Visit ``targets`` (or ``random.count`` points in [low, high]), ``segment_time`` s each."""
+    """Visit ``targets`` (or ``random.count`` points in [low, high]), ``segment_time`` s each.
+
+    ``profile: min_jerk`` (the default) moves to each target along a straight
+    minimum-jerk line in ``move_time`` s (default: two thirds of the segment),
+    feeding the line's velocity and acceleration forward; ``profile: step``
+    jumps the target at the start of each segment.
+    """
 
     kind = "reach"
-    keys = {"targets", "random", "segment_time", "orientation"}
+    keys = {"targets", "random", "segment_time", "orientation", "profile", "move_time"}
 
     @classmethod
     def validate(cls, task: Reader) -> None:
@@ -115,6 +126,10 @@ class Reach(Scenario):
         task.check_keys(cls.keys)
         task.number("segment_time", positive=True)
         task.vector("orientation", 4)
+        task.string("profile", "min_jerk", ("min_jerk", "step"))
+        move = task.number("move_time", positive=True)
+        if move is not None and move > task.number("segment_time", 1.5):
+            raise task.fail("move_time", "must not exceed segment_time")
         if ("targets" in task.data) == ("random" in task.data):
             raise task.fail("targets", "give either 'targets' (a list of [x, y, z]) or 'random'")
         if "targets" in task.data:
@@ -147,9 +162,35 @@ class Reach(Scenario):
         return self.cfg.duration or len(self.points) * self.segment_time
 
     def reference(self, t: np.ndarray):
-        """The current target per step (n, 3), with no velocity or acceleration feed-forward."""
+        """Per step: the line towards the current target (n, 3) with its velocity and
+        acceleration (n, 6), or with ``profile: step`` the target itself and no feed-forward."""
         idx = np.minimum((t / self.segment_time + 1e-9).astype(int), len(self.points) - 1)
-        return self.points[idx], None, None
+        if self.task.string("profile", "min_jerk") == "step":
+            return self.points[idx], None, None
+        move = self.task.number("move_time", 2.0 * self.segment_time / 3.0)
+        starts = np.vstack((self.start_pos, self.points[:-1]))
+        pos, vel, acc = np.zeros((t.size, 3)), np.zeros((t.size, 6)), np.zeros((t.size, 6))
+        for i, (a, b) in enumerate(zip(starts, self.points, strict=True)):
+            sel = idx == i
+            if np.allclose(a, b):
+                pos[sel] = b
+                continue
+            s = Line(a, b, move).sample(t[sel] - i * self.segment_time)
+            pos[sel], vel[sel, :3], acc[sel, :3] = s.x, s.xd, s.xdd
+        return pos, vel, acc
+
+    def extra_metrics(self, log: dict) -> dict:
+        """How far the hand overshoots each target along its approach direction, m."""
+        t, starts = log["t"], np.vstack((self.start_pos, self.points[:-1]))
+        over = []
+        for (t0, t1), a, b in zip(self.segments, starts, self.points, strict=True):
+            sel = (t >= t0) & (t < t1)
+            span = np.linalg.norm(b - a)
+            if not sel.any() or span < 1e-9:
+                continue
+            past = (log["ee_pos"][sel] - b) @ ((b - a) / span)
+            over.append(max(0.0, float(past.max())))
+        return {"max_overshoot_m": max(over)} if over else {}
 
     def check_controller(self, kind: str) -> None:
         """Also refuses ``joint_pd``, which only holds a posture."""
@@ -217,13 +258,20 @@ def _smoothstep(x: np.ndarray) -> np.ndarray:
 
 
 class Press(Scenario):
-    """Approach above ``start``, press ``force`` N down on a table, slide by ``slide``, hold."""
+    """Approach above ``start``, press ``force`` N down on a table, slide by ``slide``, hold.
+
+    With ``approach_speed`` (m/s) the hand first descends at that speed under
+    motion control and switches to force control when the table pushes back
+    more than ``contact_threshold`` N; without it, force control takes the
+    hand down from ``approach_height``.
+    """
 
     kind = "press"
     force_scenario = True
     keys = {
         "start", "table_height", "approach_height", "force", "slide", "approach_time",
         "contact_time", "slide_time", "hold_time", "friction", "orientation", "settle_time",
+        "approach_speed", "contact_threshold",
     }  # fmt: skip
 
     @classmethod
@@ -239,6 +287,8 @@ class Press(Scenario):
             task.number(key, positive=True)
         for key in ("hold_time", "friction", "settle_time"):
             task.number(key, minimum=0.0)
+        task.number("approach_speed", positive=True)
+        task.number("contact_threshold", positive=True)
 
     def __init__(self, *args):
         super().__init__(*args)
@@ -259,6 +309,14 @@ class Press(Scenario):
         self.segments = [(self.t_contact, self.t_end)]
         self.table = None
         self.last_force = 0.0
+        # With approach_speed, the contact phase starts with a guarded descent under
+        # motion control and switches to force control once the table is felt.
+        speed = tk.number("approach_speed")
+        self.descent = None if speed is None else Line(
+            np.r_[self.above, self.quat], np.r_[self.above - [0.0, 0.0, 1.0], self.quat],
+            profile="cruise", vmax=speed, amax=0.5)
+        self.threshold = tk.number("contact_threshold", 1.0)
+        self.touched = False
 
     @property
     def duration(self) -> float:
@@ -284,10 +342,17 @@ class Press(Scenario):
         self.controllers["contact"] = make("hybrid")
 
     def reference(self, t: np.ndarray):
-        """The point above the start, moved along ``slide`` (minimum jerk); no feed-forward."""
+        """A minimum-jerk line to the point above the start (in two thirds of
+        ``approach_time``, with its velocity and acceleration), then that point
+        moved along ``slide`` (minimum jerk, no feed-forward)."""
         blend = _smoothstep((t - self.t_slide) / (self.t_hold - self.t_slide))
         pos = self.above + blend[:, None] * self.slide
-        return pos, None, None
+        vel, acc = np.zeros((t.size, 6)), np.zeros((t.size, 6))
+        early = t < self.t_contact
+        if early.any() and not np.allclose(self.start_pos, self.above):
+            s = Line(self.start_pos, self.above, 2.0 * self.t_contact / 3.0).sample(t[early])
+            pos[early], vel[early, :3], acc[early, :3] = s.x, s.xd, s.xdd
+        return pos, vel, acc
 
     def command(self, k: int, q: np.ndarray, dq: np.ndarray, sim):
         """OSC to the approach point until contact time, then hybrid control pressing ``force`` N.
@@ -296,8 +361,14 @@ class Press(Scenario):
         """
         contact = sim.contact_force(self.table)
         self.last_force = float(contact[2])  # the table's push back = the hand's push, N
-        if k * self.cfg.dt < self.t_contact:
-            return self.controllers["approach"].generate(q, dq, self.targets[k])
+        t = k * self.cfg.dt
+        if t < self.t_contact:
+            return self.controllers["approach"].generate(q, dq, self.targets[k], self.vel[k],
+                                                         self.acc[k])
+        self.touched = self.touched or self.last_force > self.threshold
+        if self.descent is not None and not self.touched:
+            d = self.descent.sample(t - self.t_contact)
+            return self.controllers["approach"].generate(q, dq, d.x, d.xd, d.xdd)
         measured = -contact  # what the hand applies to the table
         return self.controllers["contact"].generate(
             q, dq, self.targets[k], force_target=-self.force, force_measured=measured

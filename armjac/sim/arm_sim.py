@@ -344,6 +344,13 @@ class ArmSim:
             fz += fn * nz + fa * az + fb * bz
         return np.array([fx, fy, fz])
 
+    def ft_sensor(self, joint: str | None = None):
+        """Switch on a wrist force/torque sensor on ``joint`` (default: the flange, the
+        joint above the end-effector link); see :class:`~armjac.sim.ft_sensor.WristFTSensor`."""
+        from armjac.sim.ft_sensor import WristFTSensor
+
+        return WristFTSensor(self, joint)
+
     def in_contact(self, other: int | None = None) -> bool:
         """Whether the end-effector body touches ``other`` (or anything)."""
         self._require()
