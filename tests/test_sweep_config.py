@@ -53,10 +53,14 @@ def test_job_configs_set_dotted_keys_and_keys_follow_config():
 
 def test_set_dotted_refuses_a_scalar_in_the_path():
     cfg = {"a": 1}
-    with pytest.raises(ConfigError, match=r"a.b: a is 1, not a mapping"):
+    with pytest.raises(ConfigError, match=r"a.b: a is 1, not a mapping or list"):
         set_dotted(cfg, "a.b", 2, "f.yaml")
     set_dotted(cfg, "x.y.z", [1], "f.yaml")
     assert cfg["x"] == {"y": {"z": [1]}}
+    set_dotted(cfg, "x.y.z.0", 5, "f.yaml")  # a number indexes a list
+    assert cfg["x"]["y"]["z"] == [5]
+    with pytest.raises(ConfigError, match=r"x.y.z.3: no item 3 in a list of 1"):
+        set_dotted(cfg, "x.y.z.3", 5, "f.yaml")
 
 
 @pytest.mark.parametrize(
@@ -115,3 +119,15 @@ def test_cli_lists_sweeps_and_kinds(capsys):
     assert "reach_gains" in out and "mismatch" in out and "train" in out
     assert main(["sweep", "no_such_sweep"]) == 2
     assert "unknown sweep 'no_such_sweep'" in capsys.readouterr().err
+
+
+def test_axes_reach_into_lists_of_a_comparison():
+    data = {
+        "job": "compare",
+        "base": "demo",
+        "axes": {"models.0.train.seed": [0, 1], "control.scenarios.0": ["reach"]},
+    }
+    jobs = load_sweep(data).jobs()
+    assert [j.config["models"][0]["train"]["seed"] for j in jobs] == [0, 1]
+    assert jobs[0].config["control"]["scenarios"] == ["reach"]
+    assert jobs[0].key != jobs[1].key

@@ -112,18 +112,30 @@ def label(value) -> str:
 
 
 def set_dotted(cfg: dict, dotted: str, value, where: str) -> None:
-    """Set ``cfg["a"]["b"] = value`` for ``"a.b"``, creating missing mappings."""
+    """Set ``cfg["a"]["b"] = value`` for ``"a.b"``, creating missing mappings.
+
+    A part that is a number indexes a list (``models.0.train.seed``).
+    """
     parts = dotted.split(".")
     node = cfg
-    for i, part in enumerate(parts[:-1]):
-        child = node.get(part)
-        if child is None:
-            child = node[part] = {}
-        if not isinstance(child, dict):
-            done = ".".join(parts[: i + 1])
-            raise ConfigError(f"{where}: {dotted}: {done} is {child!r}, not a mapping")
-        node = child
-    node[parts[-1]] = copy.deepcopy(value)
+    for i, part in enumerate(parts):
+        done = ".".join(parts[: i + 1])
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise ConfigError(f"{where}: {dotted}: {done}: no item {part} in a list of "
+                                  f"{len(node)}")  # fmt: skip
+            key = int(part)
+        elif isinstance(node, dict):
+            key = part
+        else:
+            up = ".".join(parts[:i])
+            raise ConfigError(f"{where}: {dotted}: {up} is {node!r}, not a mapping or list")
+        if i == len(parts) - 1:
+            node[key] = copy.deepcopy(value)
+            return
+        if isinstance(node, dict) and node.get(key) is None:
+            node[key] = {}
+        node = node[key]
 
 
 def _is_int(v) -> bool:
