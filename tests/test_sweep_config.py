@@ -125,9 +125,9 @@ def test_axes_reach_into_lists_of_a_comparison():
     data = {
         "job": "compare",
         "base": "demo",
-        "axes": {"models.0.train.seed": [0, 1], "control.scenarios.0": ["reach"]},
+        "axes": {"models.0.train.seed": [0, 1], "control.scenarios.1": ["push"]},
     }
     jobs = load_sweep(data).jobs()
     assert [j.config["models"][0]["train"]["seed"] for j in jobs] == [0, 1]
-    assert jobs[0].config["control"]["scenarios"] == ["reach"]
+    assert jobs[0].config["control"]["scenarios"] == ["reach", "push"]
     assert jobs[0].key != jobs[1].key
