@@ -60,6 +60,8 @@ def run_local(jobs: Sequence[Job], on_result: OnResult, workers: int | None = No
     workers = default_workers() if workers is None else workers
     if workers < 1:
         raise ConfigError(f"workers must be >= 1; got {workers}")
+    if not jobs:
+        return
     workers = min(workers, max(1, len(jobs)))
     with _thread_env(), ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
         futures = {pool.submit(execute, job): job for job in jobs}
@@ -111,6 +113,8 @@ def run_ray(
     from armjac.extras import require
 
     require("ray", "armjac sweep --ray")
+    if not jobs:
+        return
     import ray
 
     owned = not ray.is_initialized()

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from armjac.errors import ConfigError
+from armjac.jsonutil import slug
 from armjac.progress import progress_bar
 from armjac.sweep import executors, summary
 from armjac.sweep.config import SweepConfig, load_sweep
@@ -70,7 +71,8 @@ def run(
     if executor not in EXECUTORS:
         raise ConfigError(f"executor must be one of {', '.join(EXECUTORS)}; got {executor!r}")
     cfg = load_sweep(config)
-    out = Path(out_dir) if out_dir is not None else Path("out") / "sweeps" / cfg.name
+    default = Path("out") / "sweeps" / slug(cfg.name, 80, "sweep")
+    out = Path(out_dir) if out_dir is not None else default
     jobs = cfg.jobs()
     store = ResultStore(out / "jobs")
     records: dict[str, dict] = {}
