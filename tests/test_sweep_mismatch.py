@@ -35,14 +35,14 @@ def test_mismatch_jobs_score_each_draw_against_its_true_tip(tmp_path):
         err = np.linalg.norm(real.nominal.position(test.q, point=real.assumed_point)
                              - test.truth_tip, axis=1) * 1e3  # fmt: skip
         m = job["metrics"]
-        assert m["tip_error_median_mm.nominal"] == pytest.approx(np.median(err), rel=1e-12)
-        assert m["tip_error_max_mm.nominal"] == pytest.approx(err.max(), rel=1e-12)
+        assert m["fk_median_mm.nominal"] == pytest.approx(np.median(err), rel=1e-12)
+        assert m["fk_max_mm.nominal"] == pytest.approx(err.max(), rel=1e-12)
         # the spec's tracker noise is 0.2 mm: calibration on 300 samples gets near it
-        assert m["tip_error_median_mm.calibrated"] < 1.0 < m["tip_error_median_mm.nominal"]
+        assert m["fk_median_mm.calibrated"] < 1.0 < m["fk_median_mm.nominal"]
     for stat in ("median", "p95", "max"):  # one box per source, across the draws
-        assert f"box_tip_error_{stat}_mm.png" in s["figures"]
+        assert f"box_fk_{stat}_mm.png" in s["figures"]
     # the draws differ, so the box plots are over real spread
-    a, b = (j["metrics"]["tip_error_median_mm.nominal"] for j in s["jobs"])
+    a, b = (j["metrics"]["fk_median_mm.nominal"] for j in s["jobs"])
     assert a != b
 
 
@@ -59,6 +59,8 @@ def test_the_spec_content_is_part_of_the_key():
     ("base", "match"),
     [
         ({"sources": ["oracle"]}, r"sources: must be a list from"),
+        ({"sources": []}, r"sources: must name at least one"),
+        ({"reach": {"n_targets": -1}}, r"reach.n_targets: must be an integer >= 0"),
         ({"data": {"kind": "trajectory"}}, r"data.duration: is required"),
         ({"draw": -1}, r"draw: must be an integer >= 0"),
         ({"spec": "no_such_spec"}, r"unknown mismatch spec 'no_such_spec'"),
@@ -73,14 +75,26 @@ def test_bad_mismatch_studies_are_refused(base, match):
 
 
 def test_learned_residual_source_trains_from_the_draws_data(tmp_path):
-    cfg = _cfg(sources=["nominal", "learned_residual"], learned={"training": {"epochs": 5}})
+    cfg = _cfg(sources=["nominal", "calibrated+residual"], learned={"training": {"epochs": 5}})
     cfg["axes"] = {"draw": [0]}
     s = run(cfg, tmp_path / "out", executor="local", workers=1, progress=False, plots=False,
             log=None)  # fmt: skip
     (job,) = s["jobs"]
     assert job["status"] == "ok", job.get("reason")
     m = job["metrics"]
-    # it starts from the calibrated nominal (the default base), so it beats the URDF
-    assert m["tip_error_median_mm.learned_residual"] < m["tip_error_median_mm.nominal"]
-    assert m["learned.n_train"] == 240  # 300 samples less the 20 % validation split
-    assert "learned.train_seconds" not in m
+    # it starts from the calibrated nominal, so it beats the URDF
+    assert m["fk_median_mm.calibrated+residual"] < m["fk_median_mm.nominal"]
+    assert m["models.calibrated+residual.best_val_mm"] > 0
+    assert not any(k.endswith("seconds") for k in m)  # wall-clock times are kept apart
+
+
+def test_reaches_show_what_the_tracker_buys(tmp_path):
+    cfg = _cfg(sources=["nominal"], reach={"n_targets": 2, "duration": 2.0, "seed": 3})
+    cfg["axes"] = {"draw": [0]}
+    s = run(cfg, tmp_path / "out", executor="serial", progress=False, plots=False, log=None)
+    (job,) = s["jobs"]
+    m = job["metrics"]
+    assert m["reach_encoders_failed.nominal"] == m["reach_tracker_failed.nominal"] == 0
+    # with encoders only the nominal FK error stays in the final error; the tracker removes it
+    assert m["reach_tracker_mm.nominal"] < 0.2 * m["reach_encoders_mm.nominal"]
+    assert m["reach_encoders_mm.nominal"] > 0.3 * m["fk_median_mm.nominal"]

@@ -45,7 +45,8 @@ class JobKind:
         Source folders and modules the results depend on (see
         :func:`armjac.fingerprint.source_fingerprint`).
     timing_keys : tuple of str
-        Metrics that are wall-clock times; moved to the record's ``timing``.
+        Metrics that are wall-clock times, moved to the record's ``timing``:
+        dotted paths, where ``*`` matches any key (``models.*.seconds``).
     uses_tf : bool or callable(config) -> bool
         The job runs TensorFlow (its worker is made single-threaded and deterministic).
     uses_gpu : bool or callable(config) -> bool
@@ -266,9 +267,10 @@ register_job(
         validate=mismatch_job.validate,
         run=mismatch_job.run,
         code=mismatch_job.CODE,
-        timing_keys=("calibration.seconds", "learned.train_seconds"),
+        timing_keys=mismatch_job.TIMING,
         uses_tf=mismatch_job.learns,
         uses_gpu=mismatch_job.learns,
-        description="draw a real arm from a mismatch spec; static tip error of each model",
+        description="draw a real arm from a mismatch spec; FK, Jacobian (and reach) errors "
+        "of each model built from its tracker data",
     )
 )

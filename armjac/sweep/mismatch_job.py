@@ -1,5 +1,5 @@
-"""The ``mismatch`` sweep job: one real arm drawn from a mismatch spec, and how well
-each model of it predicts the tool tip from the encoder readings.
+"""The ``mismatch`` sweep job: one real arm drawn from a mismatch spec, the models of
+it built from its tracker data, and how well each predicts and reaches the tool tip.
 
 A job config::
 
@@ -7,12 +7,18 @@ A job config::
     draw: 0                    # seed of the real arm
     data: {kind: static, n: 2000, seed: 1}    # or {kind: trajectory, duration: 40, seed: 1}
     evaluate: {n: 2000, seed: 2}              # held-out static poses of the real arm
-    sources: [nominal, calibrated]            # and learned_residual
-    learned: null              # config of armjac.learned.train_from_data (its defaults if null)
+    sources: [nominal, calibrated]            # also learned, residual, calibrated+residual
+    learned: null              # config of armjac.learned.train_from_data (null: its defaults)
+    reach: {n_targets: 0, duration: 3.0, seed: 3}   # encoder-only and tracker reaches
 
-Each source predicts the tip at the encoder readings of the held-out poses
-and is scored against the true tip: ``tip_error_median_mm.<source>``,
-``tip_error_p95_mm.<source>`` and ``tip_error_max_mm.<source>``.
+The models are those of the comparison's mismatch section
+(:func:`armjac.compare.mismatch.build_models`), scored the same way: for each
+source, the tip error of its FK at the encoder readings of the held-out
+poses against the true tip (``fk_median_mm.<source>``, ``fk_p95_mm``,
+``fk_max_mm``), the relative error of its Jacobian (``jac_rel_median``,
+``jac_rel_p95``) and, with ``reach.n_targets > 0``, the median final true-tip
+error of reaches with encoder feedback only and with the tracker
+(``reach_encoders_mm.<source>``, ``reach_tracker_mm.<source>``).
 """
 
 from __future__ import annotations
@@ -26,27 +32,33 @@ import numpy as np
 from armjac.configs import Reader
 from armjac.errors import ConfigError
 
-TOP_KEYS = {"spec", "draw", "data", "evaluate", "sources", "learned"}
+TOP_KEYS = {"spec", "draw", "data", "evaluate", "sources", "learned", "reach"}
 DATA_KEYS = {"kind", "n", "duration", "seed"}
 EVAL_KEYS = {"n", "seed"}
-SOURCES = ("nominal", "calibrated", "learned_residual")
+REACH_KEYS = {"n_targets", "duration", "seed"}
+SOURCES = ("nominal", "calibrated", "learned", "residual", "calibrated+residual")
+LEARNED = ("learned", "residual", "calibrated+residual")
 DEFAULTS = {
     "draw": 0,
     "data": {"kind": "static", "n": 2000, "seed": 1},
     "evaluate": {"n": 2000, "seed": 2},
     "sources": ["nominal", "calibrated"],
     "learned": None,
+    "reach": {"n_targets": 0, "duration": 3.0, "seed": 3},
 }
-# What a mismatch job's results depend on, besides the kinds' shared code.
+# What a mismatch job's results depend on.
 CODE = (
     "armjac/mismatch", "armjac/calibration", "armjac/learned", "armjac/arm.py",
-    "armjac/codegen", "armjac/symbolic", "armjac/model", "armjac/sweep/mismatch_job.py",
+    "armjac/codegen", "armjac/symbolic", "armjac/model", "armjac/control", "armjac/sim",
+    "armjac/compare/mismatch.py", "armjac/sweep/mismatch_job.py",
 )  # fmt: skip
+# Wall-clock entries of the results (moved out of the metrics).
+TIMING = ("models.*.seconds", "models.*.train_seconds")
 
 
 def learns(cfg: dict) -> bool:
     """Whether the job trains a network (TensorFlow; a GPU helps)."""
-    return "learned_residual" in cfg.get("sources", ())
+    return any(s in LEARNED for s in cfg.get("sources", ()))
 
 
 def load_base(spec, base_dir: Path, where: str) -> dict:
@@ -56,7 +68,9 @@ def load_base(spec, base_dir: Path, where: str) -> dict:
     if not isinstance(spec, dict):
         raise ConfigError(f"{where}: a mismatch study is a mapping (spec, draw, data, ...); "
                           f"got {spec!r}")  # fmt: skip
-    cfg = {**copy.deepcopy(DEFAULTS), **copy.deepcopy(spec)}
+    cfg = copy.deepcopy(DEFAULTS)
+    for k, v in copy.deepcopy(spec).items():
+        cfg[k] = {**cfg[k], **v} if isinstance(cfg.get(k), dict) and isinstance(v, dict) else v
     ref = cfg.get("spec")
     if isinstance(ref, str) and (base_dir / ref).is_file():
         ref = str(base_dir / ref)
@@ -89,15 +103,14 @@ def validate(cfg: dict, where: str) -> None:
     ev.check_keys(EVAL_KEYS)
     ev.integer("n", ..., minimum=1)
     ev.integer("seed", ..., minimum=0)
+    reach = top.mapping("reach")
+    reach.check_keys(REACH_KEYS)
+    reach.integer("n_targets", ..., minimum=0)
+    reach.number("duration", ..., positive=True)
+    reach.integer("seed", ..., minimum=0)
     sources = top.choices("sources", SOURCES, ...)
     if not sources:
         raise top.fail("sources", f"must name at least one of {', '.join(SOURCES)}")
-    if "learned_residual" in sources:
-        import armjac.learned as learned
-
-        if not hasattr(learned, "train_from_data"):
-            raise top.fail("sources", "learned_residual needs armjac.learned.train_from_data, "
-                           "which this build does not have")  # fmt: skip
     if cfg.get("learned") is not None:
         if not isinstance(cfg["learned"], dict):
             raise top.fail("learned", f"must be a mapping or null; got {cfg['learned']!r}")
@@ -109,22 +122,17 @@ def validate(cfg: dict, where: str) -> None:
             raise top.fail("learned", str(exc)) from None
 
 
-def _errors_mm(pred: np.ndarray, truth: np.ndarray) -> dict:
-    e = np.linalg.norm(np.asarray(pred) - truth, axis=1) * 1e3
-    return {"median": float(np.median(e)), "p95": float(np.percentile(e, 95)),
-            "max": float(e.max())}  # fmt: skip
-
-
 def _dataset(real, data: dict):
     from armjac.mismatch import collect, static_samples
 
-    if data.get("kind", "static") == "static":
-        return static_samples(real, int(data["n"]), seed=int(data.get("seed", 1)))
-    return collect(real, float(data["duration"]), seed=int(data.get("seed", 1)), progress=False)
+    if data["kind"] == "static":
+        return static_samples(real, int(data["n"]), seed=int(data["seed"]))
+    return collect(real, float(data["duration"]), seed=int(data["seed"]), progress=False)
 
 
 def run(cfg: dict) -> dict:
-    """Draw the real arm, sample its tracker data, score every source on held-out poses."""
+    """Draw the real arm, build each source from its data, score them on held-out poses."""
+    from armjac.compare import mismatch as section
     from armjac.mismatch import load_spec, static_samples
 
     spec = load_spec(cfg["spec"])
@@ -132,36 +140,19 @@ def run(cfg: dict) -> dict:
         real = spec.realize(seed=int(cfg["draw"]), out_dir=tmp)
         q, x = _dataset(real, cfg["data"]).pairs()
         test = static_samples(real, int(cfg["evaluate"]["n"]), seed=int(cfg["evaluate"]["seed"]))
-        preds, extra = {}, {"n_samples": int(len(q))}
-        for source in cfg["sources"]:
-            preds[source] = _predict(source, real, q, x, test.q, cfg, extra)
-    errors = {s: _errors_mm(p, test.truth_tip) for s, p in preds.items()}
-    out: dict = {f"tip_error_{stat}_mm": {s: e[stat] for s, e in errors.items()}
-                 for stat in ("median", "p95", "max")}  # fmt: skip
-    return {**out, **extra}
-
-
-def _predict(source: str, real, q, x, q_test, cfg: dict, extra: dict) -> np.ndarray:
-    """Tip predictions of one source at the held-out encoder readings."""
-    if source == "nominal":
-        return real.nominal.position(q_test, point=real.assumed_point)
-    if source == "calibrated":
-        from armjac.calibration import calibrate
-
-        res = calibrate(real.nominal, q, x, point=real.assumed_point)
-        extra["calibration"] = {"residual_mm": res.residual_mm, "rank": res.rank,
-                                "iterations": res.iterations, "seconds": res.seconds}  # fmt: skip
-        return res.arm.position(q_test, point=res.point)
-    from armjac.learned import train_from_data
-
-    model = train_from_data(q, x, cfg.get("learned"), nominal=real.nominal,
-                            point=real.assumed_point, progress=False, log=None)  # fmt: skip
-    m = model.metrics
-    extra["learned"] = {"best_val_mm": m.get("best_val_mm"), "n_train": m.get("n_train"),
-                        "train_seconds": m.get("train_seconds")}  # fmt: skip
-    try:
-        return np.asarray(model.fk(q_test))
-    finally:
-        close = getattr(model, "close", None)
-        if callable(close):
-            close()
+        n_j = min(section.N_JACOBIAN, len(test.truth_q))
+        jac_true = np.array([real.measured_jacobian(ql) for ql in test.truth_q[:n_j]])
+        sources, info = section.build_models(real, q, x, cfg["learned"], which=cfg["sources"])
+        static = {name: section.static_errors(src, test, test.truth_q[:n_j], jac_true)
+                  for name, src in sources.items()}  # fmt: skip
+        out: dict = {stat: {name: row[stat] for name, row in static.items()}
+                     for stat in next(iter(static.values()))}  # fmt: skip
+        r = cfg["reach"]
+        if r["n_targets"] > 0:
+            targets = section.reach_targets(real, int(r["n_targets"]), int(r["seed"]))
+            ctrl = section.control_errors(real, sources, targets, float(r["duration"]),
+                                          int(r["seed"]))  # fmt: skip
+            for fb in ("encoders", "tracker"):
+                out[f"reach_{fb}_mm"] = {n: row[fb]["median_mm"] for n, row in ctrl.items()}
+                out[f"reach_{fb}_failed"] = {n: row[fb]["failed"] for n, row in ctrl.items()}
+    return {**out, "n_samples": int(len(q)), "models": info}

@@ -112,15 +112,23 @@ def execute(job: Job) -> dict:
 
 
 def _pop_timing(metrics: dict, keys) -> dict:
-    """Remove the (dotted) wall-clock ``keys`` from ``metrics``; returns them."""
+    """Remove the wall-clock ``keys`` (dotted, ``*`` for any key) from ``metrics``."""
     out = {}
+
+    def pop(node, parts, prefix):
+        if not isinstance(node, dict):
+            return
+        head, rest = parts[0], parts[1:]
+        for k in list(node) if head == "*" else [head]:
+            if k not in node:
+                continue
+            if rest:
+                pop(node[k], rest, f"{prefix}{k}.")
+            else:
+                out[f"{prefix}{k}"] = node.pop(k)
+
     for dotted in keys:
-        *path, last = dotted.split(".")
-        node = metrics
-        for part in path:
-            node = node.get(part) if isinstance(node, dict) else None
-        if isinstance(node, dict) and last in node:
-            out[dotted] = node.pop(last)
+        pop(metrics, dotted.split("."), "")
     return out
 
 
