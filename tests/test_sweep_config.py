@@ -131,3 +131,10 @@ def test_axes_reach_into_lists_of_a_comparison():
     assert [j.config["models"][0]["train"]["seed"] for j in jobs] == [0, 1]
     assert jobs[0].config["control"]["scenarios"] == ["reach", "push"]
     assert jobs[0].key != jobs[1].key
+
+
+def test_huge_grids_are_refused_before_they_are_built():
+    with pytest.raises(ConfigError, match=r"axes.a.range: makes 1000000000000 values"):
+        load_sweep(_sweep({"a": {"range": [0, 10**12, 1]}}))
+    with pytest.raises(ConfigError, match=r"axes: make 1000000 jobs"):
+        load_sweep(_sweep({"a": {"seeds": 1000}, "b": {"seeds": 1000}}))

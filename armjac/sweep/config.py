@@ -169,13 +169,17 @@ def axis_values(r: Reader, key: str) -> list:
         if step == 0 or (stop - start) / step <= 0:
             raise sub.fail("range", f"[start, stop, step] makes no values; got {arg!r}")
         n = math.ceil((stop - start) / step - 1e-9)
+        if n > MAX_JOBS:
+            raise sub.fail("range", f"makes {n} values, more than {MAX_JOBS}")
         if all(_is_int(x) for x in arg):
             return list(range(int(start), int(stop), int(step)))
-        return [round(start + i * step, 12) for i in range(min(n, MAX_JOBS + 1))]
+        return [round(start + i * step, 12) for i in range(n)]
     first, last, count = nums  # linspace
     if not (count >= 1 and count == int(count)):
         raise sub.fail("linspace", f"count must be an integer >= 1; got {arg!r}")
     n = int(count)
+    if n > MAX_JOBS:
+        raise sub.fail("linspace", f"makes {n} values, more than {MAX_JOBS}")
     step = (last - first) / (n - 1) if n > 1 else 0.0
     return [round(first + i * step, 12) for i in range(n)]
 
@@ -232,7 +236,8 @@ def validate(data, path: str, base_dir: Path | None = None) -> SweepConfig:
         group_by=group_by,
         fixed=dict(fixed),
     )
-    n = len(cfg.points())
+    sizes = [len(v) for v in axes.values()]
+    n = min(sizes, default=1) if grid == "zip" else math.prod(sizes)
     if n > MAX_JOBS:
         raise top.fail("axes", f"make {n} jobs, more than {MAX_JOBS}")
     return cfg
