@@ -74,6 +74,7 @@ class Arm:
         chain = [j for j in model.path_to(self.ee_link) if j.movable]
         if not chain:
             raise InputError(f"no movable joint between {model.root!r} and {self.ee_link!r}")
+        model.warn_mimic(j.name for j in chain)
         self.joints = tuple(chain)
         self.joint_names = tuple(j.name for j in chain)
         self.dof = len(chain)

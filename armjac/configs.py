@@ -19,6 +19,20 @@ from pathlib import Path
 import yaml
 
 from armjac.errors import ConfigError
+from armjac.validation import excerpt
+
+# What a config may ask for: a value beyond these is refused with a clear
+# ConfigError instead of a MemoryError (or hours of work) later on.
+MAX_SEED = 2**32 - 1  # numpy and TensorFlow seeds: 0 .. 2**32 - 1
+MAX_STEPS = 1_000_000  # control steps of one simulation (duration / dt): 1000 s at 1 kHz
+MIN_DT = 1e-5  # s, the shortest control period
+MAX_DT = 0.1  # s, the longest
+MAX_DURATION = 3600.0  # s of simulated time
+MAX_SAMPLES = 2_000_000  # configurations in one data set or split
+MAX_NEURONS = 100_000  # neurons in one ensemble
+MAX_DIMENSIONS = 10_000  # dimensions represented by one ensemble
+MAX_EPOCHS = 100_000
+MAX_CONFIG_BYTES = 4 * 2**20  # a YAML config file
 
 ENV = "ARMJAC_CONFIG_DIR"
 KINDS = ("arms", "scenarios", "learn", "compare", "mismatch", "sweeps")
@@ -99,14 +113,44 @@ def read_mapping(path: str | os.PathLike, what: str) -> dict:
     """Parse a YAML file that must hold a mapping."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text())
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"{path}: a {what} of {size} bytes is too large (at most {MAX_CONFIG_BYTES} bytes)"
+            )
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read {what} {path}: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: malformed YAML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: a {what} must be UTF-8 text ({exc})") from None
+    return parse_mapping(text, str(path), what)
+
+
+def parse_mapping(text: str, where: str, what: str) -> dict:
+    """Parse YAML ``text`` that must hold a mapping; ``where`` names it in errors.
+
+    Only plain YAML is read (no ``!!python`` tags). Every failure is a
+    :class:`~armjac.errors.ConfigError`, including the ``ValueError`` PyYAML
+    raises for an impossible date and a nesting too deep to parse.
+    """
+    try:
+        data = yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise ConfigError(f"{where}: malformed YAML ({_bounded(exc)})") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: a {what} must be a mapping, got {type(data).__name__}")
+        raise ConfigError(f"{where}: a {what} must be a mapping, got {type(data).__name__}")
     return data
+
+
+def _key(key) -> str:
+    """A mapping key for a message: short strings as they are, anything else as an excerpt."""
+    return key if isinstance(key, str) and len(key) <= 60 else excerpt(key, 60)
+
+
+def _bounded(exc: Exception, limit: int = 400) -> str:
+    """An exception's message cut to ``limit`` characters."""
+    text = str(exc)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _show(option) -> str:
@@ -120,8 +164,17 @@ def _one_of(options) -> str:
     return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
 
 
-def _is_number(v) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+def is_number(v) -> bool:
+    """Whether ``v`` is a finite real number as YAML gives it (an int or float, not a bool).
+
+    An integer too large for a float (``10**400``) is not: it has no finite float value.
+    """
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 class Reader:
@@ -158,11 +211,12 @@ class Reader:
 
     def check_keys(self, allowed: set[str]) -> None:
         """Refuse keys outside ``allowed`` (typos would otherwise be ignored)."""
-        unknown = sorted(set(self.data) - allowed)
+        unknown = sorted((k for k in self.data if k not in allowed), key=str)
         if unknown:
+            shown = ", ".join(f"{self.prefix}{_key(k)}" for k in unknown[:10])
+            more = f" (and {len(unknown) - 10} more)" if len(unknown) > 10 else ""
             raise ConfigError(
-                f"{self.path}: unknown key(s) {', '.join(self.prefix + k for k in unknown)}; "
-                f"allowed: {', '.join(sorted(allowed))}"
+                f"{self.path}: unknown key(s) {shown}{more}; allowed: {', '.join(sorted(allowed))}"
             )
 
     def _absent(self, key: str, default) -> bool:
@@ -174,48 +228,58 @@ class Reader:
         return True
 
     def number(
-        self, key: str, default=None, *, positive=False, minimum=None, below=None
+        self, key: str, default=None, *, positive=False, minimum=None, below=None, maximum=None
     ) -> float | None:
-        """A finite number: positive, ``>= minimum`` and ``< below`` if asked."""
+        """A finite number: positive, ``>= minimum``, ``< below`` and ``<= maximum`` if asked."""
         if self._absent(key, default):
             return default
         v = self.data[key]
-        if not _is_number(v):
-            raise self.fail(key, f"must be a finite number; got {v!r}")
+        if not is_number(v):
+            raise self.fail(key, f"must be a finite number; got {excerpt(v)}")
         if positive and v <= 0:
             raise self.fail(key, f"must be positive; got {v!r}")
         if below is not None and not (minimum or 0) <= v < below:
             raise self.fail(key, f"must be a number in [{minimum or 0}, {below}); got {v!r}")
         if minimum is not None and v < minimum:
             raise self.fail(key, f"must be >= {minimum}; got {v!r}")
+        if maximum is not None and v > maximum:
+            raise self.fail(key, f"must be <= {maximum}; got {v!r}")
         return float(v)
 
-    def integer(self, key: str, default=None, *, minimum: int | None = None) -> int | None:
-        """An integer (booleans refused), ``>= minimum`` if given."""
+    def integer(
+        self, key: str, default=None, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int | None:
+        """An integer (booleans refused) in ``[minimum, maximum]`` where given."""
         if self._absent(key, default):
             return default
         v = self.data[key]
-        bound = "" if minimum is None else f" >= {minimum}"
-        if isinstance(v, bool) or not isinstance(v, int) or (minimum is not None and v < minimum):
-            raise self.fail(key, f"must be an integer{bound}; got {v!r}")
-        return v
+        ok = isinstance(v, int) and not isinstance(v, bool)
+        if ok and (minimum is None or v >= minimum) and (maximum is None or v <= maximum):
+            return v
+        rules = [f"{op} {b}" for op, b in ((">=", minimum), ("<=", maximum)) if b is not None]
+        rule = f" {' and '.join(rules)}" if rules else ""
+        raise self.fail(key, f"must be an integer{rule}; got {excerpt(v)}")
+
+    def seed(self, key: str = "seed", default=0) -> int | None:
+        """A random seed: an integer in [0, 2**32 - 1], as numpy and TensorFlow take."""
+        return self.integer(key, default, minimum=0, maximum=MAX_SEED)
 
     def vector(self, key: str, n: int | None = None, default=None) -> list[float] | None:
         """A list of ``n`` finite numbers."""
         if self._absent(key, default):
             return default
         v = self.data[key]
-        ok = isinstance(v, list) and all(map(_is_number, v))
+        ok = isinstance(v, list) and all(map(is_number, v))
         if not ok or (n is not None and len(v) != n):
             size = f"{n} " if n else ""
-            raise self.fail(key, f"must be a list of {size}finite numbers; got {v!r}")
+            raise self.fail(key, f"must be a list of {size}finite numbers; got {excerpt(v)}")
         return [float(x) for x in v]
 
     def vectors(self, key: str, n: int) -> list[list[float]]:
         """A non-empty list of ``n``-number lists."""
         v = self.data.get(key)
         if not isinstance(v, list) or not v:
-            raise self.fail(key, f"must be a non-empty list of {n}-number lists; got {v!r}")
+            raise self.fail(key, f"must be a non-empty list of {n}-number lists; got {excerpt(v)}")
         return [Reader({"i": item}, self.path, f"{self.prefix}{key}[{i}].").vector("i", n)
                 for i, item in enumerate(v)]  # fmt: skip
 
@@ -225,9 +289,9 @@ class Reader:
             return default
         v = self.data[key]
         if not isinstance(v, str) or not v:
-            raise self.fail(key, f"must be a non-empty string; got {v!r}")
+            raise self.fail(key, f"must be a non-empty string; got {excerpt(v)}")
         if choices is not None and v not in choices:
-            raise self.fail(key, f"must be one of {_one_of(choices)}; got {v!r}")
+            raise self.fail(key, f"must be one of {_one_of(choices)}; got {excerpt(v)}")
         return v
 
     def choice(self, key: str, options, default=None):
@@ -236,7 +300,7 @@ class Reader:
             return default
         v = self.data[key]
         if v not in options:
-            raise self.fail(key, f"must be one of {_one_of(options)}; got {v!r}")
+            raise self.fail(key, f"must be one of {_one_of(options)}; got {excerpt(v)}")
         return v
 
     def choices(self, key: str, options, default=None) -> list | None:
@@ -245,14 +309,14 @@ class Reader:
             return default
         v = self.data[key]
         if not isinstance(v, list) or any(x not in options for x in v):
-            raise self.fail(key, f"must be a list from {list(options)}; got {v!r}")
+            raise self.fail(key, f"must be a list from {list(options)}; got {excerpt(v)}")
         return list(v)
 
     def flag(self, key: str, default: bool) -> bool:
         """A boolean (``default`` when absent; null is refused, not defaulted)."""
         v = self.data.get(key, default)
         if not isinstance(v, bool):
-            raise self.fail(key, f"must be true or false; got {v!r}")
+            raise self.fail(key, f"must be true or false; got {excerpt(v)}")
         return v
 
     def sequence(self, key: str, default=None, *, nonempty=False) -> list | None:
@@ -261,7 +325,9 @@ class Reader:
             return default
         v = self.data[key]
         if not isinstance(v, list) or (nonempty and not v):
-            raise self.fail(key, f"must be a {'non-empty ' if nonempty else ''}list; got {v!r}")
+            raise self.fail(
+                key, f"must be a {'non-empty ' if nonempty else ''}list; got {excerpt(v)}"
+            )
         return v
 
     def mapping(self, key: str) -> Reader:
@@ -270,7 +336,7 @@ class Reader:
         if v is None:
             v = {}
         if not isinstance(v, dict):
-            raise self.fail(key, f"must be a mapping; got {v!r}")
+            raise self.fail(key, f"must be a mapping; got {excerpt(v)}")
         return self.child(v, key)
 
     def mappings(self, key: str) -> list[Reader]:
@@ -278,5 +344,5 @@ class Reader:
         items = self.sequence(key, ..., nonempty=True)
         for i, item in enumerate(items):
             if not isinstance(item, dict):
-                raise self.fail(f"{key}[{i}]", f"must be a mapping; got {item!r}")
+                raise self.fail(f"{key}[{i}]", f"must be a mapping; got {excerpt(item)}")
         return [self.child(item, f"{key}[{i}]") for i, item in enumerate(items)]

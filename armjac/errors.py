@@ -14,6 +14,10 @@ class URDFError(ArmjacError, ValueError):
     """A robot description that cannot be parsed or is not a valid tree."""
 
 
+class URDFWarning(UserWarning):
+    """A robot description armjac loads but doubts: a non-physical inertia, a mimic joint."""
+
+
 class ConfigError(ArmjacError, ValueError):
     """A YAML configuration that is malformed or names something unknown."""
 

@@ -10,6 +10,7 @@ value (a huge or hostile value never floods a log).
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,15 +20,28 @@ from armjac.errors import InputError
 _ZERO3 = np.zeros(3)
 _ZERO3.flags.writeable = False
 _EXCERPT = 120
+# Nested containers are shown a few levels and items deep, so the work is
+# bounded too: a YAML alias bomb expands to gigabytes under plain repr().
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxtuple, _REPR.maxdict = 3, 8, 8, 8
+_REPR.maxset = _REPR.maxfrozenset = 8
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = _EXCERPT
 
 
 def excerpt(value: object, limit: int = _EXCERPT) -> str:
-    """``repr(value)`` cut to at most ``limit`` characters, for error messages."""
+    """``repr(value)`` cut to at most ``limit`` characters, for error messages.
+
+    The cost is bounded as well as the length: nested containers are shown
+    only a few levels and items deep.
+    """
     if isinstance(value, np.ndarray) and value.size > 16:
         return f"array of shape {value.shape} and dtype {value.dtype}"
     if isinstance(value, list | tuple) and len(value) > 16:
         return f"{type(value).__name__} of length {len(value)}"
-    text = repr(value)
+    if isinstance(value, list | tuple | dict | set | frozenset):
+        text = _REPR.repr(value)
+    else:
+        text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -204,3 +218,25 @@ def as_mask(value: Sequence[object], n: int, name: str) -> np.ndarray:
     if not ok:
         raise InputError(f"{name} must be {n} booleans (or 0/1); got {excerpt(value)}")
     return np.array([bool(v) for v in items])
+
+
+def as_measurements(
+    q: object, x: object, dof: int | None = None, minimum: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Measured pairs: joint readings ``q`` (B, N) and tip positions ``x`` (B, 3).
+
+    Raises :class:`InputError` for wrong shapes (``N == dof`` when given, ``B >=
+    minimum``) or non-finite values.
+    """
+    q = as_float_array(q, "q")
+    x = as_float_array(x, "x")
+    n = "N" if dof is None else str(dof)
+    if q.ndim != 2 or (dof is not None and q.shape[1] != dof):
+        raise InputError(f"q must have shape (B, {n}); got {q.shape}")
+    if q.shape[0] < minimum:
+        raise InputError(f"needs at least {minimum} samples; got {q.shape[0]}")
+    if x.shape != (q.shape[0], 3):
+        raise InputError(f"x must have shape ({q.shape[0]}, 3) to match q; got {x.shape}")
+    check_finite(q, "q")
+    check_finite(x, "x")
+    return q, x

@@ -38,7 +38,8 @@ def _random_model(folder, arm):
     from armjac.learned.config import validate
     from armjac.learned.network import init_params
 
-    cfg = validate({"arm": "planar2"})
+    ensembles = [{"n_neurons": 32}, {"n_neurons": 32, "dimensions": 8}]
+    cfg = validate({"arm": "planar2", "network": {"ensembles": ensembles}})
     params = init_params([(32, 4), (32, 8)], 3, 1.0, seed=5)
     params["out_bias"] = np.array([0.3, 0.0, 0.2])
     model = LearnedModel(params, config=cfg, arm_name=arm.name, joint_names=arm.joint_names,

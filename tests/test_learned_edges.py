@@ -9,16 +9,11 @@ import pytest
 
 pytest.importorskip("nengo_dl")
 
+from learned_factory import TINY_TRAIN as TINY  # noqa: E402
+
 from armjac import load_arm  # noqa: E402
 from armjac.errors import ConfigError, InputError  # noqa: E402
 from armjac.learned import load, train  # noqa: E402
-
-TINY = {
-    "arm": "planar2",
-    "data": {"n_train": 200, "n_val": 20, "n_test": 20},
-    "network": {"ensembles": [{"n_neurons": 16}, {"n_neurons": 16, "dimensions": 4}]},
-    "training": {"epochs": 1, "batch_size": 50, "progress": False},
-}
 
 
 def _cfg(**over):

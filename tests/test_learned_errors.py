@@ -6,25 +6,15 @@ import json
 
 import numpy as np
 import pytest
+from learned_factory import untrained_model
 
 from armjac.errors import ArmjacError, ConfigError, InputError, UnknownLinkError
 from armjac.learned import ModelFileError, load, resolve_config
-from armjac.learned.model import LearnedModel
-from armjac.learned.network import init_params
 
 
 @pytest.fixture
 def tiny(tmp_path):
-    cfg, _ = resolve_config({"arm": "planar2"})
-    model = LearnedModel(
-        init_params([(8, 4)], 3, 1.0, 0),
-        config=cfg,
-        arm_name="planar2",
-        joint_names=("j1", "j2"),
-        home=[0.1, 0.2],
-        bounds=([-3, -3], [3, 3]),
-        ee_link="ee",
-    )
+    model = untrained_model()
     model.save(tmp_path / "m")
     return model, tmp_path / "m"
 

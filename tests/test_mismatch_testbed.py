@@ -134,7 +134,20 @@ def test_collect_records_a_consistent_run(real):
     np.testing.assert_allclose(d.truth_tip, real.tip(q_ex), atol=1e-9)
     lo, hi = real.nominal.sample_bounds()
     assert (d.truth_q > lo - 0.05).all() and (d.truth_q < hi + 0.05).all()
-    assert np.ptp(d.truth_q, axis=0).min() > 0.1  # it explores
+    assert np.ptp(d.truth_q, axis=0).min() > 0.05  # it explores
+    assert np.abs(np.diff(d.truth_q, axis=0)).max() / 1e-3 < 2 * 1.5  # near the speed cap
+
+
+def test_via_schedule_respects_the_speed_cap(arms):
+    from armjac.mismatch.collect import PEAK, via_schedule
+
+    arm = arms("kuka_iiwa")
+    via, times = via_schedule(arm, arm.home, 30.0, np.random.default_rng(0), 0.1, 0.5, 1.2)
+    assert times[-1] >= 30.0 and np.all(np.diff(times) >= 0.5)
+    speeds = PEAK * np.abs(np.diff(via, axis=0)) / np.diff(times)[:, None]
+    assert speeds.max() <= 1.2 + 1e-12
+    lo, hi = arm.sample_bounds(0.1)
+    assert (via[1:] >= lo).all() and (via[1:] <= hi).all()
 
 
 def test_spec_errors_name_the_key():
@@ -153,3 +166,22 @@ def test_collect_cli(tmp_path, capsys):
     assert main(["collect", SMALL, "--duration", "0.5", "--out", str(out), "--no-progress"]) == 0
     assert "50 tracker samples" in capsys.readouterr().out
     assert len(load_dataset(out)) == 50
+
+
+def test_calibrated_reach_scenario_simulates_the_real_arm():
+    from armjac.scenarios import run_scenario
+
+    cfg = {
+        "name": "calibrated_reach_small", "scenario": "calibrated_reach", "arm": "planar2",
+        "jacobian": "tool:planar2_small", "dt": 0.001,
+        "controller": {"type": "osc", "kp": 400, "ki": 400, "ctrlr_dof": ["x", "z"],
+                       "task_velocity": "jacobian"},
+        "task": {"mismatch": {"spec": "planar2_small", "feedback": "tracker"},
+                 "targets": [[0.55, 0.0, 0.3]], "segment_time": 1.5},
+    }  # fmt: skip
+    m = run_scenario(cfg)
+    assert m["status"] == "ok", m.get("reason")
+    assert m["final_position_error_m"] < 0.01
+    cfg["task"]["mismatch"]["spec"] = "nope"
+    with pytest.raises(ConfigError, match="task.mismatch.spec"):
+        run_scenario(cfg)

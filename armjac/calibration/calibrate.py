@@ -24,8 +24,7 @@ import numpy as np
 
 from armjac.calibration.kinematics import ChainModel
 from armjac.calibration.offset_arm import OffsetArm
-from armjac.errors import InputError
-from armjac.validation import check_point
+from armjac.validation import as_measurements, check_point
 
 
 @dataclasses.dataclass
@@ -94,18 +93,6 @@ def _stats(res: np.ndarray) -> dict:
     }
 
 
-def _check(nominal, q, x) -> tuple[np.ndarray, np.ndarray]:
-    q = np.asarray(q, float)
-    x = np.asarray(x, float)
-    if q.ndim != 2 or q.shape[1] != nominal.dof:
-        raise InputError(f"q must have shape (B, {nominal.dof}); got {q.shape}")
-    if x.shape != (q.shape[0], 3):
-        raise InputError(f"x must have shape ({q.shape[0]}, 3) to match q; got {x.shape}")
-    if not (np.isfinite(q).all() and np.isfinite(x).all()):
-        raise InputError("q and x must be finite")
-    return q, x
-
-
 def calibrate(
     nominal,
     q,
@@ -152,9 +139,7 @@ def calibrate(
     from armjac.model.tree import RobotModel
 
     t0 = time.perf_counter()
-    q, x = _check(nominal, q, x)
-    if q.shape[0] < 4:
-        raise InputError(f"calibration needs at least 4 samples; got {q.shape[0]}")
+    q, x = as_measurements(q, x, nominal.dof, minimum=4)
     p0 = np.zeros(3) if point is None else check_point(point)
     model = ChainModel(nominal)
     theta = np.zeros(model.n_params)

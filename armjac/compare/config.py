@@ -32,8 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from armjac import configs
-from armjac.configs import Reader
+from armjac.configs import MAX_SAMPLES, MAX_SEED, Reader
 from armjac.errors import ConfigError
+from armjac.validation import excerpt
 
 TOP_KEYS = {
     "name", "description", "arm", "models", "accuracy", "control", "seeds", "timing", "mismatch"
@@ -252,8 +253,11 @@ def validate(data, where: str, base: Path | None = None) -> CompareConfig:
         raise ctrl.fail("scenarios", f"labels must be unique (set 'label'); got {labels}")
 
     seeds = top.sequence("seeds", [0], nonempty=True)
-    if any(isinstance(s, bool) or not isinstance(s, int) for s in seeds):
-        raise top.fail("seeds", f"must be a non-empty list of integers; got {seeds!r}")
+    if any(isinstance(s, bool) or not isinstance(s, int) or not 0 <= s <= MAX_SEED for s in seeds):
+        raise top.fail(
+            "seeds",
+            f"must be a non-empty list of integers in [0, {MAX_SEED}]; got {excerpt(seeds)}",
+        )
 
     acc = top.mapping("accuracy")
     acc.check_keys(ACCURACY_KEYS)
@@ -270,12 +274,12 @@ def validate(data, where: str, base: Path | None = None) -> CompareConfig:
         learned_fk=ctrl.flag("learned_fk", True),
         position_only=ctrl.choice("position_only", ("auto", True, False), "auto"),
         seeds=list(seeds),
-        n_samples=acc.integer("n_samples", 5000, minimum=10),
-        accuracy_seed=acc.integer("seed", 1000, minimum=0),
+        n_samples=acc.integer("n_samples", 5000, minimum=10, maximum=MAX_SAMPLES),
+        accuracy_seed=acc.seed("seed", 1000),
         margin=acc.number("margin", 0.0, minimum=0, below=0.5),
-        bins=acc.integer("bins", 8, minimum=2),
-        n_calls=tim.integer("n_calls", 1000, minimum=1),
+        bins=acc.integer("bins", 8, minimum=2, maximum=1000),
+        n_calls=tim.integer("n_calls", 1000, minimum=1, maximum=MAX_SAMPLES),
         backends=tim.choices("backends", BACKENDS, list(BACKENDS)),
-        batch=tim.integer("batch", 1000, minimum=1),
+        batch=tim.integer("batch", 1000, minimum=1, maximum=MAX_SAMPLES),
         mismatch=mismatch,
     )

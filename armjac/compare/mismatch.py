@@ -10,9 +10,10 @@ For each mismatch spec (``mismatch:`` in a comparison file)::
         budgets: [250, 500, 1000, 2000, 8000]   # error against data budget ([]: skip)
         n_test: 2000               # held-out static configurations for FK / J errors
         control: true              # encoder-only and tracker reaches
-        n_targets: 4
-        reach_duration: 4.0        # s per reach
+        n_targets: 3
+        reach_duration: 3.0        # s per reach
         learn: null                # train_from_data config (null: its defaults)
+        data: trajectory           # or static: iid random q (the fast static sampler)
 
 the real arm is drawn, an exploration run long enough for the largest budget
 is recorded (:func:`armjac.mismatch.collect`), and from its first ``budget``
@@ -53,10 +54,12 @@ ENTRY_KEYS = {
     "n_targets",
     "reach_duration",
     "learn",
+    "data",
 }
 DEFAULT_BUDGETS = [250, 500, 1000, 2000, 8000]
 N_JACOBIAN = 300  # held-out configurations for the Jacobian errors
 BUDGET_MODELS = ("calibrated", "residual", "calibrated+residual")
+HOPELESS_MM = 50.0  # models with a larger median FK error are not run in closed loop
 _ADAPTERS: dict[str, Callable] = {}
 
 
@@ -103,9 +106,10 @@ def parse_section(top: Reader) -> list[dict]:
                 "budgets": sorted(budgets),
                 "n_test": r.integer("n_test", 2000, minimum=10),
                 "control": r.flag("control", True),
-                "n_targets": r.integer("n_targets", 4, minimum=1),
-                "reach_duration": r.number("reach_duration", 4.0, positive=True),
+                "n_targets": r.integer("n_targets", 3, minimum=1),
+                "reach_duration": r.number("reach_duration", 3.0, positive=True),
                 "learn": learn,
+                "data": r.choice("data", ("trajectory", "static"), "trajectory"),
             }
         )
     return out
@@ -242,10 +246,14 @@ def run_spec(entry: dict, figdir: Path, *, progress: bool = False, log=None) -> 
     trk = spec.tracker
     duration = n_max / trk.rate_hz / (1.0 - trk.dropout) * 1.02 + trk.latency_ms * 1e-3 + 1.0
     phases = {}
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
-    data = collect(real, duration, seed=seed, progress=progress)
+    if entry["data"] == "static":
+        data = static_samples(real, n_max, seed=seed + 3000)
+    else:
+        data = collect(real, duration, seed=seed, progress=progress)
     phases["collect_s"] = time.perf_counter() - t0
-    log(f"mismatch {spec.name}: {len(data)} tracker samples in {duration:.0f} s of exploration")
+    log(f"mismatch {spec.name}: {len(data)} tracker samples ({entry['data']})")
     test = static_samples(real, entry["n_test"], seed=seed + 1000)
     n_j = min(N_JACOBIAN, entry["n_test"])
     jac_true = np.array([real.measured_jacobian(ql) for ql in test.truth_q[:n_j]])
@@ -260,7 +268,9 @@ def run_spec(entry: dict, figdir: Path, *, progress: bool = False, log=None) -> 
     if entry["control"]:
         t0 = time.perf_counter()
         targets = reach_targets(real, entry["n_targets"], seed + 2000)
-        control = control_errors(real, sources, targets, entry["reach_duration"], seed)
+        usable = {n: src for n, src in sources.items()
+                  if static[n]["fk_median_mm"] < HOPELESS_MM}  # fmt: skip
+        control = control_errors(real, usable, targets, entry["reach_duration"], seed)
         phases["control_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -285,7 +295,7 @@ def run_spec(entry: dict, figdir: Path, *, progress: bool = False, log=None) -> 
         fig = budget_figure(
             budget_rows,
             static["nominal"]["fk_median_mm"],
-            figdir / f"budget_{spec.name}.png",
+            figdir / f"budget_{spec.name}_{entry['data']}_seed{seed}.png",
             spec.name,
         )
     noise = trk.noise_mm
@@ -294,7 +304,8 @@ def run_spec(entry: dict, figdir: Path, *, progress: bool = False, log=None) -> 
         "seed": seed,
         "budget": entry["budget"],
         "n_samples_collected": len(data),
-        "exploration_s": round(duration, 1),
+        "data": entry["data"],
+        "exploration_s": round(duration, 1) if entry["data"] == "trajectory" else None,
         "noise_floor_rms_mm": float(np.sqrt(3) * noise),
         "truth": {
             k: (None if v is None else np.asarray(v).tolist()) for k, v in real.truth.items()
@@ -306,6 +317,7 @@ def run_spec(entry: dict, figdir: Path, *, progress: bool = False, log=None) -> 
         "budget_figure": None if fig is None else str(fig),
     }
     phases["total_s"] = time.perf_counter() - t_start
+    phases["cpu_s"] = time.process_time() - cpu0
     result["phases_s"] = {k: round(v, 1) for k, v in phases.items()}
     result["verdict"] = verdict(result)
     return result
@@ -423,9 +435,12 @@ def section_markdown(results: list[dict]) -> list[str]:
         lines += [f"### {spec['name']} (seed {r['seed']})", ""]
         if spec.get("description"):
             lines += [spec["description"], ""]
+        source = (f"{r['exploration_s']} s of exploration" if r["data"] == "trajectory" else
+                  "the static sampler (FK of the real arm at iid random q with the sensor "
+                  "models; no dynamics)")  # fmt: skip
         lines += [
-            f"{r['n_samples_collected']} tracker samples from {r['exploration_s']} s of "
-            f"exploration; models from the first {r['budget']}; static errors on held-out "
+            f"{r['n_samples_collected']} tracker samples from {source}; models from the first "
+            f"{r['budget']}; static errors on held-out "
             f"configurations against the real arm. Time: "
             + ", ".join(f"{k} {v:.0f} s" for k, v in r["phases_s"].items())
             + ".",
@@ -442,13 +457,20 @@ def section_markdown(results: list[dict]) -> list[str]:
                 f"{100 * s['jac_rel_median']:.2f}",
             ]
             if r["control"]:
-                c = r["control"][n]
-                row += [_mm(c["encoders"]["median_mm"]), _mm(c["tracker"]["median_mm"])]
+                c = r["control"].get(n)
+                row += (
+                    ["not run", "not run"]
+                    if c is None
+                    else [_mm(c["encoders"]["median_mm"]), _mm(c["tracker"]["median_mm"])]
+                )
             rows.append(row)
         header = ["model", "FK median [mm]", "FK p95 [mm]", "J err median [%]"]
         if r["control"]:
             header += ["reach, encoders [mm]", "reach, tracker [mm]"]
         lines += table(rows, header)
+        if r["control"] and len(r["control"]) < len(names):
+            lines += [f"Models with a median FK error above {HOPELESS_MM:.0f} mm are not run in "
+                      "closed loop (*not run*).", ""]  # fmt: skip
         if r["budgets"]:
             keys = [k for k in BUDGET_MODELS if k in r["budgets"][0]]
             lines += ["Median held-out FK error [mm] against the number of tracker samples:", ""]

@@ -23,11 +23,12 @@ revolute joints is a polynomial in these, they lie in [-1, 1] (inside the
 ensembles' radius), and continuous joints wrap correctly. See docs/learned.md.
 """
 
+from armjac.errors import ModelFileError
 from armjac.learned.autodiff import frobenius_norm, jacobian, relative_error
 from armjac.learned.config import resolve_config
 from armjac.learned.from_data import DataModel, train_from_data
-from armjac.learned.io import FORMAT_VERSION, ModelFileError, load
-from armjac.learned.model import LearnedModel
+from armjac.learned.io import FORMAT_VERSION
+from armjac.learned.model import LearnedModel, load
 from armjac.learned.training import train
 
 __all__ = [

@@ -12,7 +12,8 @@ so the Jacobian of one ensemble is ``D_k · diag(a_k') · E_k`` with
 ``a' = 1 - a^2``, and the network's Jacobian is the product of these, times the
 encoding's ``dx/dq``. The single-configuration path runs in reverse mode (few
 outputs, many neurons), using preallocated buffers, because a 1 kHz control
-loop calls it every step.
+loop calls it every step. The buffers belong to the calling thread (one set per
+thread, made on its first call), so one model may be shared between threads.
 
 Precision: the batched path (:meth:`ClosedFormNet.jacobian`, used for
 evaluation and tests) runs in float64, a clean reference for the float32
@@ -24,6 +25,8 @@ products are about 20% faster here. Pass ``single_dtype=np.float64`` to change i
 """
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 
@@ -64,19 +67,23 @@ class ClosedFormNet:
         self.hi = np.asarray(hi, float)
         self.dof = len(self.lo)
         self.n_out = self.layers[-1][2].shape[0]
-        # preallocated buffers and transposed copies for the single-q path
-        m = self.n_out
+        # read-only matrices for the single-q path; the scratch buffers are per thread
         dt = single_dtype
-        self._x = np.ones(encoding.encoded_size(kind, self.dof) + 1, dt)
-        self._a = [np.empty(e.shape[0], dt) for e, _, _ in self.layers]
-        self._u = [np.ones(d.shape[0] + 1, dt) for _, _, d in self.layers]
+        self._dtype = dt
         # [E | b]: the bias folded into the encoders against a constant-1 input
         self._eb = [np.ascontiguousarray(np.c_[e, b], dt) for e, b, _ in self.layers]
-        self._ga = [np.empty((m, e.shape[0]), dt) for e, _, _ in self.layers]
-        self._gu = [np.empty((m, e.shape[1]), dt) for e, _, _ in self.layers]
         self._d = [np.ascontiguousarray(d, dt) for _, _, d in self.layers]
         self._eT = [np.ascontiguousarray(e.T, dt) for e, _, _ in self.layers]
         self._dT = [np.ascontiguousarray(d.T, dt) for _, _, d in self.layers]
+        self._local = threading.local()
+
+    def _scratch(self) -> _Scratch:
+        """This thread's buffers for :meth:`jacobian1` (made on the thread's first call)."""
+        try:
+            return self._local.scratch
+        except AttributeError:
+            scratch = self._local.scratch = _Scratch(self)
+            return scratch
 
     # batched -----------------------------------------------------------------------
     def forward(self, q: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -111,7 +118,8 @@ class ClosedFormNet:
         equivalent 3-row matrix products at these sizes.
         """
         n = self.dof
-        x = self._x  # encoded q, then a trailing 1 that multiplies the folded-in bias
+        buf = self._scratch()
+        x = buf.x  # encoded q, then a trailing 1 that multiplies the folded-in bias
         if self.kind == "sincos":
             s = np.sin(q)
             c = np.cos(q)
@@ -121,7 +129,7 @@ class ClosedFormNet:
             x[:-1] = (q - 0.5 * (self.lo + self.hi)) / (0.5 * (self.hi - self.lo))
         last = len(self._d) - 1
         u = x
-        for k, (eb, a, un) in enumerate(zip(self._eb, self._a, self._u, strict=True)):
+        for k, (eb, a, un) in enumerate(zip(self._eb, buf.a, buf.u, strict=True)):
             np.dot(eb, u, out=a)
             np.tanh(a, out=a)
             if k < last:  # the output itself is not needed for the Jacobian
@@ -130,19 +138,19 @@ class ClosedFormNet:
         m_out = self.n_out
         ga = None
         for k in range(len(self.layers) - 1, -1, -1):
-            a = self._a[k]
+            a = buf.a[k]
             np.multiply(a, a, out=a)
             np.subtract(1.0, a, out=a)  # a'(z) = 1 - tanh(z)^2
             if ga is None:
-                ga = self._ga[k]
+                ga = buf.ga[k]
                 np.multiply(self._d[k], a, out=ga)
             else:
-                gu, ga = ga, self._ga[k]
+                gu, ga = ga, buf.ga[k]
                 dT = self._dT[k]
                 for m in range(m_out):
                     np.dot(dT, gu[m], out=ga[m])
                 ga *= a
-            gu = self._gu[k]
+            gu = buf.gu[k]
             eT = self._eT[k]
             for m in range(m_out):
                 np.dot(eT, ga[m], out=gu[m])
@@ -157,3 +165,15 @@ class ClosedFormNet:
         """Outputs (M,) for one configuration ``q`` (N,)."""
         y, _ = self.forward(q[None])
         return y[0]
+
+
+class _Scratch:
+    """One thread's work buffers for :meth:`ClosedFormNet.jacobian1`."""
+
+    def __init__(self, net: ClosedFormNet):
+        m, dt = net.n_out, net._dtype
+        self.x = np.ones(encoding.encoded_size(net.kind, net.dof) + 1, dt)
+        self.a = [np.empty(e.shape[0], dt) for e, _, _ in net.layers]
+        self.u = [np.ones(d.shape[0] + 1, dt) for _, _, d in net.layers]
+        self.ga = [np.empty((m, e.shape[0]), dt) for e, _, _ in net.layers]
+        self.gu = [np.empty((m, e.shape[1]), dt) for e, _, _ in net.layers]

@@ -8,7 +8,6 @@ Validation happens here, once, and every error names the file and the key
 from __future__ import annotations
 
 import copy
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,8 @@ from typing import Any
 from armjac import configs
 from armjac.configs import Reader
 from armjac.errors import ConfigError
+from armjac.learned import losses
+from armjac.validation import excerpt
 
 LEARN_DIR_NAME = "learn"
 
@@ -53,7 +54,7 @@ DEFAULTS: dict[str, Any] = {
         "batch_size": 256,
         "learning_rate": 3e-3,
         "final_learning_rate": 1e-5,
-        "loss": {"position": 1.0, "jacobian": 0.0, "contractive": 0.0},
+        "loss": None,  # {name: weight} over armjac.learned.losses (registered defaults)
         # "full": the whole network Jacobian per sample (one reverse pass per output
         # row, unrolled); "projected": u^T J for a random u per sample (1 reverse pass)
         "jacobian_mode": "full",
@@ -67,6 +68,13 @@ ENCODINGS = ("sincos", "scaled")
 OUTPUTS = ("position", "pose")
 DISTRIBUTIONS = ("uniform", "normal")
 METHODS = ("loop", "fit")
+
+
+def defaults() -> dict[str, Any]:
+    """A fresh copy of :data:`DEFAULTS`, with the weights of every registered loss."""
+    out = copy.deepcopy(DEFAULTS)
+    out["training"]["loss"] = losses.default_weights()
+    return out
 
 
 def config_dir() -> Path:
@@ -111,12 +119,25 @@ def resolve_config(spec: str | os.PathLike | dict) -> tuple[dict, str]:
     return validate(configs.read_mapping(path, "learning config"), str(path)), str(path)
 
 
+def check_ensembles(network: Reader) -> None:
+    """Check ``network.ensembles`` (filling each later ensemble's default dimensions)."""
+    for i, e in enumerate(network.mappings("ensembles")):
+        e.check_keys({"n_neurons", "dimensions"})
+        e.integer("n_neurons", ..., minimum=1, maximum=configs.MAX_NEURONS)
+        if i > 0:
+            e.data.setdefault("dimensions", 32)
+            e.integer("dimensions", ..., minimum=1, maximum=configs.MAX_DIMENSIONS)
+        elif "dimensions" in e.data:
+            raise e.fail("dimensions", "is set by the input encoding; remove it")
+
+
 def validate(data: dict, where: str = "<config>") -> dict:
     """Fill defaults and check every key. Raises :class:`ConfigError`."""
-    cfg = _merge(DEFAULTS, Reader(data, where))
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: a learning config must be a mapping; got {excerpt(data)}")
+    cfg = _merge(defaults(), Reader(data, where))
     top = Reader(cfg, where)
-    if cfg["arm"] is None:
-        raise top.fail("arm", "is required")
+    top.string("arm", ...)
     from armjac.model.registry import resolve
 
     try:
@@ -124,50 +145,45 @@ def validate(data: dict, where: str = "<config>") -> dict:
     except ConfigError as exc:
         raise top.fail("arm", str(exc)) from None
     # every key is present after the merge: ``...`` refuses an explicit null
+    top.seed("seed", ...)
     d = top.mapping("data")
     d.choice("distribution", DISTRIBUTIONS, ...)
     for k in ("n_train", "n_val", "n_test"):
-        d.integer(k, ..., minimum=1)
+        d.integer(k, ..., minimum=1, maximum=configs.MAX_SAMPLES)
     d.number("std", ..., minimum=0.0)
     center = d.data["center"]
     if center is not None and (
         not isinstance(center, list | tuple)
         or not center
-        or not all(
-            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-            for v in center
-        )
+        or not all(map(configs.is_number, center))
     ):
-        raise d.fail("center", f"must be null or a list of finite numbers (rad); got {center!r}")
+        raise d.fail(
+            "center", f"must be null or a list of finite numbers (rad); got {excerpt(center)}"
+        )
     d.number("margin", ..., minimum=0, below=0.5)
     seeds = d.mapping("seeds")
     for k in ("train", "val", "test"):
-        seeds.integer(k, ..., minimum=0)
+        seeds.seed(k, ...)
     top.choice("encoding", ENCODINGS, ...)
     top.vector("point", 3)
     top.choice("outputs", OUTPUTS, ...)
     n = top.mapping("network")
     n.choice("neuron", NEURONS, ...)
     n.number("gain", ..., minimum=0.0)
-    for i, e in enumerate(n.mappings("ensembles")):
-        e.check_keys({"n_neurons", "dimensions"})
-        e.integer("n_neurons", ..., minimum=1)
-        if i > 0:
-            e.data.setdefault("dimensions", 32)
-            e.integer("dimensions", ..., minimum=1)
-        elif "dimensions" in e.data:
-            raise e.fail("dimensions", "is set by the input encoding; remove it")
+    n.seed("seed", ...)
+    check_ensembles(n)
     if cfg["nominal"] is not None:
         nom = top.mapping("nominal")
         nom.check_keys({"link_scale_std", "seed"})
         nom.data.setdefault("link_scale_std", 0.05)
         nom.data.setdefault("seed", 0)
         nom.number("link_scale_std", ..., minimum=0.0)
+        nom.seed("seed", ...)
     t = top.mapping("training")
     t.choice("method", METHODS, ...)
     t.choice("jacobian_mode", ("full", "projected"), ...)
-    t.integer("epochs", ..., minimum=1)
-    t.integer("batch_size", ..., minimum=1)
+    t.integer("epochs", ..., minimum=1, maximum=configs.MAX_EPOCHS)
+    t.integer("batch_size", ..., minimum=1, maximum=configs.MAX_SAMPLES)
     lr = t.number("learning_rate", ..., positive=True)
     final_lr = t.number("final_learning_rate", ..., minimum=0.0)
     if final_lr > lr:
@@ -175,15 +191,25 @@ def validate(data: dict, where: str = "<config>") -> dict:
             "final_learning_rate",
             f"must be <= training.learning_rate ({lr!r}), the start of the decay; got {final_lr!r}",
         )
-    loss = t.mapping("loss")
-    for k in ("position", "jacobian", "contractive"):
-        loss.number(k, ..., minimum=0.0)
+    _check_loss(t)
     for k in ("xla", "progress"):
         t.flag(k, False)
-    if t.data["method"] == "fit" and (loss.data["jacobian"] or loss.data["contractive"]):
-        raise t.fail(
-            "method",
-            "'fit' supports only the position loss; "
-            "use method 'loop' for jacobian/contractive terms",
-        )
     return cfg
+
+
+def _check_loss(t: Reader) -> None:
+    """``training.loss``: a weight >= 0 per registered loss, at least one switched on."""
+    loss = t.mapping("loss")
+    for k in losses.LOSSES:
+        loss.number(k, ..., minimum=0.0)
+    if not any(loss.data.values()):
+        raise t.fail("loss", f"needs at least one weight > 0 (of {', '.join(losses.LOSSES)})")
+    if t.data["method"] == "fit":
+        unfit = [k for k, w in loss.data.items() if w and not losses.LOSSES[k].fit]
+        if unfit:
+            fit = [k for k, v in losses.LOSSES.items() if v.fit]
+            raise t.fail(
+                "method",
+                f"'fit' trains only the {', '.join(fit)} loss(es); "
+                f"use method 'loop' for {', '.join(unfit)}",
+            )

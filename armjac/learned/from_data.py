@@ -25,7 +25,9 @@ Config (a mapping or YAML path; every key optional)::
     base: calibrated          # calibrated | nominal (only with a nominal arm)
     point: null               # tool point on the nominal's EE link (the argument wins)
     seed: 0
-    validation: 0.2
+    validation: 0.2           # fraction held out for early stopping
+    split: random             # or blocks of `block` consecutive samples
+    block: 50
     encoding: sincos
     network: {ensembles: [{n_neurons: 256}, {n_neurons: 256, dimensions: 32}], gain: 1.0, seed: 0}
     training: {epochs: 400, batch_size: 64, learning_rate: 0.002,
@@ -42,9 +44,11 @@ import numpy as np
 
 from armjac import configs
 from armjac.configs import Reader
-from armjac.errors import ConfigError, InputError
+from armjac.errors import ConfigError
+from armjac.learned.config import check_ensembles
 from armjac.learned.model import LearnedModel
 from armjac.learned.residual import TipNominal
+from armjac.validation import as_measurements
 
 KIND = "armjac.learned.DataModel"
 BASES = ("calibrated", "nominal")
@@ -54,6 +58,10 @@ DEFAULTS: dict = {
     "point": None,
     "seed": 0,
     "validation": 0.2,
+    # "blocks": hold out whole runs of consecutive samples (data recorded along a path are
+    # correlated, so random samples would validate on the path itself); "random": samples
+    "split": "random",
+    "block": 50,
     "encoding": "sincos",
     "network": {
         "ensembles": [{"n_neurons": 256}, {"n_neurons": 256, "dimensions": 32}],
@@ -72,9 +80,8 @@ DEFAULTS: dict = {
 }
 
 
-def data_config(spec=None) -> dict:
+def data_config(spec=None, where: str = "<config>") -> dict:
     """The validated config: ``None`` (defaults), a mapping or a YAML path."""
-    where = "<config>"
     if spec is None:
         data = {}
     elif isinstance(spec, dict):
@@ -97,18 +104,13 @@ def data_config(spec=None) -> dict:
     top.vector("point", 3)
     top.integer("seed", ..., minimum=0)
     top.number("validation", ..., minimum=0.01, below=0.9)
+    top.choice("split", ("blocks", "random"), ...)
+    top.integer("block", ..., minimum=1)
     top.choice("encoding", ("sincos", "scaled"), ...)
     net = top.mapping("network")
     net.number("gain", ..., positive=True)
     net.integer("seed", ..., minimum=0)
-    for i, e in enumerate(net.mappings("ensembles")):
-        e.check_keys({"n_neurons", "dimensions"})
-        e.integer("n_neurons", ..., minimum=1)
-        if i > 0:
-            e.data.setdefault("dimensions", 32)
-            e.integer("dimensions", ..., minimum=1)
-        elif "dimensions" in e.data:
-            raise e.fail("dimensions", "is set by the input encoding; remove it")
+    check_ensembles(net)
     t = top.mapping("training")
     for k in ("epochs", "batch_size", "patience", "val_every"):
         t.integer(k, ..., minimum=1)
@@ -141,38 +143,14 @@ class DataModel(LearnedModel):
         return f"DataModel(dof={self.dof}, {self.n_neurons} tanh neurons{base})"
 
 
-def restore(folder, meta: dict, layers, out_bias) -> DataModel:
-    """Rebuild a :class:`DataModel` from its folder (called by ``armjac.learned.load``)."""
-    from armjac.learned.residual import rebuild
-
-    record = meta.get("nominal_record")
-    nominal = None if record is None else rebuild(folder, record)
-    return DataModel(
-        {"layers": layers, "out_bias": out_bias},
-        config=meta["config"],
-        arm_name=meta["arm"],
-        joint_names=meta["joint_names"],
-        home=meta["home"],
-        bounds=meta["bounds"],
-        nominal=nominal,
-        metrics=meta.get("metrics"),
-        ee_link=meta.get("ee_link"),
-        train_range=meta.get("train_range"),
-    )
-
-
-def _check_arrays(q, x, nominal) -> tuple[np.ndarray, np.ndarray]:
-    q = np.asarray(q, float)
-    x = np.asarray(x, float)
-    if q.ndim != 2 or q.shape[0] < 2:
-        raise InputError(f"q must have shape (B, N) with B >= 2; got {q.shape}")
-    if nominal is not None and q.shape[1] != nominal.dof:
-        raise InputError(f"q has {q.shape[1]} joints; the nominal {nominal.name} has {nominal.dof}")
-    if x.shape != (q.shape[0], 3):
-        raise InputError(f"x must have shape ({q.shape[0]}, 3) to match q; got {x.shape}")
-    if not (np.isfinite(q).all() and np.isfinite(x).all()):
-        raise InputError("q and x must be finite")
-    return q, x
+def model_config(raw: dict, where: str = "<config>") -> dict:
+    """The config a :class:`DataModel` carries: its ``from_data`` config, validated, and
+    the keys the model and its files read (encoding, outputs, network, nominal)."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("from_data"), dict):
+        raise ConfigError(f"{where}: from_data: must be a mapping (a learning-from-data config)")
+    cfg = data_config(raw["from_data"], where)
+    return {"encoding": cfg["encoding"], "outputs": "position", "network": cfg["network"],
+            "nominal": None, "from_data": cfg}  # fmt: skip
 
 
 def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=None, log=print):
@@ -205,14 +183,11 @@ def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=Non
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     log = log or (lambda *_: None)
     cfg = data_config(config)
-    q, x = _check_arrays(q, x, nominal)
+    q, x = as_measurements(q, x, None if nominal is None else nominal.dof, minimum=2)
     point = cfg["point"] if point is None else point
     if point is not None and nominal is None:
         raise ConfigError("a tool point needs a nominal arm; pass nominal= or drop point")
-    rng = np.random.default_rng(cfg["seed"])
-    order = rng.permutation(len(q))
-    n_val = max(1, int(round(cfg["validation"] * len(q))))
-    va, tr = order[:n_val], order[n_val:]
+    va, tr = _split(len(q), cfg)
     metrics: dict = {"n_train": int(tr.size), "n_val": int(va.size)}
     base = None
     if nominal is not None:
@@ -230,7 +205,7 @@ def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=Non
     lo, hi = (q.min(axis=0), q.max(axis=0)) if nominal is None else nominal.sample_bounds()
     model = DataModel(
         params,
-        config={"encoding": cfg["encoding"], "outputs": "position", "from_data": cfg},
+        config=model_config({"from_data": cfg}),
         arm_name=nominal.name if nominal is not None else "measured",
         joint_names=nominal.joint_names
         if nominal is not None
@@ -247,6 +222,21 @@ def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=Non
         f"{metrics['best_val_mm']:.3f} mm"
     )
     return model
+
+
+def _split(n: int, cfg: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Validation and training indices: random blocks of ``block`` consecutive samples
+    (``split: blocks``, samples in recording order) or random samples."""
+    rng = np.random.default_rng(cfg["seed"])
+    size = cfg["block"] if cfg["split"] == "blocks" else 1
+    starts = np.arange(0, n, size)
+    n_val = max(1, int(round(cfg["validation"] * starts.size)))
+    held = np.zeros(n, bool)
+    for s in rng.permutation(starts)[:n_val]:
+        held[s : s + size] = True
+    if held.all():
+        held[rng.integers(n)] = False
+    return np.flatnonzero(held), np.flatnonzero(~held)
 
 
 def _fit(q, y, tr, va, cfg, pure: bool, nominal, progress):

@@ -5,17 +5,27 @@ config, metrics, parameter shapes) and ``params.npz`` (float32 weights, stored
 exactly). ``model.json`` at the top level is what marks a folder as a model.
 A folder written with a newer format version fails with a message saying so;
 older versions are upgraded here as the format evolves.
+
+:func:`read` trusts nothing in a folder: every field, every array's dtype,
+shape and values are checked against the model's own config before a model
+is built, so a damaged or hand-edited folder fails on load with a
+:class:`~armjac.errors.ModelFileError` naming the file and the field, never
+later with a wrong answer. This module knows the file layout only; it builds
+no model (:func:`armjac.learned.model.load` does).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
-from armjac.errors import ConfigError, ModelFileError
+from armjac import validation
+from armjac.errors import ConfigError, InputError, ModelFileError
 
 FORMAT_VERSION = 1
 MODEL_FILE = "model.json"
@@ -29,15 +39,21 @@ def save(model, path: str | os.PathLike) -> Path:
     """
     from armjac import __version__
 
-    if model.nominal is not None and not hasattr(model, "nominal_record"):
-        _check_nominal_rebuilds(model)
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
     arrays = {"out_bias": model.params["out_bias"]}
     for k, (e, b, d) in enumerate(model.params["layers"]):
         arrays[f"layer{k}_encoders"] = e
         arrays[f"layer{k}_bias"] = b
         arrays[f"layer{k}_decoders"] = d
+    expected = _expected_shapes(model.config, model.dof)
+    if {k: a.shape for k, a in arrays.items()} != expected:
+        raise ConfigError(
+            "cannot save this model: its parameter shapes do not match its config's "
+            f"network ({', '.join(f'{k} {s}' for k, s in expected.items())} expected)"
+        )
+    if model.nominal is not None and not hasattr(model, "nominal_record"):
+        _check_nominal_rebuilds(model)
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
     np.savez(path / PARAMS_FILE, **arrays)
     meta = {
         "format_version": FORMAT_VERSION,
@@ -121,73 +137,241 @@ def _jsonable(obj):
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
-def load(path: str | os.PathLike):
-    """Load a model folder written by :meth:`LearnedModel.save`.
+def read(path: str | os.PathLike) -> dict:
+    """Read and check a model folder; returns the keyword arguments of ``LearnedModel``.
 
     Raises
     ------
     ModelFileError
         (a :class:`~armjac.errors.ConfigError`) when the folder is missing,
-        incomplete, corrupt or from a newer format.
+        incomplete, corrupt, inconsistent with its config, or from a newer format.
     """
-    from armjac.learned.config import validate
-    from armjac.learned.model import LearnedModel
-
     path = Path(path)
     if not path.is_dir():
         raise ModelFileError(f"no model folder at {path}")
     meta_file = path / MODEL_FILE
     if not meta_file.is_file():
         raise ModelFileError(f"{path} is not a learned model folder: {MODEL_FILE} is missing")
+    meta = _read_meta(meta_file)
+    config = _config(meta, meta_file)
+    arrays = _read_arrays(path / PARAMS_FILE)
+    fields = _Fields(meta, meta_file)
+    joint_names = fields.names("joint_names")
+    dof = len(joint_names)
+    bounds = fields.pair("bounds", dof, finite=True, strict=True)
+    train_range = fields.pair("train_range", dof, finite=False, strict=False, optional=True)
+    n_layers = fields.count("n_layers")
+    n_ens = len(config["network"]["ensembles"])
+    if n_layers != n_ens:
+        raise fields.fail("n_layers", f"is {n_layers}, but the config has {n_ens} ensembles")
+    _check_shapes(arrays, fields, _expected_shapes(config, dof), path / PARAMS_FILE)
+    layers = [
+        tuple(arrays[f"layer{k}_{part}"] for part in ("encoders", "bias", "decoders"))
+        for k in range(n_layers)
+    ]
+    ee_link = fields.text("ee_link", optional=True)
+    nominal = None
+    if config["nominal"]:
+        try:
+            nominal = rebuild_nominal(config, ee_link)
+        except ConfigError as exc:
+            raise ModelFileError(f"{meta_file}: cannot rebuild the nominal arm ({exc})") from None
+    if meta.get("nominal_record") is not None:  # a model learned from data
+        from armjac.learned.residual import rebuild
+
+        nominal = rebuild(path, meta["nominal_record"])
+    metrics = meta.get("metrics")
+    if metrics is not None and not isinstance(metrics, dict):
+        raise fields.fail("metrics", f"must be a mapping; got {validation.excerpt(metrics)}")
+    return {
+        "params": {"layers": layers, "out_bias": arrays["out_bias"]},
+        "config": config,
+        "arm_name": fields.text("arm"),
+        "joint_names": joint_names,
+        "home": fields.vector("home", dof),
+        "bounds": bounds,
+        "nominal": nominal,
+        "metrics": metrics,
+        "ee_link": ee_link,  # absent in files written before it was recorded
+        "train_range": train_range,  # likewise; then ``bounds``
+    }
+
+
+def _read_meta(meta_file: Path) -> dict:
+    """``model.json`` as a mapping with a supported format version."""
     try:
-        meta = json.loads(meta_file.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise ModelFileError(f"{meta_file}: corrupt JSON ({exc})") from None
+    except OSError as exc:
+        raise ModelFileError(f"{meta_file}: cannot read ({exc})") from None
     if not isinstance(meta, dict) or "format_version" not in meta:
         raise ModelFileError(f"{meta_file}: not a model description (no format_version)")
     version = meta["format_version"]
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if type(version) is not int or version < 1:
         raise ModelFileError(
-            f"{meta_file}: format version {version!r} is newer than this armjac supports "
+            f"{meta_file}: format_version must be a positive integer; "
+            f"got {validation.excerpt(version)}"
+        )
+    if version > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{meta_file}: format version {version} is newer than this armjac supports "
             f"({FORMAT_VERSION}); upgrade armjac to load it"
         )
-    try:
-        with np.load(path / PARAMS_FILE) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except (OSError, ValueError) as exc:
-        raise ModelFileError(f"{path / PARAMS_FILE}: cannot read parameters ({exc})") from None
-    try:
-        n = int(meta["n_layers"])
-        layers = [
-            (arrays[f"layer{k}_encoders"], arrays[f"layer{k}_bias"], arrays[f"layer{k}_decoders"])
-            for k in range(n)
-        ]
-        out_bias = arrays["out_bias"]
-        for key, shape in meta["shapes"].items():
-            if list(arrays[key].shape) != list(shape):
-                raise ModelFileError(
-                    f"{path / PARAMS_FILE}: {key} has shape {arrays[key].shape}, "
-                    f"{MODEL_FILE} says {tuple(shape)}"
-                )
-        if meta.get("kind") == "armjac.learned.DataModel":
-            from armjac.learned.from_data import restore
+    return meta
 
-            return restore(path, meta, layers, out_bias)
-        config = validate(meta["config"], f"{meta_file} (config)")
-        nominal = None
-        if config["nominal"]:
-            nominal = rebuild_nominal(config, meta.get("ee_link"))
-        return LearnedModel(
-            {"layers": layers, "out_bias": out_bias},
-            config=config,
-            arm_name=meta["arm"],
-            joint_names=meta["joint_names"],
-            home=meta["home"],
-            bounds=meta["bounds"],
-            nominal=nominal,
-            metrics=meta.get("metrics"),
-            ee_link=meta.get("ee_link"),  # absent in files written before it was recorded
-            train_range=meta.get("train_range"),  # likewise; then ``bounds``
-        )
-    except KeyError as exc:
-        raise ModelFileError(f"{path}: incomplete model, missing {exc}") from None
+
+def _config(meta: dict, meta_file: Path) -> dict:
+    """The validated training config recorded in ``model.json``."""
+    from armjac.learned.config import validate
+
+    if meta.get("kind") == "armjac.learned.DataModel":
+        from armjac.learned.from_data import model_config as validate
+
+    if "config" not in meta:
+        raise ModelFileError(f"{meta_file}: incomplete model, missing 'config'")
+    raw = meta["config"]
+    if not isinstance(raw, dict):
+        shown = validation.excerpt(raw)
+        raise ModelFileError(f"{meta_file}: config must be a mapping; got {shown}")
+    try:
+        return validate(raw, f"{meta_file} (config)")
+    except ModelFileError:
+        raise
+    except ConfigError as exc:
+        raise ModelFileError(str(exc)) from None
+
+
+def _read_arrays(params_file: Path) -> dict[str, np.ndarray]:
+    """Every array of ``params.npz``: float, finite, never unpickled."""
+    try:
+        with np.load(params_file, allow_pickle=False) as npz:
+            if not isinstance(npz, np.lib.npyio.NpzFile):
+                raise ModelFileError(f"{params_file}: not an .npz archive of named arrays")
+            arrays = {k: npz[k] for k in npz.files}
+    except ModelFileError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise ModelFileError(f"{params_file}: cannot read parameters ({exc})") from None
+    except (AttributeError, TypeError):  # np.load gave a bare array: no context manager
+        raise ModelFileError(f"{params_file}: not an .npz archive of named arrays") from None
+    for key, arr in arrays.items():
+        if arr.dtype.kind != "f":
+            raise ModelFileError(f"{params_file}: {key} must hold floats; got dtype {arr.dtype}")
+        if not np.isfinite(arr).all():
+            bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+            raise ModelFileError(
+                f"{params_file}: {key} holds {bad} NaN or infinite value(s); the model is damaged"
+            )
+    return arrays
+
+
+def _expected_shapes(config: dict, dof: int) -> dict[str, tuple[int, ...]]:
+    """The shape of every array that ``config`` builds for a ``dof``-joint arm."""
+    from armjac.learned.encoding import encoded_size
+
+    ens = config["network"]["ensembles"]
+    dims = [encoded_size(config["encoding"], dof)]
+    dims += [e["dimensions"] for e in ens[1:]]
+    dims.append(OUTPUT_SIZES[config["outputs"]])
+    shapes = {"out_bias": (dims[-1],)}
+    for k, e in enumerate(ens):
+        n = e["n_neurons"]
+        shapes[f"layer{k}_encoders"] = (n, dims[k])
+        shapes[f"layer{k}_bias"] = (n,)
+        shapes[f"layer{k}_decoders"] = (dims[k + 1], n)
+    return shapes
+
+
+def _check_shapes(arrays: dict, fields: _Fields, expected: dict, params_file: Path) -> None:
+    """Arrays, ``model.json``'s ``shapes`` and the config must agree exactly."""
+    recorded = fields.mapping("shapes")
+    missing = sorted(set(expected) - set(arrays))
+    if missing:
+        raise ModelFileError(f"{params_file}: incomplete model, missing {', '.join(missing)}")
+    extra = sorted(set(arrays) - set(expected))
+    if extra:
+        raise ModelFileError(f"{params_file}: unexpected arrays {', '.join(extra)}")
+    for key, shape in expected.items():
+        if arrays[key].shape != shape:
+            raise ModelFileError(
+                f"{params_file}: {key} has shape {arrays[key].shape}, but the model's config "
+                f"builds {shape}"
+            )
+        if recorded.get(key) != list(shape):
+            raise fields.fail(
+                f"shapes.{key}",
+                f"is {validation.excerpt(recorded.get(key))}, but {PARAMS_FILE} holds {shape}",
+            )
+
+
+# network outputs per model kind (a pose model: position and two rotation columns)
+OUTPUT_SIZES = {"position": 3, "pose": 9}
+
+
+class _Fields:
+    """Checked access to the fields of ``model.json``; errors name the file and field."""
+
+    def __init__(self, meta: dict, where: Path):
+        self.meta, self.where = meta, where
+
+    def fail(self, key: str, msg: str) -> ModelFileError:
+        return ModelFileError(f"{self.where}: {key} {msg}")
+
+    def _get(self, key: str, optional: bool = False):
+        if key not in self.meta or (optional and self.meta[key] is None):
+            if optional:
+                return None
+            raise ModelFileError(f"{self.where}: incomplete model, missing {key!r}")
+        return self.meta[key]
+
+    def text(self, key: str, optional: bool = False) -> str | None:
+        v = self._get(key, optional)
+        if v is not None and (not isinstance(v, str) or not v):
+            raise self.fail(key, f"must be a non-empty string; got {validation.excerpt(v)}")
+        return v
+
+    def count(self, key: str) -> int:
+        v = self._get(key)
+        if type(v) is not int or v < 1:
+            raise self.fail(key, f"must be a positive integer; got {validation.excerpt(v)}")
+        return v
+
+    def mapping(self, key: str) -> dict:
+        v = self._get(key)
+        if not isinstance(v, dict):
+            raise self.fail(key, f"must be a mapping; got {validation.excerpt(v)}")
+        return v
+
+    def names(self, key: str) -> tuple[str, ...]:
+        v = self._get(key)
+        ok = isinstance(v, list) and v and all(isinstance(x, str) and x for x in v)
+        if not ok or len(set(v)) != len(v):
+            raise self.fail(key, f"must be a list of distinct names; got {validation.excerpt(v)}")
+        return tuple(v)
+
+    def vector(self, key: str, n: int, value=..., finite: bool = True) -> np.ndarray:
+        v = self._get(key) if value is ... else value
+        try:
+            arr = validation.as_vector(v, n, key, finite=False)
+        except InputError as exc:
+            raise self.fail(key, f"is not {n} numbers ({exc})") from None
+        bad = np.isnan(arr) | (~np.isfinite(arr) if finite else False)
+        if bad.any():
+            rule = "finite" if finite else "free of NaN"
+            raise self.fail(key, f"must be {rule}; got {validation.excerpt(arr)}")
+        return arr
+
+    def pair(self, key: str, n: int, *, finite: bool, strict: bool, optional: bool = False):
+        """``[lo, hi]``, each ``n`` numbers, with lo < hi (``strict``) or lo <= hi."""
+        v = self._get(key, optional)
+        if v is None:
+            return None
+        if not isinstance(v, list | tuple) or len(v) != 2:
+            raise self.fail(key, f"must be [lower, upper]; got {validation.excerpt(v)}")
+        lo, hi = (self.vector(key, n, side, finite) for side in v)
+        bad = ~(lo < hi) if strict else ~(lo <= hi)
+        if bad.any():
+            j = int(np.argmax(bad))
+            raise self.fail(key, f"has lower {lo[j]!r} not below upper {hi[j]!r} (joint {j})")
+        return lo, hi

@@ -9,12 +9,15 @@ simulator.
 
 from __future__ import annotations
 
+import os
+import threading
 import warnings
 
 import numpy as np
 
+from armjac import validation
 from armjac.errors import InputError, UnknownLinkError
-from armjac.learned import encoding, pose
+from armjac.learned import encoding, io, pose
 from armjac.learned.autodiff import error_stats, relative_error
 from armjac.learned.closed_form import ClosedFormNet
 
@@ -57,8 +60,12 @@ class LearnedModel:
 
     Notes
     -----
-    The single-configuration Jacobian reuses preallocated buffers, so one model
-    must not be called from several threads at once (load one per thread).
+    One model may be shared between threads. The single-configuration numpy
+    Jacobian reuses preallocated buffers, one set per calling thread; the
+    ``tf`` backend's NengoDL simulator serves one thread at a time (a lock),
+    so load one model per thread to run it concurrently. A model used as a
+    context manager (``with load(path) as model:``) releases that simulator on
+    exit (:meth:`close`).
     """
 
     def __init__(
@@ -94,6 +101,7 @@ class LearnedModel:
             self.params["layers"], self.params["out_bias"], self.encoding, *self.bounds
         )
         self._tf = None
+        self._tf_lock = threading.RLock()  # one thread at a time in the NengoDL simulator
         rng_lo, rng_hi = self.bounds if train_range is None else train_range
         self.train_range = (np.asarray(rng_lo, float), np.asarray(rng_hi, float))
         self._lo_tol = self.train_range[0] - RANGE_TOL
@@ -140,25 +148,9 @@ class LearnedModel:
 
     # -- input checks -----------------------------------------------------------------
     def _batch(self, q) -> tuple[np.ndarray, bool]:
-        raw = q if isinstance(q, np.ndarray) else np.asarray(q)
-        if raw.dtype.kind not in "iuf":
-            raise InputError(
-                f"q must hold real numbers (integers or floats); got dtype {raw.dtype} "
-                f"for the learned {self.arm_name} model"
-            )
-        arr = np.asarray(raw, dtype=np.float64)
-        n = self.dof
-        if arr.ndim == 1 and arr.shape[0] == n:
-            single = True
-        elif arr.ndim == 2 and arr.shape[1] == n:
-            single = False
-        else:
-            raise InputError(
-                f"q must have shape ({n},) or (B, {n}) for the learned {self.arm_name} model "
-                f"(dof={n}); got shape {arr.shape}"
-            )
-        if not np.isfinite(arr).all():
-            raise InputError(f"q must be finite; got {arr}")
+        """``q`` as a checked float64 (B, N) array, and whether it was one (N,) vector."""
+        arr, single = validation.as_batch(q, self.dof, "q", f"the learned {self.arm_name} model")
+        validation.check_finite(arr, "q")
         if self._out_of_range != "ignore" and (
             (arr < self._lo_tol).any() or (arr > self._hi_tol).any()
         ):
@@ -212,11 +204,13 @@ class LearnedModel:
                 y, _ = self._cf.forward(q2)
                 jy = None
         elif backend == "tf":
-            if with_jac:
-                y, jy = self.tf.jacobian(q2)
-                y, jy = y.astype(np.float64), jy.astype(np.float64)
-            else:
-                y, jy = self.tf.predict(q2).astype(np.float64), None
+            with self._tf_lock:
+                if with_jac:
+                    y, jy = self.tf.jacobian(q2)
+                else:
+                    y, jy = self.tf.predict(q2), None
+            y = y.astype(np.float64)
+            jy = None if jy is None else jy.astype(np.float64)
         else:
             raise InputError(f"backend must be one of {BACKENDS}; got {backend!r}")
         if self.nominal is not None:
@@ -229,7 +223,7 @@ class LearnedModel:
         """End-effector position (3,) / (B, 3) in m; a pose model returns (4, 4) / (B, 4, 4)."""
         self._check_link(link, None)
         arr, single = self._batch(q)
-        y, _ = self._outputs(np.atleast_2d(arr), with_jac=False)
+        y, _ = self._outputs(arr, with_jac=False)
         out = pose.transform(y) if self.pose else y
         return out[0] if single else out
 
@@ -251,11 +245,11 @@ class LearnedModel:
         self._check_link(link, point)
         arr, single = self._batch(q)
         if single and backend == "numpy" and not self.pose:
-            jac = self._cf.jacobian1(arr)  # the allocation-light control-loop path
+            jac = self._cf.jacobian1(arr[0])  # the allocation-light control-loop path
             if self.nominal is not None:
-                jac = jac + self.nominal.jacobian(arr)[:3, :]
+                jac = jac + self.nominal.jacobian(arr[0])[:3, :]
             return jac
-        y, jy = self._outputs(np.atleast_2d(arr), with_jac=True, backend=backend)
+        y, jy = self._outputs(arr, with_jac=True, backend=backend)
         jac = pose.geometric_jacobian(y, jy) if self.pose else jy
         return jac[0] if single else jac
 
@@ -272,24 +266,38 @@ class LearnedModel:
         arr, single = self._batch(q)
         if not single:
             raise InputError(f"weight_jacobian takes one configuration ({self.dof},)")
-        _, out = self.tf.weight_jacobian(arr)
+        with self._tf_lock:
+            _, out = self.tf.weight_jacobian(arr[0])
         return out
 
     # -- TensorFlow side ---------------------------------------------------------------
     @property
     def tf(self):
         """The NengoDL simulator wrapper (built on first use)."""
-        if self._tf is None:
-            from armjac.learned.tfnet import TFNet
+        with self._tf_lock:
+            if self._tf is None:
+                from armjac.learned.tfnet import TFNet
 
-            self._tf = TFNet(self.params, self.encoding, *self.bounds, minibatch_size=64)
-        return self._tf
+                self._tf = TFNet(self.params, self.encoding, *self.bounds, minibatch_size=64)
+            return self._tf
 
     def close(self) -> None:
-        """Release the NengoDL simulator of the ``tf`` backend, if one was built."""
-        if self._tf is not None:
-            self._tf.close()
-            self._tf = None
+        """Release the NengoDL simulator of the ``tf`` backend, if one was built.
+
+        The model stays usable: the numpy backend needs no simulator, and the
+        ``tf`` backend builds a new one on its next use. Closing twice is harmless.
+        """
+        with self._tf_lock:
+            if self._tf is not None:
+                self._tf.close()
+                self._tf = None
+        self._tf_lock = threading.RLock()  # one thread at a time in the NengoDL simulator
+
+    def __enter__(self) -> LearnedModel:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def network(self, spiking: bool = False, **kwargs):
         """A fresh ``nengo.Network`` with the trained parameters (see :func:`build_network`)."""
@@ -313,7 +321,7 @@ class LearnedModel:
         if not single:
             raise InputError("run_spiking takes one configuration")
         h = self.network(spiking=True, max_rate=max_rate, synapse=synapse)
-        x = encoding.encode(self.encoding, arr, *self.bounds)
+        x = encoding.encode(self.encoding, arr[0], *self.bounds)
         h.inp.output = np.r_[x, 1.0]
         with h.net:
             p = nengo.Probe(h.probe.target, synapse=0.02)
@@ -343,6 +351,23 @@ class LearnedModel:
 
     def save(self, path) -> None:
         """Write the model to folder ``path`` (``model.json`` + ``params.npz``)."""
-        from armjac.learned.io import save
+        io.save(self, path)
 
-        save(self, path)
+
+def load(path: str | os.PathLike) -> LearnedModel:
+    """Load a model folder written by :meth:`LearnedModel.save`.
+
+    Every file is checked before use (see :func:`armjac.learned.io.read`).
+
+    Raises
+    ------
+    ModelFileError
+        (a :class:`~armjac.errors.ConfigError`) when the folder is missing,
+        incomplete, corrupt or from a newer format.
+    """
+    fields = io.read(path)
+    if fields["config"].get("from_data") is not None:
+        from armjac.learned.from_data import DataModel
+
+        return DataModel(**fields)
+    return LearnedModel(**fields)

@@ -1,12 +1,9 @@
 """Training with NengoDL: ``sim.fit`` or a custom ``GradientTape`` loop.
 
-Losses (weights in ``training.loss``):
-
-* ``position``: mean squared EE-position error, m^2.
-* ``jacobian`` (Sobolev): mean squared error between the network's Jacobian
-  d pos / d q (autodiff through ``sim.tensor_graph``) and the analytic one.
-* ``contractive``: mean squared Frobenius norm of the network's Jacobian,
-  sum_ij J_ij^2, which penalises sensitivity to the input.
+Losses (weights in ``training.loss``) are the terms registered in
+:mod:`armjac.learned.losses`: ``position``, ``jacobian`` (Sobolev, with the
+network's Jacobian d pos / d q taken by autodiff through ``sim.tensor_graph``)
+and ``contractive``.
 
 The custom loop follows the usual pattern: gradients of the loss with respect
 to ``sim.tensor_graph.trainable_weights`` applied with
@@ -21,6 +18,7 @@ import time
 import numpy as np
 
 from armjac.errors import ConfigError
+from armjac.learned import losses
 from armjac.learned.config import resolve_config
 from armjac.learned.data import make_splits
 from armjac.learned.network import init_params
@@ -200,11 +198,10 @@ def _loop(net, opt, q, pos, jac, tcfg, steps_per_epoch, rng, progress, val) -> t
 
     from armjac.progress import progress_bar
 
-    w = tcfg["loss"]
-    wp, wj, wc = (float(w[k]) for k in ("position", "jacobian", "contractive"))
-    need_jac = bool(wj or wc)
+    weights = {name: float(w) for name, w in tcfg["loss"].items()}
+    need_jac = losses.needs_jacobian(weights)
     batch = net.batch
-    weights = net.weights
+    trainable = net.weights
     qf = q.astype(np.float32)
     pf = pos.astype(np.float32)
     jf = jac.astype(np.float32)
@@ -227,19 +224,15 @@ def _loop(net, opt, q, pos, jac, tcfg, steps_per_epoch, rng, progress, val) -> t
                     s = tf.reduce_sum(y * u)
                 jn = inner.gradient(s, qb)[:, None, :]  # (B, 1, N)
                 jb = tf.einsum("bm,bmn->bn", u, jb)[:, None, :]
-                scale = 1.0 / pb.shape[1]  # match the full loss's mean over M rows
+                terms = losses.Batch(y, pb, jn, jb, 1.0 / pb.shape[1])  # scale: mean over M rows
             elif need_jac:
                 y, jn = net.outputs_and_jacobian_rows(qb)
-                scale = 1.0
+                terms = losses.Batch(y, pb, jn, jb)
             else:
-                y = net.outputs(qb)
-            loss = wp * tf.reduce_mean(tf.square(y - pb))
-            if wj:
-                loss += wj * scale * tf.reduce_mean(tf.square(jn - jb))
-            if wc:
-                loss += wc * tf.reduce_mean(tf.reduce_sum(tf.square(jn), axis=[1, 2]))
-        grads = tape.gradient(loss, weights)
-        opt.apply_gradients(zip(grads, weights))  # noqa: B905 (autograph zip has no strict)
+                terms = losses.Batch(net.outputs(qb), pb)
+            loss = losses.total(weights, terms)
+        grads = tape.gradient(loss, trainable)
+        opt.apply_gradients(zip(grads, trainable))  # noqa: B905 (autograph zip has no strict)
         return loss
 
     history: list[float] = []
@@ -248,12 +241,12 @@ def _loop(net, opt, q, pos, jac, tcfg, steps_per_epoch, rng, progress, val) -> t
     bar = progress_bar(steps_per_epoch * tcfg["epochs"], enabled=progress, unit="step")
     for epoch in range(tcfg["epochs"]):
         order = rng.permutation(len(q))
-        losses = []
+        step_losses = []
         for s in range(steps_per_epoch):
             idx = order[s * batch : (s + 1) * batch]
-            losses.append(step(qf[idx], pf[idx], jf[idx]))
+            step_losses.append(step(qf[idx], pf[idx], jf[idx]))
             bar.update(1)
-        history.append(float(np.mean([float(v) for v in losses])))
+        history.append(float(np.mean([float(v) for v in step_losses])))
         if (epoch + 1) % val_every == 0 or epoch + 1 == tcfg["epochs"]:
             err = net.predict(val[0])[:, :3] - val[1]
             val_curve.append([epoch + 1, float(1e3 * np.sqrt(np.mean(np.sum(err**2, axis=1))))])

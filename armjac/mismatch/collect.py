@@ -20,12 +20,28 @@ from armjac.errors import InputError
 from armjac.mismatch.dataset import Dataset, metadata
 
 DEFAULT_MARGIN = 0.1  # fraction of each joint range kept free at both ends
-DEFAULT_SEGMENT = 1.5  # s between via points
+DEFAULT_SEGMENT = 0.5  # s, the shortest move between via points
+DEFAULT_MAX_SPEED = 1.5  # rad/s (m/s), peak planned joint speed: a real iiwa's axes do 1.5-2.3
+PEAK = 1.875  # peak speed of a minimum-jerk move, in units of its mean speed
 
 
 def _min_jerk(s: float) -> tuple[float, float]:
     """Position and velocity profile (fractions) of a minimum-jerk move at phase s."""
     return s**3 * (10 - 15 * s + 6 * s * s), 30 * s * s * (1 - s) ** 2
+
+
+def via_schedule(arm, start, duration, rng, margin, segment, max_speed):
+    """Random via points and their arrival times: each move lasts long enough that no
+    joint's planned speed exceeds ``max_speed`` (or its URDF velocity limit)."""
+    vmax = np.minimum(max_speed, np.where(np.isfinite(arm.velocity_limits),
+                                          arm.velocity_limits, max_speed))  # fmt: skip
+    points, times = [np.asarray(start, float)], [0.0]
+    while times[-1] < duration:
+        nxt = arm.random_q(None, rng, margin)
+        move = max(segment, PEAK * float(np.max(np.abs(nxt - points[-1]) / vmax)))
+        points.append(nxt)
+        times.append(times[-1] + move)
+    return np.array(points), np.array(times)
 
 
 def joint_gains(arm) -> tuple[np.ndarray, np.ndarray]:
@@ -43,6 +59,7 @@ def collect(
     seed: int = 0,
     segment: float = DEFAULT_SEGMENT,
     margin: float = DEFAULT_MARGIN,
+    max_speed: float = DEFAULT_MAX_SPEED,
     dt: float = 1e-3,
     progress: bool = True,
 ) -> Dataset:
@@ -56,9 +73,11 @@ def collect(
     seed : int
         Via points, encoder noise and tracker randomness.
     segment : float
-        Seconds per minimum-jerk segment between via points.
+        Shortest minimum-jerk move between via points, s.
     margin : float
         Fraction of each joint range kept free at both ends.
+    max_speed : float
+        Peak planned joint speed, rad/s (moves are timed so none is faster).
     dt : float
         Simulation and control period, s.
 
@@ -71,9 +90,10 @@ def collect(
     from armjac.progress import progress_bar
     from armjac.sim import ArmSim
 
-    if not duration > 0 or not segment > 0:
+    if not (duration > 0 and segment > 0 and max_speed > 0):
         raise InputError(
-            f"duration and segment must be positive seconds; got {duration}, {segment}"
+            f"duration, segment and max_speed must be positive; got {duration}, {segment}, "
+            f"{max_speed}"
         )
     rng = np.random.default_rng(seed)
     nominal = real.nominal
@@ -85,21 +105,17 @@ def collect(
     t_log = np.empty(steps)
     q_log = np.empty((steps, n))
     truth_log = np.empty((steps, n))
-    start = real.nominal.home.copy()
-    via = nominal.random_q(int(np.ceil(duration / segment)) + 1, rng, margin)
+    via, arrive = via_schedule(nominal, nominal.home, duration, rng, margin, segment, max_speed)
     bar = progress_bar(steps, enabled=progress, unit="step", desc="collect")
-    with ArmSim(real.arm, dt=dt, q0=start) as sim:
-        a, b = start, via[0]
+    with ArmSim(real.arm, dt=dt, q0=via[0]) as sim:
         for k in range(steps):
             fb = sim.get_feedback()
             t, q_link = fb["time"], fb["q"]
             q_m = real.encoders.read(q_link, rng)
-            seg, phase = divmod(t / segment, 1.0)
-            seg = int(seg)
-            a, b = (start if seg == 0 else via[seg - 1]), via[seg]
-            s, ds = _min_jerk(phase)
-            target = a + (b - a) * s
-            u = ctrl.generate(q_m, fb["dq"], target, (b - a) * ds / segment)
+            seg = int(np.searchsorted(arrive, t, side="right"))  # moving from via[seg - 1]
+            a, b, length = via[seg - 1], via[seg], arrive[seg] - arrive[seg - 1]
+            s, ds = _min_jerk((t - arrive[seg - 1]) / length)
+            u = ctrl.generate(q_m, fb["dq"], a + (b - a) * s, (b - a) * ds / length)
             t_log[k], q_log[k], truth_log[k] = t, q_m, q_link
             tracker.observe(t, lambda q=q_link: real.tip(q))
             sim.send_forces(u)
@@ -120,6 +136,7 @@ def collect(
             duration=duration,
             seed_collect=seed,
             segment=segment,
+            max_speed=max_speed,
             margin=margin,
             dt=dt,
         ),

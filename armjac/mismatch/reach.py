@@ -29,10 +29,9 @@ class TrackerFeedback:
     Until the first sample arrives it reports the source's FK of the readings.
     """
 
-    def __init__(self, fallback):
+    def __init__(self, fallback=None):
         self.fallback = fallback
         self.last: np.ndarray | None = None
-        self.dof = fallback.dof
 
     def update(self, samples) -> None:
         """Take the newest of the delivered ``(t, x)`` samples."""

@@ -17,6 +17,7 @@ the assumed tool point and the sensors.
 from __future__ import annotations
 
 import dataclasses
+import os
 import tempfile
 from pathlib import Path
 
@@ -24,6 +25,7 @@ import numpy as np
 
 from armjac.mismatch.sensors import Encoders, Tracker
 from armjac.model.tree import Inertial, Joint, Link, RobotModel
+from armjac.model.urdf import load_urdf
 from armjac.model.urdf_write import write_urdf
 
 TOOL_LINK = "mismatch_tool"
@@ -121,7 +123,8 @@ def make_real_arm(spec, seed: int = 0, *, nominal=None, out_dir=None) -> RealArm
     nominal : Arm, optional
         The nominal arm (default: ``load_arm(spec.arm)``).
     out_dir : path, optional
-        Where ``real.urdf`` goes (default: a fresh temporary folder).
+        Where ``real.urdf`` goes (default: a folder under the system's temporary
+        folder named by the real chain's fingerprint, so the same arm is written once).
     """
     from armjac.arm import Arm, load_arm
 
@@ -149,10 +152,13 @@ def make_real_arm(spec, seed: int = 0, *, nominal=None, out_dir=None) -> RealArm
     if spec.tool_mass + spec.payload_mass > 0:
         links.append(_tool_link(tool_point, spec.tool_mass, spec.payload_mass))
         joints.append(Joint(TOOL_JOINT, "fixed", nominal.ee_link, TOOL_LINK))
-    out_dir = Path(tempfile.mkdtemp(prefix="armjac-real-") if out_dir is None else out_dir)
-    urdf = out_dir / "real.urdf"
-    model = RobotModel(f"{nominal.model.name}_real", tuple(links), tuple(joints), source=str(urdf))
-    write_urdf(model, urdf)
+    model = RobotModel(f"{nominal.model.name}_real", tuple(links), tuple(joints))
+    if out_dir is None:
+        out_dir = Path(tempfile.gettempdir()) / "armjac-real" / model.fingerprint()[:16]
+    urdf = Path(out_dir) / "real.urdf"
+    model = dataclasses.replace(model, source=str(urdf))
+    if not urdf.is_file() or load_urdf(urdf) != model:
+        _write_atomically(model, urdf)
     arm = Arm(
         model,
         ee_link=nominal.ee_link,
@@ -197,6 +203,14 @@ def make_real_arm(spec, seed: int = 0, *, nominal=None, out_dir=None) -> RealArm
         int(seed),
         urdf,
     )
+
+
+def _write_atomically(model: RobotModel, urdf: Path) -> None:
+    """Write the URDF beside its place and rename it in (parallel runs may share it)."""
+    urdf.parent.mkdir(parents=True, exist_ok=True)
+    tmp = urdf.with_name(f".{urdf.name}.{os.getpid()}.tmp")
+    write_urdf(model, tmp)
+    os.replace(tmp, urdf)
 
 
 def _bad_stiffness(spec, n: int):

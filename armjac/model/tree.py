@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 
-from armjac.errors import UnknownLinkError, URDFError
+from armjac.errors import UnknownLinkError, URDFError, URDFWarning
 
 Vec3 = tuple[float, float, float]
 
@@ -44,7 +46,11 @@ class Link:
 
 @dataclass(frozen=True)
 class Joint:
-    """A URDF joint. ``axis`` is a unit vector in the joint frame."""
+    """A URDF joint. ``axis`` is a unit vector in the joint frame.
+
+    ``mimic`` is the URDF's ``<mimic>`` as (master joint, multiplier, offset),
+    or None. It is recorded, not enforced (see :meth:`RobotModel.warn_mimic`).
+    """
 
     name: str
     type: str
@@ -58,6 +64,7 @@ class Joint:
     effort: float = float("inf")
     velocity: float = float("inf")
     damping: float = 0.0
+    mimic: tuple[str, float, float] | None = None
 
     @property
     def movable(self) -> bool:
@@ -83,6 +90,10 @@ class RobotModel:
         if len(set(names)) != len(names):
             dup = sorted({n for n in names if names.count(n) > 1})
             raise URDFError(f"{self.source}: duplicate link names {dup}")
+        jnames = [j.name for j in self.joints]
+        if len(set(jnames)) != len(jnames):
+            dup = sorted({n for n in jnames if jnames.count(n) > 1})
+            raise URDFError(f"{self.source}: duplicate joint names {dup}")
         known = set(names)
         parent_of: dict[str, str] = {}
         for j in self.joints:
@@ -176,12 +187,42 @@ class RobotModel:
         parents = {j.parent for j in self.joints}
         return tuple(n for n in self.link_names if n not in parents)
 
+    def warn_mimic(self, chain: Iterable[str]) -> None:
+        """Warn (:class:`~armjac.errors.URDFWarning`) where ``<mimic>`` touches ``chain``.
+
+        armjac does not couple mimic joints: a mimic joint on the chain is an
+        independent joint with its own entry in q, and a joint that mimics one
+        on the chain is held at zero rather than following it. A mimic pair
+        off the chain (a gripper's fingers beyond the end effector) changes
+        nothing armjac computes and is not reported.
+        """
+        on_chain = set(chain)
+        for j in self.joints:
+            if j.mimic is None:
+                continue
+            master = j.mimic[0]
+            if j.name in on_chain:
+                msg = (
+                    f"joint {j.name!r} mimics {master!r}, but armjac treats it as an "
+                    "independent joint with its own entry in q; keep it equal to "
+                    f"{j.mimic[1]:g} * q[{master}] + {j.mimic[2]:g} yourself"
+                )
+            elif master in on_chain:
+                msg = (
+                    f"joint {j.name!r} mimics {master!r} on the chain, but armjac holds it "
+                    "at zero instead of following it (links below it are placed accordingly)"
+                )
+            else:
+                continue
+            warnings.warn(f"{self.source}: {msg}", URDFWarning, stacklevel=3)
+
     def fingerprint(self) -> str:
         """A hash of everything that determines the robot's kinematics and dynamics."""
         payload = {
             "name": self.name,
             "links": [asdict(lk) for lk in self.links],
-            "joints": [asdict(j) for j in self.joints],
+            # <mimic> is not enforced, so it does not change what is computed
+            "joints": [{k: v for k, v in asdict(j).items() if k != "mimic"} for j in self.joints],
         }
         text = json.dumps(payload, sort_keys=True, default=repr)
         return hashlib.sha256(text.encode()).hexdigest()

@@ -1,17 +1,36 @@
 """URDF reader: XML text in, :class:`~armjac.model.tree.RobotModel` out.
 
 Only what kinematics and dynamics need is read (links, joints, inertials);
-visual and collision geometry are left to the simulator.
+visual and collision geometry are left to the simulator. Unknown elements and
+attributes are ignored, namespaced ones included, even when their prefix is
+never declared (``drake:acceleration``), as urdfdom and Pinocchio do.
+
+Refused with a :class:`~armjac.errors.URDFError` naming the file and element:
+malformed XML, missing or non-finite numbers, negative mass, effort, velocity
+or damping, duplicate link or joint names, and anything that is not a tree.
+Loaded with a :class:`~armjac.errors.URDFWarning`: inertia tensors no rigid
+body can have (negative or indefinite, or principal moments breaking the
+triangle inequality). armjac uses such a tensor as written, where PyBullet
+zeroes it; the mass matrices of the two then differ. ``<mimic>`` is recorded
+but not enforced: every movable joint is independent (see
+:meth:`~armjac.model.tree.RobotModel.warn_mimic`).
 """
 
 from __future__ import annotations
 
 import math
 import os
+import warnings
 import xml.etree.ElementTree as ET
+from xml.parsers import expat
 
-from armjac.errors import URDFError
+import numpy as np
+
+from armjac.errors import URDFError, URDFWarning
 from armjac.model.tree import Inertial, Joint, Link, RobotModel
+
+# relative slack of the inertia checks: URDFs print tensors to a few digits
+INERTIA_RTOL = 1e-6
 
 
 def load_urdf(path: str | os.PathLike) -> RobotModel:
@@ -19,17 +38,37 @@ def load_urdf(path: str | os.PathLike) -> RobotModel:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise URDFError(f"URDF file not found: {path}")
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
-    return parse_urdf(text, source=path)
-
-
-def parse_urdf(text: str, source: str = "<string>") -> RobotModel:
-    """Parse URDF XML ``text``; ``source`` names it in error messages."""
     try:
-        root = ET.fromstring(text)
-    except ET.ParseError as exc:
-        raise URDFError(f"{source}: not well-formed XML ({exc})") from None
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise URDFError(f"cannot read URDF file {path}: {exc}") from None
+    return parse_urdf(data, source=path)
+
+
+def _parse_xml(text: str | bytes, source: str) -> ET.Element:
+    """The element tree of ``text``, without XML namespace processing.
+
+    A prefixed name (``xacro:macro``, ``drake:acceleration``) stays a plain
+    name, so an undeclared prefix is not an error, and such elements and
+    attributes are simply never looked up. Bytes are decoded as their XML
+    declaration says (UTF-8 by default).
+    """
+    builder = ET.TreeBuilder()
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = builder.start
+    parser.EndElementHandler = builder.end
+    parser.CharacterDataHandler = builder.data
+    try:
+        parser.Parse(text, True)
+        return builder.close()
+    except (expat.ExpatError, AssertionError) as exc:  # TreeBuilder asserts on no root
+        raise URDFError(f"{source}: not well-formed XML ({exc or 'no root element'})") from None
+
+
+def parse_urdf(text: str | bytes, source: str = "<string>") -> RobotModel:
+    """Parse URDF XML ``text``; ``source`` names it in error messages."""
+    root = _parse_xml(text, source)
     if root.tag != "robot":
         raise URDFError(f"{source}: root element is <{root.tag}>, expected <robot>")
     name = root.get("name", "robot")
@@ -48,7 +87,7 @@ def _floats(text: str | None, n: int, where: str, default: tuple[float, ...]) ->
         vals = tuple(float(p) for p in parts)
     except ValueError:
         raise URDFError(f"{where}: expected {n} numbers, got {text!r}") from None
-    if len(vals) != n or not all(math.isfinite(v) for v in vals):
+    if len(vals) != n or not all(map(math.isfinite, vals)):
         raise URDFError(f"{where}: expected {n} finite numbers, got {text!r}")
     return vals
 
@@ -61,7 +100,16 @@ def _origin(el: ET.Element | None, where: str) -> tuple[tuple, tuple]:
     return xyz, rpy
 
 
-def _attr_float(el: ET.Element, key: str, where: str, default: float | None = None) -> float:
+def _attr_float(
+    el: ET.Element,
+    key: str,
+    where: str,
+    default: float | None = None,
+    *,
+    finite: bool = False,
+    minimum: float | None = None,
+) -> float:
+    """Attribute ``key`` as a float: never NaN; finite and ``>= minimum`` if asked."""
     raw = el.get(key)
     if raw is None:
         if default is None:
@@ -73,6 +121,10 @@ def _attr_float(el: ET.Element, key: str, where: str, default: float | None = No
         raise URDFError(f"{where}: attribute {key}={raw!r} is not a number") from None
     if math.isnan(val):
         raise URDFError(f"{where}: attribute {key} is NaN")
+    if finite and not math.isfinite(val):
+        raise URDFError(f"{where}: attribute {key}={raw!r} must be finite")
+    if minimum is not None and val < minimum:
+        raise URDFError(f"{where}: attribute {key}={raw!r} must not be negative")
     return val
 
 
@@ -88,7 +140,7 @@ def _link(el: ET.Element, source: str) -> Link:
     mass_el = inert.find("mass")
     if mass_el is None:
         raise URDFError(f"{where}: <inertial> has no <mass>")
-    mass = _attr_float(mass_el, "value", f"{where} <mass>")
+    mass = _attr_float(mass_el, "value", f"{where} <mass>", finite=True)
     if mass < 0:
         raise URDFError(f"{where}: negative mass {mass}")
     tensor_el = inert.find("inertia")
@@ -96,8 +148,36 @@ def _link(el: ET.Element, source: str) -> Link:
     if tensor_el is None:
         tensor = (0.0,) * 6
     else:
-        tensor = tuple(_attr_float(tensor_el, k, f"{where} <inertia>", 0.0) for k in keys)
+        tensor = tuple(
+            _attr_float(tensor_el, k, f"{where} <inertia>", 0.0, finite=True) for k in keys
+        )
+        _check_inertia(tensor, f"{where} <inertia>")
     return Link(name=name, inertial=Inertial(mass=mass, xyz=xyz, rpy=rpy, inertia=tensor))
+
+
+def _check_inertia(tensor: tuple[float, ...], where: str) -> None:
+    """Warn about a tensor no rigid body has; armjac still uses it as written."""
+    ixx, ixy, ixz, iyy, iyz, izz = tensor
+    mat = np.array([[ixx, ixy, ixz], [ixy, iyy, iyz], [ixz, iyz, izz]])
+    moments = np.linalg.eigvalsh(mat)  # ascending principal moments
+    tol = INERTIA_RTOL * float(np.abs(moments).max())
+    problem = None
+    if min(ixx, iyy, izz) < -tol:
+        problem = f"a negative moment (ixx, iyy, izz = {ixx:g}, {iyy:g}, {izz:g})"
+    elif moments[0] < -tol:
+        problem = "an indefinite tensor (principal moments {:g}, {:g}, {:g})".format(*moments)
+    elif moments[0] + moments[1] < moments[2] - tol:
+        problem = (
+            "principal moments {:g}, {:g}, {:g} that break the triangle inequality "
+            "(the two smaller must sum to at least the largest)".format(*moments)
+        )
+    if problem:
+        warnings.warn(
+            f"{where}: non-physical inertia, {problem}; armjac uses it as written "
+            "(PyBullet zeroes such a tensor, so their mass matrices differ)",
+            URDFWarning,
+            stacklevel=5,
+        )
 
 
 def _joint(el: ET.Element, source: str) -> Joint:
@@ -132,6 +212,12 @@ def _joint(el: ET.Element, source: str) -> Joint:
         if jtype != "continuous":
             lower = _attr_float(lim, "lower", f"{where} <limit>", 0.0)
             upper = _attr_float(lim, "upper", f"{where} <limit>", 0.0)
+    if effort < 0 or velocity < 0:
+        which = "effort" if effort < 0 else "velocity"
+        raise URDFError(
+            f"{where} <limit>: negative {which} limit {min(effort, velocity):g}; "
+            "a limit is a magnitude"
+        )
     if jtype in ("revolute", "prismatic") and lim is None:
         raise URDFError(f"{where}: a {jtype} joint needs a <limit> element")
     if lower > upper:
@@ -140,7 +226,9 @@ def _joint(el: ET.Element, source: str) -> Joint:
         # Many URDFs write effort="0" to mean "not given".
         effort = float("inf")
     dyn = el.find("dynamics")
-    damping = 0.0 if dyn is None else _attr_float(dyn, "damping", f"{where} <dynamics>", 0.0)
+    damping = 0.0
+    if dyn is not None:
+        damping = _attr_float(dyn, "damping", f"{where} <dynamics>", 0.0, finite=True, minimum=0)
     return Joint(
         name=name,
         type=jtype,
@@ -154,4 +242,17 @@ def _joint(el: ET.Element, source: str) -> Joint:
         effort=effort,
         velocity=velocity,
         damping=damping,
+        mimic=_mimic(el.find("mimic"), where),
     )
+
+
+def _mimic(el: ET.Element | None, where: str) -> tuple[str, float, float] | None:
+    """``<mimic joint= multiplier= offset=>`` as (joint, multiplier, offset)."""
+    if el is None:
+        return None
+    master = el.get("joint")
+    if not master:
+        raise URDFError(f"{where} <mimic>: missing attribute 'joint'")
+    mult = _attr_float(el, "multiplier", f"{where} <mimic>", 1.0, finite=True)
+    offset = _attr_float(el, "offset", f"{where} <mimic>", 0.0, finite=True)
+    return master, mult, offset

@@ -13,6 +13,7 @@ from armjac.extras import require
 
 require("sim", "armjac.scenarios")  # before anything imports pybullet or matplotlib
 
+from armjac.mismatch import scenario as _mismatch  # noqa: F401, E402, I001  (calibrated_reach)
 from armjac.scenarios import types as _types  # noqa: F401  (registers the bundled types)
 from armjac.scenarios import wipe as _wipe  # noqa: F401
 from armjac.scenarios.config import (

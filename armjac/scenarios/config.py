@@ -112,7 +112,11 @@ def validate(data, path: str) -> ScenarioConfig:
     expect = top.mapping("expect")
     for key in expect.data:
         expect.number(key)
-    seed = top.integer("seed", 0)
+    seed = top.seed("seed", 0)
+    dt = top.number("dt", 1e-3, minimum=configs.MIN_DT, maximum=configs.MAX_DT)
+    duration = top.number("duration", positive=True, maximum=configs.MAX_DURATION)
+    if duration is not None and duration / dt > configs.MAX_STEPS:
+        raise top.fail("dt", f"{duration} s at dt {dt} s is more than {configs.MAX_STEPS} steps")
     task = top.mapping("task")
     scenario_type(scenario).validate(task)  # the task schema lives with each scenario
     return ScenarioConfig(
@@ -121,8 +125,8 @@ def validate(data, path: str) -> ScenarioConfig:
         arm=top.string("arm", ...),
         source_path=path,
         jacobian=top.string("jacobian", "analytic"),
-        duration=top.number("duration", positive=True),
-        dt=top.number("dt", 1e-3, positive=True),
+        duration=duration,
+        dt=dt,
         seed=seed,
         controller=dict(ctrl.data),
         task=dict(task.data),

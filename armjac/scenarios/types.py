@@ -72,6 +72,15 @@ class Scenario:
     def setup(self, sim) -> None:
         """Add bodies to the world before the run."""
 
+    @property
+    def sim_arm(self):
+        """The arm the simulation runs (the scenario's arm; a real arm that is not its URDF)."""
+        return self.arm
+
+    def ee_pose(self, sim, feedback: dict) -> tuple[np.ndarray, np.ndarray]:
+        """The scored position (3,) and orientation quaternion (4,) at this step."""
+        return sim.ee_pose()
+
     def reference(self, t: np.ndarray):
         """Target positions (n, 3), velocities (n, 6) or None, accelerations (n, 6) or None."""
         target = self.task.vector("target", 3) or self.start_pos
