@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -49,9 +50,17 @@ def main() -> None:
     )
     check({"kuka_iiwa", "franka_panda", "planar2"} <= set(bundled_arms()), "bundled arms listed")
     t0 = time.perf_counter()
-    same_numbers("kuka_iiwa", ref["kuka_iiwa"], "bundled kuka_iiwa")
-    same_numbers(urdf, ref["urdf"], f"URDF path {Path(urdf).name}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        same_numbers("kuka_iiwa", ref["kuka_iiwa"], "bundled kuka_iiwa")
+        same_numbers(urdf, ref["urdf"], f"URDF path {Path(urdf).name}")
     print(f"    (cold generation and evaluation: {time.perf_counter() - t0:.1f} s)")
+    fallback = [str(w.message) for w in caught if "dispatcher" in str(w.message)]
+    cache = Path(os.environ["ARMJAC_CACHE_DIR"])
+    check(
+        not fallback and any(cache.glob("dispatch-*")),
+        "C kernels called through the shipped dispatcher" + "".join(f"; {w}" for w in fallback),
+    )
 
     for cmd, text in (
         (["info", "kuka_iiwa"], "dof=7"),

@@ -125,10 +125,11 @@ def test_run_scenario_refuses_bad_durations(value, arms, monkeypatch):
         run_scenario("reach", duration=value, arm=arms("kuka_iiwa"))
 
 
-def test_tiny_dt_bounded(arms, monkeypatch):
+def test_steps_the_scenario_computes_are_bounded(arms, monkeypatch):
     from armjac.scenarios import scenario_data
 
-    data = scenario_data("reach") | {"dt": 1e-9}
+    data = scenario_data("reach") | {"dt": 1e-5}  # 5 targets x 10 s: 5e6 steps
+    data["task"]["segment_time"] = 10.0
     monkeypatch.setattr(runner, "_loop", _no_loop)
     with pytest.raises(ConfigError, match="steps; the limit"):
         run_scenario(data, arm=arms("kuka_iiwa"))

@@ -77,14 +77,18 @@ class _Spy:
         _Spy.calls.append((args, kwargs))
 
 
+def _spy_on(monkeypatch, kind: str) -> None:
+    """Register ``_Spy`` in place of controller ``kind`` for this test."""
+    entry = controllers.controller_type(kind)
+    spy = entry.__class__(_Spy, entry.kwargs, entry.task_space)
+    monkeypatch.setitem(controllers._CONTROLLERS, kind, spy)
+    _Spy.calls = []
+
+
 @pytest.mark.parametrize("kind", ["osc", "hybrid", "joint_pd"])
 def test_reader_adds_no_defaults(arms, monkeypatch, kind):
     arm = arms("planar2")
-    entry = controllers.controller_type(kind)
-    monkeypatch.setitem(
-        controllers._CONTROLLERS, kind, entry.__class__(_Spy, entry.kwargs, entry.task_space)
-    )
-    _Spy.calls = []
+    _spy_on(monkeypatch, kind)
     scenario = "press" if kind == "hybrid" else "track"
     cfg = load_scenario({"scenario": scenario, "arm": "planar2", "controller": {"type": kind},
                          "task": {"start": [0.5, 0.0], "table_height": 0.1}
@@ -98,10 +102,7 @@ def test_reader_adds_no_defaults(arms, monkeypatch, kind):
 
 def test_stated_values_pass_through(arms, monkeypatch):
     arm = arms("planar2")
-    _Spy.calls = []
-    entry = controllers.controller_type("joint_pd")
-    monkeypatch.setitem(controllers._CONTROLLERS, "joint_pd",
-                        entry.__class__(_Spy, entry.kwargs, False))  # fmt: skip
+    _spy_on(monkeypatch, "joint_pd")
     cfg = load_scenario({"scenario": "track", "arm": "planar2",
                          "controller": {"type": "joint_pd", "kp": 7, "kv": 0}})  # fmt: skip
     build_controller(cfg, arm, None, arm)
@@ -109,3 +110,19 @@ def test_stated_values_pass_through(arms, monkeypatch):
     assert isinstance(build_controller(cfg, arm, None, arm), _Spy)
     monkeypatch.undo()
     assert isinstance(build_controller(cfg, arm, None, arm), JointPD)
+
+
+def test_a_stated_null_is_passed_not_dropped(arms, monkeypatch):
+    """``vmax: null`` states "no speed limit"; it must reach the class as None."""
+    arm = arms("planar2")
+    _spy_on(monkeypatch, "osc")
+    cfg = load_scenario({"scenario": "track", "arm": "planar2",
+                         "controller": {"type": "osc", "vmax": None}})  # fmt: skip
+    build_controller(cfg, arm, None, arm)
+    ((_, kwargs),) = _Spy.calls
+    assert "vmax" in kwargs and kwargs["vmax"] is None
+
+
+@pytest.mark.parametrize("name", ["track", "press", "payload", "push"])
+def test_bundled_scenarios_state_their_speed_limit(name):
+    assert "vmax" in scenario_data(name)["controller"]

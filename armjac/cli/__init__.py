@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from armjac.errors import ArmjacError
@@ -56,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # ``armjac info ARM | head``: the reader left, nothing is wrong
+        sys.stdout = open(os.devnull, "w")  # keeps the exit-time flush quiet
+        return 0
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ kp, ko, kv, kvo, ki       the same names
 integral_limit            ``integral_limit``
 singular_threshold        ``singular_threshold``
 ctrlr_dof                 ``ctrlr_dof`` (axis names or 6 booleans)
-vmax, use_dJ              the same names
+vmax                      ``vmax``; ``vmax: null`` states "no limit"
+use_dJ                    the same name
 fk_source, task_velocity  the same names
 null_space                ``null_controllers``: ``damping`` -> JointDamping(kv),
                           ``posture`` -> RestingPosture(arm.home, kp),
@@ -146,12 +147,13 @@ def osc_kwargs(c: Reader, arm) -> dict:
         integral_limit=c.number("integral_limit"),
         singular_threshold=c.number("singular_threshold"),
         ctrlr_dof=parse_ctrlr_dof(c),
-        vmax=c.data.get("vmax"),
         use_dJ=c.data.get("use_dJ"),
         fk_source=c.string("fk_source"),
         task_velocity=c.string("task_velocity"),
         null_metric=null.string("metric"),
     )
+    if "vmax" in c.data:  # stated, even as null (no speed limit)
+        out["vmax"] = c.data["vmax"]
     if c.data.get("null_space") is not None:
         out["null_controllers"] = null_tasks(null, arm)
     return out

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from armjac import configs
 from armjac.arm import load_arm
 from armjac.control.blas import single_threaded_blas
 from armjac.control.orientation import orientation_error
@@ -43,8 +44,6 @@ from armjac.sim.arm_sim import ArmSim
 from armjac.sources import resolve_source
 
 GIF_FPS = 20.0
-# Longest run, in control steps: 1000 s at 1 kHz. The log holds ~200 bytes per step.
-MAX_STEPS = 1_000_000
 RUN_FILES = ("metrics.json", "path.png", "error.png", "torques.png", "force.png", "run.gif")
 
 
@@ -61,12 +60,15 @@ def check_duration(duration: float | None, what: str = "duration") -> float | No
 
 
 def step_count(total: float, dt: float, where: str) -> int:
-    """Control steps in ``total`` s at ``dt``, refusing more than :data:`MAX_STEPS`."""
+    """Control steps in ``total`` s at ``dt``, refusing more than ``configs.MAX_STEPS``
+    (the log holds ~200 bytes per step). Covers durations a scenario computes
+    (reach: targets x segment_time) and ``duration=`` overrides."""
     n = max(1, int(round(total / dt)))
-    if n > MAX_STEPS:
+    limit = configs.MAX_STEPS
+    if n > limit:
         raise ConfigError(
-            f"{where}: {total:g} s at dt = {dt:g} s is {n:,} steps; the limit is {MAX_STEPS:,} "
-            f"({MAX_STEPS * dt:g} s at this dt)"
+            f"{where}: {total:g} s at dt = {dt:g} s is {n:,} steps; the limit is {limit:,} "
+            f"({limit * dt:g} s at this dt)"
         )
     return n
 
@@ -125,7 +127,7 @@ def run_scenario(
     ------
     ConfigError
         A malformed scenario, an unknown arm or source, an ``arm`` that is not
-        the scenario's, a run longer than :data:`MAX_STEPS` steps, or an
+        the scenario's, a run longer than ``configs.MAX_STEPS`` steps, or an
         ``out_dir`` that cannot be written (checked before the run) or holds
         files armjac did not write.
     InputError
@@ -195,7 +197,7 @@ def _run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress, out_d
     )
     dt = cfg.dt
     total = duration if duration is not None else scenario.duration
-    n = step_count(total, dt, cfg.where("duration"))
+    n = step_count(total, dt, "duration" if duration is not None else cfg.where("duration"))
     t = np.arange(n) * dt
     scenario.prepare(t)
     orient = any(getattr(c, "mask", np.zeros(6, bool))[3:].any()
