@@ -150,8 +150,8 @@ def test_scenario_sweep_with_a_missing_model(tmp_path, arms):
     assert bad["status"] == "failed" and "no_model" in bad["reason"]
 
 
-def test_train_jobs_are_identical_on_any_pool_size(tmp_path):
-    """TensorFlow training in fresh workers: one per job, or two jobs sharing a worker."""
+def test_a_train_job_does_not_depend_on_what_its_worker_ran_before(tmp_path):
+    """TensorFlow training: seed 1 after seed 0 in one worker, and alone in a fresh one."""
     cfg = {
         "job": "train",
         "base": "planar2",
@@ -160,13 +160,21 @@ def test_train_jobs_are_identical_on_any_pool_size(tmp_path):
                 "training.loss": {"position": 1.0, "jacobian": 0.0}},  # fmt: skip
         "axes": {"network.seed": [0, 1]},
     }
-    a = run(cfg, tmp_path / "two", executor="local", workers=2, progress=False, plots=False,
-            log=None)  # fmt: skip
-    b = run(cfg, tmp_path / "one", executor="local", workers=1, progress=False, plots=False,
-            log=None)  # fmt: skip
-    assert a["n_ok"] == b["n_ok"] == 2
-    assert ResultStore(tmp_path / "two/jobs").canonical() == ResultStore(
-        tmp_path / "one/jobs").canonical()  # fmt: skip
-    fk = [j["metrics"]["fk_rmse_mm"] for j in a["jobs"]]
+    both = run(cfg, tmp_path / "both", executor="local", workers=1, progress=False,
+               plots=False, log=None)  # fmt: skip
+    cfg["axes"] = {"network.seed": [1]}
+    alone = run(cfg, tmp_path / "alone", executor="local", workers=1, progress=False,
+                plots=False, log=None)  # fmt: skip
+    assert both["n_ok"] == 2 and alone["n_ok"] == 1
+    pids = {j["point"]["network.seed"]: json.loads(
+        (tmp_path / "both/jobs" / f"{j['key']}.json").read_text())["timing"]["pid"]
+        for j in both["jobs"]}  # fmt: skip
+    assert pids[0] == pids[1]  # the same worker ran both
+    key = alone["jobs"][0]["key"]
+    first, second = (json.loads(ResultStore(tmp_path / d).canonical()[key])
+                     for d in ("alone/jobs", "both/jobs"))  # fmt: skip
+    assert first.pop("index") == 0 and second.pop("index") == 1  # its place in each grid
+    assert first == second  # bit for bit: JSON of the same floats
+    fk = [j["metrics"]["fk_rmse_mm"] for j in both["jobs"]]
     assert fk[0] != fk[1] and all(v > 0 for v in fk)  # different nets, real errors
-    assert all("train_seconds" not in j["metrics"] for j in a["jobs"])
+    assert all("train_seconds" not in j["metrics"] for j in both["jobs"])
