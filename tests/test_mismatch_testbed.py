@@ -117,7 +117,8 @@ def test_static_samples_apply_the_sensor_models(real, tmp_path):
     np.testing.assert_allclose(xt, real.tip(qt), atol=1e-12)
     noise = real.tracker_spec.noise_mm * 1e-3
     assert abs((x - xt).std() / noise - 1) < 0.1
-    path = d.save(tmp_path / "d")
+    path = d.save(tmp_path / "d-0.5")
+    assert path.name == "d-0.5.npz" and path.with_suffix(".json").is_file()
     back = load_dataset(path)
     for k in ("q", "tracker_x", "truth_tip"):
         np.testing.assert_array_equal(getattr(back, k), getattr(d, k))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ("reach", "track", "press", "payload", "push", "wipe")
+EXAMPLES = ("reach", "track", "press", "payload", "push", "wipe", "tool_change", "tracker_dropout")
 
 
 @pytest.mark.parametrize("name", EXAMPLES)

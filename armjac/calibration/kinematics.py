@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from armjac.symbolic.transforms import origin_transform, rpy_matrix_numeric
+from armjac.symbolic.transforms import origin_matrix, rpy_matrix_numeric
 
 PARAMS_PER_JOINT = ("dx", "dy", "dz", "dtheta")
 
@@ -38,8 +38,8 @@ def _local(xyz: tuple, rpy: tuple, axis: tuple, prismatic: bool):
     if prismatic:
         motion[:3, 3] = sp.Matrix(axis) * (q + dt)
     else:
-        motion[:3, :3] = axis_rotation(axis, q + dt)
-    t = shift * origin_transform(xyz, rpy) * motion
+        motion[:3, :3] = sp.Matrix(axis_rotation(axis, sp.cos(q + dt), sp.sin(q + dt)))
+    t = shift * sp.Matrix(origin_matrix(xyz, rpy)) * motion  # right angles exact
     derivs = [t.diff(s) for s in (dx, dy, dz, dt)]
     args = (q, dx, dy, dz, dt)
     flat = list(t) + [e for d in derivs for e in d]

@@ -26,6 +26,7 @@ import numpy as np
 
 from armjac import validation
 from armjac.errors import ConfigError, InputError, ModelFileError
+from armjac.jsonutil import to_jsonable
 
 FORMAT_VERSION = 1
 MODEL_FILE = "model.json"
@@ -73,7 +74,9 @@ def save(model, path: str | os.PathLike) -> Path:
     }
     if hasattr(model, "nominal_record"):  # models from data carry their own nominal
         meta["nominal_record"] = model.nominal_record(path)
-    (path / MODEL_FILE).write_text(json.dumps(meta, indent=2, default=_jsonable))
+    # ±inf stays: an unbounded joint's training range is written as Infinity
+    text = json.dumps(to_jsonable(meta, nonfinite="keep"), indent=2)
+    (path / MODEL_FILE).write_text(text)
     return path
 
 
@@ -127,14 +130,6 @@ def _check_nominal_rebuilds(model) -> None:
             f"{model.config['arm']!r} with ee_link {model.ee_link!r} ({why}); train from an arm "
             "loaded by name or file so the nominal can be rebuilt on load"
         )
-
-
-def _jsonable(obj):
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.generic):
-        return obj.item()
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
 def read(path: str | os.PathLike) -> dict:

@@ -78,11 +78,17 @@ class Dataset:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write ``path`` (.npz, suffix added) and the metadata beside it (.json)."""
-        path = Path(path).with_suffix(".npz")
+        path = _npz(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(path, **{k: getattr(self, k) for k in ARRAYS})
         path.with_suffix(".json").write_text(json.dumps(to_jsonable(self.meta), indent=2))
         return path
+
+
+def _npz(path) -> Path:
+    """``path`` with the .npz suffix (added, not replacing: "run-0.5" stays "run-0.5.npz")."""
+    path = Path(path)
+    return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
 
 
 def load_dataset(path: str | os.PathLike) -> Dataset:
@@ -93,7 +99,7 @@ def load_dataset(path: str | os.PathLike) -> Dataset:
     ConfigError
         Missing or unreadable files, or arrays missing from the .npz.
     """
-    path = Path(path).with_suffix(".npz")
+    path = _npz(path)
     meta_path = path.with_suffix(".json")
     if not path.is_file() or not meta_path.is_file():
         raise ConfigError(f"no dataset at {path} (needs {path.name} and {meta_path.name})")

@@ -30,6 +30,7 @@ from armjac.control.orientation import orientation_error
 from armjac.errors import ConfigError, InputError, SimulationError
 from armjac.model.registry import resolve
 from armjac.outputs import WRITTEN_BY, begin_run, check_out_dir, write_json
+from armjac.protocols import has_dynamics
 from armjac.scenarios.config import ScenarioConfig, load_scenario
 from armjac.scenarios.controllers import build_controller
 from armjac.scenarios.metrics import (
@@ -192,6 +193,9 @@ def _run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress, out_d
         raise InputError(f"{cfg.where('start_q')}: needs {arm.dof} values; got {q0.shape}")
     scenario = scenario_type(cfg.scenario)(cfg, arm, q0, np.random.default_rng(cfg.seed))
     scenario.check_controller(cfg.controller.get("type", "osc"))
+    src = scenario.source(src)  # e.g. wrapped by an online adaptation
+    if dynamics is None and not has_dynamics(src):
+        dynamics = arm
     scenario.build(
         lambda kind=None, fk=fk_source: build_controller(cfg, src, dynamics, arm, kind, fk)
     )

@@ -109,6 +109,11 @@ class Scenario:
         """Scores of this scenario's own, from the run's log (none by default)."""
         return {}
 
+    def source(self, src):
+        """The Jacobian source the controllers get, from the resolved one (``src`` itself by
+        default; a scenario may wrap it, e.g. in an online adaptation)."""
+        return src
+
     def check_controller(self, kind: str) -> None:
         """Refuse a ``controller.type`` the scenario cannot use (ConfigError)."""
         if kind == "hybrid" and not self.force_scenario:
