@@ -24,13 +24,13 @@ from armjac.sim import ArmSim
 from armjac.trajectory import Line
 
 TABLE_TOP = 0.25  # m
-FORCE = 10.0  # N, pushed down on the table
 DOWN = [0.0, 1.0, 0.0, 0.0]  # tool z axis pointing down (x, y, z, w)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--duration", type=float, default=5.0, help="seconds to simulate")
+    p.add_argument("--force", type=float, default=10.0, help="push on the table, N")
     p.add_argument("--gui", action="store_true", help="show the PyBullet GUI")
     args = p.parse_args()
 
@@ -61,7 +61,7 @@ def main() -> None:
             else:  # hold, then slide after 1 s in contact; z is under force control
                 ref = slide.sample(t - touched - 1.0)
                 u = press.generate(fb["q"], fb["dq"], np.r_[ref.x, DOWN],
-                                   force_target=[0, 0, -FORCE], force_measured=wrench[:3],
+                                   force_target=[0, 0, -args.force], force_measured=wrench[:3],
                                    target_velocity=ref.xd, target_acceleration=ref.xdd)  # fmt: skip
                 if t > touched + 0.5:  # the touchdown transient is over
                     table_force.append(sim.contact_force(table)[2])
@@ -74,8 +74,8 @@ def main() -> None:
         return
     f = np.array(table_force)
     print(f"touchdown at t = {touched:.3f} s; from 0.5 s later on, the table's push back:")
-    rmse = np.sqrt(np.mean((f - FORCE) ** 2))
-    print(f"force mean {f.mean():.2f} N, RMSE to {FORCE:g} N: {rmse:.3f} N, "
+    rmse = np.sqrt(np.mean((f - args.force) ** 2))
+    print(f"force mean {f.mean():.2f} N, RMSE to {args.force:g} N: {rmse:.3f} N, "
           f"steps without contact: {int((f <= 0).sum())}")  # fmt: skip
 
 

@@ -4,10 +4,13 @@ Shows the basic armjac loop. Inverse kinematics picks targets the arm can reach
 out of random candidates; a minimum-jerk ``Line`` from one target to the next
 is the reference; in PyBullet each step reads the joints, asks the ``OSC`` for
 torques (with the line's velocity and acceleration fed forward) and sends them.
+The controller takes its Jacobian from any source: the analytic arm, PyBullet's
+own, or a learned model (``armjac.sources.resolve_source`` turns a name into one).
 
     python sims/reach.py                  # four targets, 1.5 s each
     python sims/reach.py --duration 2     # a short run
     python sims/reach.py --gui            # watch it (about real time)
+    python sims/reach.py --jacobian pybullet
 """
 
 import argparse
@@ -19,6 +22,7 @@ import armjac
 from armjac import ik
 from armjac.control import OSC, JointDamping, JointLimitAvoidance, RestingPosture
 from armjac.sim import ArmSim
+from armjac.sources import resolve_source
 from armjac.trajectory import Line
 
 SEGMENT = 1.5  # s per target: a 1 s line, then 0.5 s to settle
@@ -28,6 +32,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--duration", type=float, default=4 * SEGMENT, help="seconds to simulate")
     p.add_argument("--gui", action="store_true", help="show the PyBullet GUI")
+    p.add_argument("--jacobian", default="analytic", help="analytic, pybullet or a model folder")
     args = p.parse_args()
 
     arm = armjac.load_arm("kuka_iiwa")  # analytic kinematics and dynamics, compiled and cached
@@ -38,17 +43,18 @@ def main() -> None:
     targets = candidates[found.success][:4]
     print(f"IK: {found.success.sum()} of {len(candidates)} candidates reachable; visiting 4")
 
-    ctrl = OSC(
-        arm, kp=600, ctrlr_dof=[True, True, True, False, False, False],  # position only
-        vmax=(2.0, 4.0),
-        # The 4 joints the task leaves free keep a posture and stay off their limits.
-        null_controllers=[RestingPosture(arm.home, kp=10), JointDamping(2),
-                          JointLimitAvoidance(arm.joint_limits)],
-    )  # fmt: skip
     starts = np.vstack((arm.fk(arm.home)[:3, 3], targets[:-1]))
     lines = [Line(a, b, duration=1.0) for a, b in zip(starts, targets, strict=True)]
 
-    with ArmSim(arm, gui=args.gui) as sim:  # disconnects on leaving the block
+    # Both release what they hold (a PyBullet server, a loaded model) on leaving the block.
+    with resolve_source(args.jacobian, arm) as jac, ArmSim(arm, gui=args.gui) as sim:
+        ctrl = OSC(
+            jac.source, kp=600, ctrlr_dof=[True, True, True, False, False, False],  # position
+            vmax=(2.0, 4.0), dynamics=jac.dynamics,  # M and g from the arm if the source has none
+            # The 4 joints the task leaves free keep a posture and stay off their limits.
+            null_controllers=[RestingPosture(arm.home, kp=10), JointDamping(2),
+                              JointLimitAvoidance(arm.joint_limits)],
+        )  # fmt: skip
         for target in targets:
             sim.add_marker(target)
         steps = round(args.duration / sim.dt)

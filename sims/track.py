@@ -25,15 +25,15 @@ from armjac.trajectory import Circle
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--duration", type=float, default=5.0, help="seconds to simulate")
+    p.add_argument("--radius", type=float, default=0.1, help="of the circle, m")
     p.add_argument("--gui", action="store_true", help="show the PyBullet GUI")
     args = p.parse_args()
 
     arm = armjac.load_arm("kuka_iiwa")
     home = arm.fk(arm.home)  # 4x4 pose of the hand at the start posture
-    radius = 0.1
     # Two turns through the start point, cruising at 0.314 m/s (0.5 Hz) between 0.5 s blends;
     # the orientation is held at the start's.
-    circle = Circle(home[:3, 3] - [radius, 0, 0], normal=[0, 0, 1], start=home[:3, 3],
+    circle = Circle(home[:3, 3] - [args.radius, 0, 0], normal=[0, 0, 1], start=home[:3, 3],
                     angle=4 * np.pi, duration=4.5, profile="cruise", ramp=0.5,
                     orientation=home[:3, :3])  # fmt: skip
     ctrl = OSC(

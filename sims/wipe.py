@@ -26,13 +26,14 @@ from armjac.sim import ArmSim
 from armjac.trajectory import Circle, Line
 
 SURFACE = 0.25 + 0.046  # table top, plus the link-7 frame's height above the tool's tip, m
-CENTER, RADIUS, FORCE = np.array([0.55, 0.0, SURFACE]), 0.025, 10.0
+CENTER, RADIUS, FORCE = np.array([0.55, 0.0, SURFACE]), 0.025, 10.0  # m, m, N
 DOWN = [0.0, 1.0, 0.0, 0.0]  # tool z axis pointing down (x, y, z, w)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--duration", type=float, default=6.0, help="seconds to simulate")
+    p.add_argument("--speed", type=float, default=0.1, help="along the circle, m/s")
     p.add_argument("--gui", action="store_true", help="show the PyBullet GUI")
     args = p.parse_args()
 
@@ -41,9 +42,9 @@ def main() -> None:
     above = np.r_[start + [0, 0, 0.015], DOWN]
     posture = ik.solve(arm, above, posture=arm.home, rng=0)  # near home, tool down
     descent = Line(above, above - [0, 0, 0.05, 0, 0, 0, 0], profile="cruise", vmax=0.01, amax=0.5)
-    circle = Circle(CENTER, normal=[0, 0, 1], start=start, angle=0.1 * (4.0 - 0.25) / RADIUS,
-                    duration=4.0, profile="cruise", ramp=0.25,  # 0.1 m/s between the blends
-                    orientation=DOWN)  # fmt: skip
+    turn = args.speed * (4.0 - 0.25) / RADIUS  # rad in 4 s, at the speed between 0.25 s blends
+    circle = Circle(CENTER, normal=[0, 0, 1], start=start, angle=turn, duration=4.0,
+                    profile="cruise", ramp=0.25, orientation=DOWN)  # fmt: skip
     gains = dict(kp=600, ko=300, ctrlr_dof=[True] * 6,
                  null_controllers=[RestingPosture(arm.home, kp=20), JointDamping(5)])  # fmt: skip
     approach = OSC(arm, **gains)
