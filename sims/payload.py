@@ -32,6 +32,8 @@ def main() -> None:
     p.add_argument("--no-integral", action="store_true", help="ki = 0 (a PD law)")
     p.add_argument("--gui", action="store_true", help="show the PyBullet GUI")
     args = p.parse_args()
+    if not all(0 < v < np.inf for v in (args.duration, args.mass)):
+        p.error("--duration and --mass must be positive")
 
     arm = armjac.load_arm("kuka_iiwa")
     ctrl = OSC(

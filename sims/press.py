@@ -33,6 +33,8 @@ def main() -> None:
     p.add_argument("--force", type=float, default=10.0, help="push on the table, N")
     p.add_argument("--gui", action="store_true", help="show the PyBullet GUI")
     args = p.parse_args()
+    if not all(0 < v < np.inf for v in (args.duration, args.force)):
+        p.error("--duration and --force must be positive")
 
     arm = armjac.load_arm("kuka_iiwa")
     above = np.r_[0.55, 0.0, TABLE_TOP + 0.06, DOWN]  # position + quaternion

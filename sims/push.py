@@ -29,6 +29,8 @@ def main() -> None:
     p.add_argument("--force", type=float, nargs=3, default=[0.0, 20.0, 0.0], help="N, world")
     p.add_argument("--gui", action="store_true", help="show the PyBullet GUI")
     args = p.parse_args()
+    if not (0 < args.duration < np.inf and np.isfinite(args.force).all()):
+        p.error("--duration must be positive and --force finite")
 
     arm = armjac.load_arm("kuka_iiwa")
     hold = arm.fk(arm.home)[:3, 3]  # hold the start position; orientation left to the null space

@@ -34,6 +34,8 @@ def main() -> None:
     p.add_argument("--gui", action="store_true", help="show the PyBullet GUI")
     p.add_argument("--jacobian", default="analytic", help="analytic, pybullet or a model folder")
     args = p.parse_args()
+    if not 0 < args.duration < np.inf:
+        p.error("--duration must be a positive number of seconds")
 
     arm = armjac.load_arm("kuka_iiwa")  # analytic kinematics and dynamics, compiled and cached
     # Candidates in a box around the arm; batched IK keeps those it can put the hand on.

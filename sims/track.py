@@ -28,6 +28,8 @@ def main() -> None:
     p.add_argument("--radius", type=float, default=0.1, help="of the circle, m")
     p.add_argument("--gui", action="store_true", help="show the PyBullet GUI")
     args = p.parse_args()
+    if not all(0 < v < np.inf for v in (args.duration, args.radius)):
+        p.error("--duration and --radius must be positive")
 
     arm = armjac.load_arm("kuka_iiwa")
     home = arm.fk(arm.home)  # 4x4 pose of the hand at the start posture

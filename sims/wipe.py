@@ -36,6 +36,8 @@ def main() -> None:
     p.add_argument("--speed", type=float, default=0.1, help="along the circle, m/s")
     p.add_argument("--gui", action="store_true", help="show the PyBullet GUI")
     args = p.parse_args()
+    if not all(0 < v < np.inf for v in (args.duration, args.speed)):
+        p.error("--duration and --speed must be positive")
 
     arm = armjac.load_arm("kuka_iiwa")
     start = CENTER + [RADIUS, 0, 0]

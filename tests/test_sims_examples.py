@@ -43,6 +43,13 @@ def test_example_runs_and_prints_its_score(name, tmp_path):
     assert math.isfinite(float(found.group(1))), found.group(0)
 
 
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_refuses_a_bad_duration(name, tmp_path):
+    proc = run(name, "--duration", "nan", cwd=tmp_path)
+    assert proc.returncode == 2 and "--duration" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 def test_every_example_is_run_here():
     assert {p.stem for p in (ROOT / "sims").glob("*.py")} == set(EXAMPLES)
 
