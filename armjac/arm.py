@@ -18,12 +18,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from armjac.codegen.cache import KernelCache
-from armjac.errors import InputError
+from armjac.errors import InputError, SingularityError
 from armjac.jsonutil import slug
 from armjac.model.registry import ArmSpec, resolve
 from armjac.model.tree import STANDARD_GRAVITY, RobotModel
 from armjac.model.urdf import load_urdf
-from armjac.validation import as_batch, check_point
+from armjac.terms import ControlTerms
+from armjac.validation import as_batch, as_count, check_finite, check_out, check_point, excerpt
 
 if TYPE_CHECKING:  # sympy is imported only when kernels must be generated
     from armjac.symbolic.derivation import ChainDerivation
@@ -90,6 +91,7 @@ class Arm:
         self.backend = backend
         self._cache = KernelCache(cache_dir)
         self._kernels: dict[tuple[str, str], object] = {}
+        self._ee: dict[str, object] = {}
         self._load_link_kernels(self.ee_link, with_dynamics=True)
 
     # -- description ----------------------------------------------------------------
@@ -108,7 +110,9 @@ class Arm:
 
     @cached_property
     def symbolic(self) -> ChainDerivation:
-        """The sympy derivation: ``arm.symbolic.jacobian(link)`` etc. give the matrices."""
+        """The symbolic derivation behind the kernels. Its results are rows of
+        expressions in named intermediates; ``d.sympy(d.jacobian(link))`` writes one
+        out as a sympy Matrix in ``q``, ``dq`` and the point ``p``."""
         from armjac.symbolic.derivation import ChainDerivation
 
         return ChainDerivation(self.model, self.joint_names, self.gravity_vector)
@@ -133,47 +137,41 @@ class Arm:
 
         label = f"{slug(self.name, 40, 'arm')}-{tag}" + ("-dyn" if with_dynamics else "")
         kernels = self._cache.load_or_build(
-            label, self._fields(link, with_dynamics), specs, self.dof, self.backend
+            label,
+            self._fields(link, with_dynamics),
+            specs,
+            self.dof,
+            self.backend,
+            owner=f"{self.name} (dof={self.dof})",
         )
         for kname, kern in kernels.items():
             kind = kname.split("_")[0]
-            self._kernels[(kind, "" if kind in ("mass", "grav") else link)] = kern
+            if kind in _ARM_KINDS or link == self.ee_link:
+                self._ee[kind] = kern  # the default link's kernels: one dict lookup per call
+            if kind not in _ARM_KINDS:
+                self._kernels[(kind, link)] = kern
 
-    def _kernel(self, kind: str, link: str | None):
-        link = self.ee_link if link is None else link
+    def _kernel(self, kind: str, link: str):
+        """The kernel ``kind`` of ``link``, loading it on first use."""
         try:
             return self._kernels[(kind, link)]
-        except KeyError:
+        except (KeyError, TypeError):
+            if not isinstance(link, str):
+                raise InputError(f"link must be a link name or None; got {excerpt(link)}") from None
             self.model.link(link)  # unknown name: raises with the valid ones
             self._load_link_kernels(link)
             return self._kernels[(kind, link)]
 
-    # -- input handling ------------------------------------------------------------------
-    def _batch(self, q, what: str = "q") -> tuple[np.ndarray, bool]:
-        return as_batch(q, self.dof, what, f"{self.name} (dof={self.dof})")
-
-    @staticmethod
-    def _point(point) -> np.ndarray:
-        return check_point(point)
-
-    def _run(self, kind: str, link, q, dq=None, point=None) -> np.ndarray:
-        kern = self._kernel(kind, link)
-        qb, single = self._batch(q)
-        dqb = None
-        if dq is not None:
-            dqb, dq_single = self._batch(dq, "dq")
-            if dqb.shape != qb.shape or dq_single != single:
-                raise InputError(
-                    f"q and dq must have the same shape; got {np.shape(q)} and {np.shape(dq)}"
-                )
-        out = np.empty((qb.shape[0], *kern.shape))
-        kern(qb, dqb, self._point(point), out)
-        return out[0] if single else out
-
     # -- numeric API ------------------------------------------------------------------
-    def fk(self, q: ArrayLike, link: str | None = None) -> np.ndarray:
+    # Every method takes q of shape (N,) or (B, N) (dq, qdd, tau alike) in any real
+    # dtype and layout, and checks it in the compiled dispatcher; ``out=`` takes an
+    # array of the result shape to fill instead of allocating one.
+    def fk(
+        self, q: ArrayLike, link: str | None = None, out: np.ndarray | None = None
+    ) -> np.ndarray:
         """4x4 world transform of the URDF frame of ``link`` (default: end effector)."""
-        return self._run("fk", link, q)
+        k = self._ee["fk"] if link is None else self._kernel("fk", link)
+        return k(q, None, None, out)
 
     def position(
         self, q: ArrayLike, link: str | None = None, point: ArrayLike | None = None
@@ -182,14 +180,37 @@ class Arm:
         t = self.fk(q, link)
         pos = t[..., :3, 3]
         if point is not None:
-            pos = pos + t[..., :3, :3] @ self._point(point)
+            pos = pos + t[..., :3, :3] @ check_point(point)
         return pos
 
     def jacobian(
-        self, q: ArrayLike, link: str | None = None, point: ArrayLike | None = None
+        self,
+        q: ArrayLike,
+        link: str | None = None,
+        point: ArrayLike | None = None,
+        frame: str = "world",
+        out: np.ndarray | None = None,
     ) -> np.ndarray:
-        """6xN geometric Jacobian [v; w] in the world frame at ``point`` on ``link``."""
-        return self._run("jac", link, q, point=point)
+        """6xN geometric Jacobian [v; w] of ``point`` (link frame) on ``link``.
+
+        ``frame="world"``: v is the velocity of the point and w the angular
+        velocity of the link, both in world axes (Pinocchio's
+        LOCAL_WORLD_ALIGNED). ``frame="local"``: the same two vectors in the
+        link's own axes (the body Jacobian of a frame at the point with the
+        link's orientation; Pinocchio's LOCAL), as a wrist force/torque sensor
+        measures.
+        """
+        if frame == "world":
+            k = self._ee["jac"] if link is None else self._kernel("jac", link)
+            return k(q, None, point, out)
+        rot = self._local_rotation(q, link, frame)
+        jac = self.jacobian(q, link, point)
+        return _rotate_rows(rot, jac, out)
+
+    def _local_rotation(self, q, link, frame) -> np.ndarray:
+        if frame != "local":
+            raise InputError(f"frame must be 'world' or 'local'; got {excerpt(frame)}")
+        return np.swapaxes(self.fk(q, link)[..., :3, :3], -1, -2)
 
     def dJdq(
         self,
@@ -197,19 +218,171 @@ class Arm:
         dq: ArrayLike,
         link: str | None = None,
         point: ArrayLike | None = None,
+        out: np.ndarray | None = None,
     ) -> np.ndarray:
-        """dJ/dt·dq (6,), the velocity-product term of the task acceleration."""
-        if dq is None:
-            raise InputError("dJdq needs dq")
-        return self._run("djdq", link, q, dq=dq, point=point)
+        """dJ/dt·dq (6,) of the world-frame Jacobian, the velocity-product term of
+        the task acceleration (``jacobian_dot(q, dq) @ dq``)."""
+        k = self._ee["djdq"] if link is None else self._kernel("djdq", link)
+        return k(q, _need(dq, "dJdq"), point, out)
 
-    def mass_matrix(self, q: ArrayLike) -> np.ndarray:
+    def jacobian_dot(
+        self,
+        q: ArrayLike,
+        dq: ArrayLike,
+        link: str | None = None,
+        point: ArrayLike | None = None,
+        frame: str = "world",
+    ) -> np.ndarray:
+        """6xN time derivative of :meth:`jacobian` (same ``frame``) along ``dq``.
+
+        From the Jacobian's own columns (world frame, chain order): with w_k the
+        angular and v_k the linear column of joint k,
+        ``dJ_i/dt = [W_i x v_i + w_i x sum_{k>i} dq_k v_k; W_i x w_i]`` where
+        ``W_i = sum_{k<=i} dq_k w_k``. In the local frame
+        ``d(R^T J)/dt = R^T (dJ/dt - w_L x J)`` per 3-row block.
+        """
+        jac = self.jacobian(q, link, point)
+        dqb = self._like(dq, jac, "dq")
+        jv, jw = jac[..., :3, :], jac[..., 3:, :]
+        ang = np.cumsum(jw * dqb[..., None, :], axis=-1)
+        lin_vel = jv * dqb[..., None, :]
+        tail = lin_vel.sum(axis=-1, keepdims=True) - np.cumsum(lin_vel, axis=-1)
+        dv = np.cross(ang, jv, axis=-2) + np.cross(jw, tail, axis=-2)
+        jdot = np.concatenate([dv, np.cross(ang, jw, axis=-2)], axis=-2)
+        if frame == "world":
+            return jdot
+        rot = self._local_rotation(q, link, frame)
+        w_link = ang[..., -1:]  # world angular velocity of the link (3, 1)
+        spin = np.concatenate([np.cross(w_link, jv, axis=-2), np.cross(w_link, jw, axis=-2)], -2)
+        return _rotate_rows(rot, jdot - spin)
+
+    def _like(self, value, jac: np.ndarray, name: str) -> np.ndarray:
+        """``value`` checked as a q-shaped array matching ``jac``'s batch shape."""
+        arr, single = as_batch(value, self.dof, name, f"{self.name} (dof={self.dof})")
+        check_finite(arr, name)
+        if (jac.ndim == 2) != single or (not single and arr.shape[0] != jac.shape[0]):
+            raise InputError(f"q and {name} must have the same shape; got {np.shape(value)}")
+        return arr[0] if single else arr
+
+    def mass_matrix(self, q: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
         """NxN joint-space inertia matrix M(q)."""
-        return self._run("mass", "", q)
+        return self._ee["mass"](q, None, None, out)
 
-    def gravity(self, q: ArrayLike) -> np.ndarray:
+    def gravity(self, q: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
         """Joint torques g(q) holding the arm still against gravity."""
-        return self._run("grav", "", q)
+        return self._ee["grav"](q, None, None, out)
+
+    def coriolis(self, q: ArrayLike, dq: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
+        """NxN Coriolis matrix C(q, dq), Christoffel form: ``C_ij = sum_k Gamma_ijk dq_k``
+        with ``Gamma_ijk = (dM_ij/dq_k + dM_ik/dq_j - dM_jk/dq_i) / 2``, so
+        ``dM/dt - 2 C`` is skew-symmetric."""
+        return self._ee["cor"](q, _need(dq, "coriolis"), None, out)
+
+    def nonlinear_effects(
+        self, q: ArrayLike, dq: ArrayLike, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """``C(q, dq) dq + g(q)`` (N,), by the recursive Newton-Euler algorithm
+        (Pinocchio's ``nonLinearEffects``)."""
+        return self._ee["nle"](q, _need(dq, "nonlinear_effects"), None, out)
+
+    def inverse_dynamics(self, q: ArrayLike, dq: ArrayLike, qdd: ArrayLike) -> np.ndarray:
+        """Joint torques ``tau = M(q) qdd + C(q, dq) dq + g(q)`` for accelerations ``qdd``."""
+        h = self.nonlinear_effects(q, dq)
+        acc = self._like(qdd, h[..., None], "qdd")
+        return np.einsum("...ij,...j->...i", self.mass_matrix(q), acc) + h
+
+    def forward_dynamics(self, q: ArrayLike, dq: ArrayLike, tau: ArrayLike) -> np.ndarray:
+        """Joint accelerations ``qdd = M(q)^-1 (tau - C(q, dq) dq - g(q))``."""
+        h = self.nonlinear_effects(q, dq)
+        torque = self._like(tau, h[..., None], "tau")
+        return np.linalg.solve(self.mass_matrix(q), (torque - h)[..., None])[..., 0]
+
+    def manipulability(
+        self,
+        q: ArrayLike,
+        link: str | None = None,
+        point: ArrayLike | None = None,
+        translational: bool = False,
+    ) -> np.ndarray | float:
+        """Yoshikawa's manipulability ``sqrt(det(J J^T))`` of the world Jacobian at
+        ``point`` on ``link`` (``translational``: its three linear rows only)."""
+        jac = self._manip_rows(self.jacobian(q, link, point), translational)
+        det = np.linalg.det(jac @ np.swapaxes(jac, -1, -2))
+        w = np.sqrt(np.maximum(det, 0.0))
+        return float(w) if w.ndim == 0 else w
+
+    def manipulability_gradient(
+        self,
+        q: ArrayLike,
+        link: str | None = None,
+        point: ArrayLike | None = None,
+        translational: bool = False,
+    ) -> np.ndarray:
+        """d(manipulability)/dq (N,): ``w * <dJ/dq_k, (J J^T)^-1 J>`` per joint k.
+
+        Raises
+        ------
+        SingularityError
+            Where J J^T is singular (the gradient of the square root is undefined).
+        """
+        full = self.jacobian(q, link, point)
+        jac = self._manip_rows(full, translational)
+        gram = jac @ np.swapaxes(jac, -1, -2)
+        det = np.linalg.det(gram)
+        scale = np.abs(gram).max(axis=(-1, -2)) ** gram.shape[-1]
+        if np.any(det <= 1e-14 * scale):
+            raise SingularityError(
+                "manipulability gradient is undefined where J J^T is singular "
+                f"(det {np.min(det):.3g}); an arm with fewer than {gram.shape[-1]} joints is "
+                "always singular: use translational=True or a redundant arm"
+            )
+        weights = np.linalg.solve(gram, jac)  # (J J^T)^-1 J
+        hess = self._manip_rows(_jacobian_hessian(full), translational)  # (..., N, rows, N)
+        grad = np.einsum("...krn,...rn->...k", hess, weights)
+        return np.sqrt(det)[..., None] * grad
+
+    @staticmethod
+    def _manip_rows(jac: np.ndarray, translational: bool) -> np.ndarray:
+        if not isinstance(translational, bool | np.bool_):
+            raise InputError(f"translational must be True or False; got {excerpt(translational)}")
+        return jac[..., :3, :] if translational else jac
+
+    def control_terms(
+        self,
+        q: ArrayLike,
+        dq: ArrayLike,
+        link: str | None = None,
+        point: ArrayLike | None = None,
+        out: ControlTerms | None = None,
+    ) -> ControlTerms:
+        """Everything an operational-space control step needs, from one kernel call.
+
+        Returns a :class:`~armjac.terms.ControlTerms` with ``T`` (4x4 world
+        transform of ``link``'s frame), ``x`` (world position of ``point``),
+        ``J`` (6xN world Jacobian at the point), ``dJdq`` (6,), ``M`` (NxN) and
+        ``h = C dq + g`` (N,). Pass a buffer from :meth:`control_terms_buffer` as
+        ``out`` to fill it in place with no allocation.
+        """
+        k = self._ee["ctrl"] if link is None else self._kernel("ctrl", link)
+        if out is None:
+            return ControlTerms(k(q, _need(dq, "control_terms"), point, None), self._layout)
+        if out.__class__ is not ControlTerms:
+            raise InputError(f"out must come from control_terms_buffer(); got {excerpt(out)}")
+        k(q, _need(dq, "control_terms"), point, out.data)
+        return out
+
+    def control_terms_buffer(self, batch: int | None = None) -> ControlTerms:
+        """An empty :class:`~armjac.terms.ControlTerms` to pass as ``out=``
+        (``batch``: number of configurations, None for a single one)."""
+        size = sum(int(np.prod(s)) for s in self._layout.values())
+        shape = (size,) if batch is None else (as_count(batch, "batch"), size)
+        return ControlTerms(np.zeros(shape), self._layout)
+
+    @cached_property
+    def _layout(self) -> dict[str, tuple[int, ...]]:
+        from armjac.codegen.specs import control_layout
+
+        return control_layout(self.dof)
 
     # -- helpers ----------------------------------------------------------------------
     def random_q(
@@ -222,8 +395,8 @@ class Arm:
 
         ``margin`` shrinks each range by that fraction of its width on both sides.
         """
-        if n is not None and (not isinstance(n, int | np.integer) or n < 0):
-            raise InputError(f"n must be a non-negative integer or None; got {n!r}")
+        if n is not None:
+            n = as_count(n, "n (number of configurations)")
         rng = np.random.default_rng(rng)
         lo, hi = self.sample_bounds(margin)
         shape = (self.dof,) if n is None else (n, self.dof)
@@ -238,6 +411,38 @@ class Arm:
         hi = np.where(np.isfinite(self.joint_limits[:, 1]), self.joint_limits[:, 1], np.pi)
         width = hi - lo
         return lo + margin * width, hi - margin * width
+
+
+_ARM_KINDS = ("mass", "grav", "nle", "cor")
+
+
+def _need(dq, what: str):
+    if dq is None:
+        raise InputError(f"{what} needs dq (joint velocities)")
+    return dq
+
+
+def _rotate_rows(rot: np.ndarray, jac: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``[R v; R w]`` for the 3-row halves of a 6xN (batched) matrix."""
+    res = np.concatenate([rot @ jac[..., :3, :], rot @ jac[..., 3:, :]], axis=-2)
+    if out is None:
+        return res
+    check_out(out, res.shape)
+    out[...] = res
+    return out
+
+
+def _jacobian_hessian(jac: np.ndarray) -> np.ndarray:
+    """dJ/dq_k for every k, (..., N, 6, N), from a world-frame Jacobian's columns
+    (chain order): column i changes by ``w_k x J_i`` for k <= i and by
+    ``[w_i x v_k; 0]`` for k > i."""
+    jv, jw = np.swapaxes(jac[..., :3, :], -1, -2), np.swapaxes(jac[..., 3:, :], -1, -2)
+    n = jac.shape[-1]
+    below = (np.arange(n)[:, None] <= np.arange(n)[None, :])[..., None]  # [k, i]
+    wk, wi = jw[..., :, None, :], jw[..., None, :, :]
+    lin = np.where(below, np.cross(wk, jv[..., None, :, :]), np.cross(wi, jv[..., :, None, :]))
+    ang = np.where(below, np.cross(wk, wi), 0.0)
+    return np.swapaxes(np.concatenate([lin, ang], axis=-1), -1, -2)
 
 
 def _default_ee(model: RobotModel) -> str:

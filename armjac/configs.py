@@ -126,6 +126,10 @@ def read_mapping(path: str | os.PathLike, what: str) -> dict:
     return parse_mapping(text, str(path), what)
 
 
+# libyaml's safe loader when installed: the same rules, several times faster.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_mapping(text: str, where: str, what: str) -> dict:
     """Parse YAML ``text`` that must hold a mapping; ``where`` names it in errors.
 
@@ -134,7 +138,7 @@ def parse_mapping(text: str, where: str, what: str) -> dict:
     raises for an impossible date and a nesting too deep to parse.
     """
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
     except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise ConfigError(f"{where}: malformed YAML ({_bounded(exc)})") from None
     if not isinstance(data, dict):

@@ -115,6 +115,35 @@ def as_batch(value: object, n: int, name: str = "q", owner: str = "") -> tuple[n
     raise InputError(f"{name} must have shape ({n},) or (B, {n}){who}; got shape {arr.shape}")
 
 
+def check_out(out: object, shape: tuple[int, ...], name: str = "out") -> np.ndarray:
+    """``out`` if it is a writeable C-contiguous float64 array of ``shape``.
+
+    Raises
+    ------
+    InputError
+        Anything else (an output buffer is filled in place, never converted).
+    """
+    ok = (
+        isinstance(out, np.ndarray)
+        and out.dtype == np.float64
+        and out.shape == tuple(shape)
+        and out.flags.c_contiguous
+        and out.flags.writeable
+    )
+    if not ok:
+        got = (
+            f"dtype {out.dtype}, shape {out.shape}, C-contiguous {out.flags.c_contiguous}, "
+            f"writeable {out.flags.writeable}"
+            if isinstance(out, np.ndarray)
+            else excerpt(out)
+        )
+        raise InputError(
+            f"{name} must be a writeable C-contiguous float64 array of shape {tuple(shape)}; "
+            f"got {got}"
+        )
+    return out
+
+
 def check_point(point: object) -> np.ndarray:
     """A point in a link frame as a contiguous float (3,) array; ``None`` is the origin.
 

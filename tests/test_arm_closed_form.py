@@ -122,3 +122,20 @@ def test_planar_general_closed_form(arms, rng, name, params):
         np.testing.assert_allclose(arm.jacobian(q)[4], -np.ones(arm.dof), atol=1e-12)
         np.testing.assert_allclose(arm.mass_matrix(q), mass, atol=1e-12)
         np.testing.assert_allclose(arm.gravity(q), grav, atol=1e-12)
+
+
+def test_symbolic_results_expand_to_the_compiled_ones(arms, rng):
+    """The derivation written out in sympy gives the kernels' numbers."""
+    import sympy as sp
+
+    arm = arms("planar2")
+    d = arm.symbolic
+    jac = d.sympy(d.jacobian(arm.ee_link))
+    mass = d.sympy(d.mass_matrix())
+    q = arm.random_q(rng=rng)
+    point = {sp.Symbol(n, real=True): 0.0 for n in ("px", "py", "pz")}
+    values = {sp.Symbol(f"q{i}", real=True): v for i, v in enumerate(q)} | point
+    np.testing.assert_allclose(np.array(jac.subs(values), dtype=float), arm.jacobian(q), atol=1e-12)
+    np.testing.assert_allclose(
+        np.array(mass.subs(values), dtype=float), arm.mass_matrix(q), atol=1e-12
+    )

@@ -190,8 +190,11 @@ def test_sampling_arguments_checked(arms):
     for margin in (-0.1, 0.5, 2.0):
         with pytest.raises(InputError, match="margin"):
             arm.random_q(3, margin=margin)
-    with pytest.raises(InputError, match="non-negative integer"):
+    with pytest.raises(InputError, match=r"n \(number of configurations\) must be >= 0"):
         arm.random_q(-1)
+    for bad in (True, 2.0, "3"):  # a bool is an int to Python, never a count here
+        with pytest.raises(InputError, match="must be an integer"):
+            arm.random_q(bad)
     lo, hi = arm.sample_bounds(0.25)
     assert np.all(lo > arm.joint_limits[:, 0]) and np.all(hi < arm.joint_limits[:, 1])
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,11 @@ from armjac.symbolic.derivation import ChainDerivation
 
 
 def _entries(root: Path) -> list[Path]:
-    return sorted(p for p in root.iterdir() if (p / "manifest.json").exists())
+    return sorted(
+        p
+        for p in root.iterdir()
+        if (p / "manifest.json").exists() and not p.name.startswith("dispatch-")
+    )
 
 
 def _load(root, name="planar3", **kw):
@@ -145,3 +151,96 @@ def test_without_a_compiler_auto_falls_back_to_numpy(tmp_path, monkeypatch):
     np.testing.assert_allclose(arm.fk([0.0, 0.0])[:3, 3], [0.9, 0.0, 0.0], atol=1e-15)
     with pytest.raises(ValueError, match="backend"):
         resolve_backend("fortran")
+
+
+def _rewrite(path: Path, data: bytes) -> None:
+    """Replace a file by a new inode (the loaded library stays mapped intact)."""
+    tmp = path.with_suffix(".new")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def _seal_intact(entry, key) -> bool:
+    from armjac.codegen.cache import _manifest
+
+    try:
+        _manifest(entry, key)
+        return True
+    except armjac.CacheError:
+        return False
+
+
+def test_every_byte_of_an_entry_is_checked(tmp_path, rng):
+    """Single-byte flips anywhere in any file of an entry (the manifest included)
+    are caught before anything is loaded; a damaged entry is rebuilt with a warning."""
+    arm = _load(tmp_path, "planar2")
+    (entry,) = _entries(tmp_path)
+    key = json.loads((entry / "manifest.json").read_text())["key"]
+    assert _seal_intact(entry, key)
+    for victim in sorted(entry.iterdir()):
+        data = victim.read_bytes()
+        for pos in rng.choice(len(data), size=min(40, len(data)), replace=False):
+            spoiled = bytearray(data)
+            spoiled[pos] ^= 1 << int(rng.integers(8))
+            _rewrite(victim, bytes(spoiled))
+            assert not _seal_intact(entry, key), f"flip at {victim.name}:{pos} not caught"
+        _rewrite(victim, data[:-1])  # truncated
+        assert not _seal_intact(entry, key)
+        _rewrite(victim, data)
+    assert _seal_intact(entry, key)
+    manifest = entry / "manifest.json"
+    text = manifest.read_text()
+    manifest.write_text(text.replace('"mass": [', '"mass": [7, '))  # a wrong shape
+    with pytest.warns(UserWarning, match="discarding cache entry"):
+        again = _load(tmp_path, "planar2")
+    np.testing.assert_array_equal(again.mass_matrix([0.1, 0.2]), arm.mass_matrix([0.1, 0.2]))
+
+
+@pytest.mark.parametrize("kind", ["file", "file/sub", "/dev/null", "/proc/armjac-cache"])
+def test_unusable_cache_dir_falls_back_before_any_derivation(tmp_path, monkeypatch, kind):
+    from armjac.codegen import cache
+
+    (tmp_path / "file").write_text("not a folder")
+    root = kind if kind.startswith("/") else str(tmp_path / kind)
+    monkeypatch.setenv("ARMJAC_CACHE_DIR", root)
+    fallback = tmp_path / "fallback"
+    monkeypatch.setattr(cache.tempfile, "gettempdir", lambda: str(fallback))
+    events = []
+    real = ChainDerivation.__init__
+
+    def spy(self, *a, **k):
+        events.append("derivation")
+        real(self, *a, **k)
+
+    monkeypatch.setattr(ChainDerivation, "__init__", spy)
+    with pytest.warns(UserWarning, match=f"kernel cache {root}.* is unusable") as caught:
+        arm = armjac.load_arm("planar2")
+    assert events == ["derivation"]  # derived once, after the warning was issued
+    assert any("unusable" in str(w.message) for w in caught)
+    assert arm.jacobian([0.1, 0.2]).shape == (6, 2)
+    assert list(fallback.iterdir())
+
+
+def test_entry_path_taken_by_a_file_is_replaced(tmp_path):
+    _load(tmp_path, "planar2")
+    (entry,) = _entries(tmp_path)
+    shutil.rmtree(entry)
+    entry.write_text("in the way")
+    with pytest.warns(UserWarning, match="discarding cache entry"):
+        arm = _load(tmp_path, "planar2")
+    assert entry.is_dir() and arm._cache.last_build_seconds is not None
+    warm = _load(tmp_path, "planar2")
+    assert warm._cache.last_build_seconds is None
+
+
+def test_stale_build_folders_are_cleaned_up(tmp_path):
+    _load(tmp_path, "planar2")
+    dead = tmp_path / ".build-999999999-abc"  # no such process
+    legacy = tmp_path / ".buildXYZ"
+    old_style = tmp_path / ".build-junk"
+    alive = tmp_path / f".build-{os.getpid()}-inprogress"
+    for p in (dead, old_style, alive, legacy):
+        p.mkdir()
+    _load(tmp_path, "planar3")  # a cold build cleans up
+    assert not dead.exists() and not old_style.exists()
+    assert alive.exists() and legacy.exists()  # a live build, and not ours to touch

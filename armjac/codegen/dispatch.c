@@ -1,46 +1,185 @@
-/* Calls a generated kernel on numpy arrays with one C call and no ctypes
- * marshalling: call(fn_address, nb, q, dq_or_None, p, out) -> int status.
- * Arrays must be C-contiguous float64 (the Python side guarantees it). */
+/* Kernel objects: call a generated kernel on numpy arrays in one C call.
+ *
+ *   Kernel(address, dof, needs_dq, shape, prepare, fail)(q, dq, p, out) -> ndarray
+ *
+ * The fast path accepts exactly what kernels read: native float64 C-contiguous arrays,
+ * q of shape (dof,) or (B, dof), dq of q's shape or None, p of shape (3,) or
+ * None (the origin), out of the result shape or None (allocated here). Anything
+ * else goes through the Python callable prepare(q, dq, p, out), which converts
+ * or raises armjac's clear errors, and is then checked again. A kernel's
+ * non-zero status (non-finite input or output) goes to fail(status, q, dq),
+ * which raises. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stddef.h>
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#include <numpy/arrayobject.h>
 
 typedef int (*kernel_fn)(long, const double *, const double *, const double *, double *);
 
-static PyObject *call(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 6) {
-        PyErr_SetString(PyExc_TypeError, "call(fn, nb, q, dq, p, out) takes 6 arguments");
-        return NULL;
-    }
-    kernel_fn fn = (kernel_fn)PyLong_AsVoidPtr(args[0]);
-    long nb = PyLong_AsLong(args[1]);
-    if (PyErr_Occurred()) return NULL;
-    Py_buffer bq, bdq, bp, bo;
-    int have_dq = args[3] != Py_None;
-    if (PyObject_GetBuffer(args[2], &bq, PyBUF_SIMPLE) < 0) return NULL;
-    if (have_dq && PyObject_GetBuffer(args[3], &bdq, PyBUF_SIMPLE) < 0) goto fail_q;
-    if (PyObject_GetBuffer(args[4], &bp, PyBUF_SIMPLE) < 0) goto fail_dq;
-    if (PyObject_GetBuffer(args[5], &bo, PyBUF_WRITABLE) < 0) goto fail_p;
-    int rc = fn(nb, (const double *)bq.buf, have_dq ? (const double *)bdq.buf : NULL,
-                (const double *)bp.buf, (double *)bo.buf);
-    PyBuffer_Release(&bo);
-    PyBuffer_Release(&bp);
-    if (have_dq) PyBuffer_Release(&bdq);
-    PyBuffer_Release(&bq);
-    return PyLong_FromLong(rc);
-fail_p:
-    PyBuffer_Release(&bp);
-fail_dq:
-    if (have_dq) PyBuffer_Release(&bdq);
-fail_q:
-    PyBuffer_Release(&bq);
-    return NULL;
+typedef struct {
+    PyObject_HEAD
+    kernel_fn fn;
+    npy_intp dof;
+    int needs_dq;
+    int nd;
+    npy_intp shape[2];
+    PyObject *prepare;
+    PyObject *fail;
+    vectorcallfunc vectorcall;
+} Kernel;
+
+static const double ORIGIN[3] = {0.0, 0.0, 0.0};
+
+/* Native-byte-order, aligned, C-contiguous float64 (">f8" is NPY_DOUBLE too). */
+static int is_f64c(PyObject *o) {
+    if (!PyArray_CheckExact(o)) return 0;
+    PyArrayObject *a = (PyArrayObject *)o;
+    return PyArray_TYPE(a) == NPY_DOUBLE && PyArray_ISNOTSWAPPED(a) &&
+           PyArray_IS_C_CONTIGUOUS(a) && PyArray_ISALIGNED(a);
 }
 
-static PyMethodDef methods[] = {
-    {"call", (PyCFunction)(void (*)(void))call, METH_FASTCALL, "Run a generated kernel."},
-    {NULL, NULL, 0, NULL},
+/* 1: usable as is; 0: needs prepare(). */
+static int usable(Kernel *k, PyObject *q, PyObject *dq, PyObject *p, PyObject *out) {
+    if (!is_f64c(q)) return 0;
+    PyArrayObject *aq = (PyArrayObject *)q;
+    int nq = PyArray_NDIM(aq);
+    npy_intp *dq_dims = PyArray_DIMS(aq);
+    if (!((nq == 1 && dq_dims[0] == k->dof) || (nq == 2 && dq_dims[1] == k->dof))) return 0;
+    if (dq == Py_None && k->needs_dq) return 0;
+    if (dq != Py_None) {
+        if (!is_f64c(dq)) return 0;
+        PyArrayObject *ad = (PyArrayObject *)dq;
+        if (PyArray_NDIM(ad) != nq || !PyArray_CompareLists(PyArray_DIMS(ad), dq_dims, nq)) return 0;
+    }
+    if (p != Py_None && !(is_f64c(p) && PyArray_NDIM((PyArrayObject *)p) == 1 &&
+                          PyArray_DIM((PyArrayObject *)p, 0) == 3))
+        return 0;
+    if (out != Py_None) {
+        if (!is_f64c(out) || !PyArray_ISWRITEABLE((PyArrayObject *)out)) return 0;
+        PyArrayObject *ao = (PyArrayObject *)out;
+        int lead = nq == 2;
+        if (PyArray_NDIM(ao) != k->nd + lead) return 0;
+        if (lead && PyArray_DIM(ao, 0) != dq_dims[0]) return 0;
+        if (!PyArray_CompareLists(PyArray_DIMS(ao) + lead, k->shape, k->nd)) return 0;
+    }
+    return 1;
+}
+
+static PyObject *run(Kernel *k, PyObject *q, PyObject *dq, PyObject *p, PyObject *out) {
+    PyArrayObject *aq = (PyArrayObject *)q;
+    int batched = PyArray_NDIM(aq) == 2;
+    npy_intp nb = batched ? PyArray_DIM(aq, 0) : 1;
+    if (out == Py_None) {
+        npy_intp dims[3];
+        int nd = 0;
+        if (batched) dims[nd++] = nb;
+        for (int i = 0; i < k->nd; ++i) dims[nd++] = k->shape[i];
+        out = PyArray_SimpleNew(nd, dims, NPY_DOUBLE);
+        if (out == NULL) return NULL;
+    } else {
+        Py_INCREF(out);
+    }
+    const double *pp = p == Py_None ? ORIGIN : (const double *)PyArray_DATA((PyArrayObject *)p);
+    const double *pdq = dq == Py_None ? NULL : (const double *)PyArray_DATA((PyArrayObject *)dq);
+    int rc = k->fn((long)nb, (const double *)PyArray_DATA(aq), pdq, pp,
+                   (double *)PyArray_DATA((PyArrayObject *)out));
+    if (rc) {
+        Py_DECREF(out);
+        PyObject *r = PyObject_CallFunction(k->fail, "iOO", rc, q, dq);
+        Py_XDECREF(r);
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "kernel failed");
+        return NULL;
+    }
+    return out;
+}
+
+static PyObject *kernel_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
+                                   PyObject *kwnames) {
+    Kernel *k = (Kernel *)self;
+    Py_ssize_t n = PyVectorcall_NARGS(nargsf);
+    if (n != 4 || kwnames != NULL) {
+        PyErr_SetString(PyExc_TypeError, "kernel(q, dq, p, out) takes 4 positional arguments");
+        return NULL;
+    }
+    if (usable(k, args[0], args[1], args[2], args[3]))
+        return run(k, args[0], args[1], args[2], args[3]);
+    PyObject *fixed = PyObject_CallFunctionObjArgs(k->prepare, args[0], args[1], args[2],
+                                                   args[3], NULL);
+    if (fixed == NULL) return NULL;
+    if (!PyTuple_Check(fixed) || PyTuple_GET_SIZE(fixed) != 4 ||
+        !usable(k, PyTuple_GET_ITEM(fixed, 0), PyTuple_GET_ITEM(fixed, 1),
+                PyTuple_GET_ITEM(fixed, 2), PyTuple_GET_ITEM(fixed, 3))) {
+        Py_DECREF(fixed);
+        PyErr_SetString(PyExc_RuntimeError, "kernel argument preparation returned bad arrays");
+        return NULL;
+    }
+    PyObject *r = run(k, PyTuple_GET_ITEM(fixed, 0), PyTuple_GET_ITEM(fixed, 1),
+                      PyTuple_GET_ITEM(fixed, 2), PyTuple_GET_ITEM(fixed, 3));
+    Py_DECREF(fixed);
+    return r;
+}
+
+static int kernel_init(PyObject *self, PyObject *args, PyObject *kw) {
+    Kernel *k = (Kernel *)self;
+    PyObject *addr, *shape, *prepare, *fail;
+    Py_ssize_t dof;
+    int needs_dq;
+    if (!PyArg_ParseTuple(args, "OnpOOO", &addr, &dof, &needs_dq, &shape, &prepare, &fail))
+        return -1;
+    k->needs_dq = needs_dq;
+    k->fn = (kernel_fn)PyLong_AsVoidPtr(addr);
+    if (PyErr_Occurred()) return -1;
+    if (!PyTuple_Check(shape) || PyTuple_GET_SIZE(shape) < 1 || PyTuple_GET_SIZE(shape) > 2) {
+        PyErr_SetString(PyExc_ValueError, "shape must be a tuple of 1 or 2 ints");
+        return -1;
+    }
+    k->nd = (int)PyTuple_GET_SIZE(shape);
+    for (int i = 0; i < k->nd; ++i) {
+        k->shape[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(shape, i));
+        if (PyErr_Occurred()) return -1;
+    }
+    k->dof = dof;
+    Py_INCREF(prepare);
+    Py_XSETREF(k->prepare, prepare);
+    Py_INCREF(fail);
+    Py_XSETREF(k->fail, fail);
+    k->vectorcall = kernel_vectorcall;
+    return 0;
+}
+
+static void kernel_dealloc(PyObject *self) {
+    Kernel *k = (Kernel *)self;
+    Py_XDECREF(k->prepare);
+    Py_XDECREF(k->fail);
+    Py_TYPE(self)->tp_free(self);
+}
+
+static PyTypeObject KernelType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "armjac_dispatch.Kernel",
+    .tp_basicsize = sizeof(Kernel),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_vectorcall_offset = offsetof(Kernel, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_new = PyType_GenericNew,
+    .tp_init = kernel_init,
+    .tp_dealloc = kernel_dealloc,
+    .tp_doc = "A generated kernel called on numpy arrays.",
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "armjac_dispatch", NULL, -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "armjac_dispatch", NULL, -1, NULL};
 
-PyMODINIT_FUNC PyInit_armjac_dispatch(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit_armjac_dispatch(void) {
+    import_array();
+    if (PyType_Ready(&KernelType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) return NULL;
+    Py_INCREF(&KernelType);
+    if (PyModule_AddObject(m, "Kernel", (PyObject *)&KernelType) < 0) {
+        Py_DECREF(&KernelType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

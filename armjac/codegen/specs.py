@@ -6,16 +6,33 @@ from armjac.codegen.kernel import KernelSpec
 from armjac.symbolic.derivation import ChainDerivation
 
 
-def link_kernels(d: ChainDerivation, link: str, tag: str, dynamics: bool) -> list[KernelSpec]:
-    """FK, J and dJ/dt·dq of ``link`` (point offset symbolic), plus M and g if ``dynamics``.
+def control_layout(dof: int) -> dict[str, tuple[int, ...]]:
+    """Shape of each field of the fused control kernel, in output order."""
+    return {"T": (4, 4), "x": (3,), "J": (6, dof), "dJdq": (6,), "M": (dof, dof), "h": (dof,)}
 
-    Kernel names are ``<kind>_<tag>`` for link kernels and ``mass``/``grav``.
+
+def link_kernels(d: ChainDerivation, link: str, tag: str, dynamics: bool) -> list[KernelSpec]:
+    """Kernels of ``link`` (point offset symbolic), plus the arm-wide ones if ``dynamics``.
+
+    Link kernels are ``fk_<tag>``, ``jac_<tag>``, ``djdq_<tag>`` and the fused
+    ``ctrl_<tag>`` (T, point x, J, dJdq, M, C dq + g, flattened in that order);
+    arm-wide ones are ``mass``, ``grav``, ``nle`` (C dq + g) and ``cor`` (C).
     """
+    prog = d.prog
+    fk, jac, djdq = d.fk(link), d.jacobian(link), d.djdq(link)
+    mass, nle = d.mass_matrix(), d.nonlinear_effects()
+    fused = [[e] for rows in (fk, [d.point(link)], jac, djdq, mass, nle) for r in rows for e in r]
     out = [
-        KernelSpec(f"fk_{tag}", d.fk(link)),
-        KernelSpec(f"jac_{tag}", d.jacobian(link)),
-        KernelSpec(f"djdq_{tag}", d.djdq(link)),
+        KernelSpec(f"fk_{tag}", fk, prog),
+        KernelSpec(f"jac_{tag}", jac, prog),
+        KernelSpec(f"djdq_{tag}", djdq, prog),
+        KernelSpec(f"ctrl_{tag}", fused, prog),
     ]
     if dynamics:
-        out += [KernelSpec("mass", d.mass_matrix()), KernelSpec("grav", d.gravity())]
+        out += [
+            KernelSpec("mass", mass, prog),
+            KernelSpec("grav", d.gravity(), prog),
+            KernelSpec("nle", nle, prog),
+            KernelSpec("cor", d.coriolis(), prog),
+        ]
     return out

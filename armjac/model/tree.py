@@ -7,10 +7,9 @@ single source every later stage (derivation, codegen, simulation) reads from.
 from __future__ import annotations
 
 import hashlib
-import json
 import warnings
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 
 from armjac.errors import UnknownLinkError, URDFError, URDFWarning
@@ -218,11 +217,17 @@ class RobotModel:
 
     def fingerprint(self) -> str:
         """A hash of everything that determines the robot's kinematics and dynamics."""
-        payload = {
-            "name": self.name,
-            "links": [asdict(lk) for lk in self.links],
-            # <mimic> is not enforced, so it does not change what is computed
-            "joints": [{k: v for k, v in asdict(j).items() if k != "mimic"} for j in self.joints],
-        }
-        text = json.dumps(payload, sort_keys=True, default=repr)
-        return hashlib.sha256(text.encode()).hexdigest()
+        # repr of tuples of floats is exact and fast (dataclasses.asdict deep-copies:
+        # a measurable part of a warm load). <mimic> is not enforced, so it does not
+        # change what is computed and is left out.
+        parts = [repr(self.name)]
+        for lk in self.links:
+            inert = lk.inertial
+            parts.append(repr((lk.name, None if inert is None else _values(inert))))
+        parts += [repr(_values(j, skip="mimic")) for j in self.joints]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _values(obj, skip: str = "") -> tuple:
+    """A dataclass's field values, shallow (they are numbers, strings and tuples)."""
+    return tuple(getattr(obj, f.name) for f in fields(obj) if f.name != skip)

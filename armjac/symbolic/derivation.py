@@ -1,9 +1,21 @@
 """Symbolic kinematics and dynamics of a serial chain inside a URDF tree.
 
-All results are plain sympy matrices in the joint symbols ``q``, ``dq`` and the
-point offset ``p`` (a point fixed in a link frame). No ``simplify`` is ever
-called: it takes hours on 7-DOF arms, and common-subexpression elimination at
-code-generation time removes the redundancy instead.
+Everything is built as one :class:`~armjac.symbolic.program.Program`: each
+link's frame (rotation and origin), each joint's axis, each body's spatial
+inertia and the recursive velocity, acceleration and force terms are named
+intermediates that later expressions refer to. The results are nested lists
+(rows) of :class:`~armjac.symbolic.program.Poly` expressions in those
+intermediates and the inputs ``q``, ``dq`` and the point offset ``p`` (a point
+fixed in a link frame); :meth:`ChainDerivation.sympy` turns one into a sympy
+Matrix. Nothing is ever multiplied out or simplified, so
+derivation time grows about linearly with the number of joints, whatever the
+URDF's angles and axes.
+
+The dynamics are the textbook recursive algorithms in world coordinates
+(:mod:`armjac.symbolic.spatial`): the composite-rigid-body algorithm for M, the
+recursive Newton-Euler algorithm for ``C dq + g``, and its symmetric bilinear
+form for the Coriolis matrix C, which makes C the Christoffel one (so
+``dM/dt - 2 C`` is skew-symmetric).
 
 Bodies that hang rigidly from a chain link (fixed joints, or movable joints off
 the chain, which are held at zero) are folded into that link's composite
@@ -19,10 +31,30 @@ from collections.abc import Sequence
 from functools import cached_property
 
 import numpy as np
-import sympy as sp
 
 from armjac.model.tree import STANDARD_GRAVITY, Joint, RobotModel
-from armjac.symbolic.transforms import axis_rotation, origin_transform, rpy_matrix_numeric
+from armjac.symbolic import spatial as sv
+from armjac.symbolic.program import (
+    ZERO3,
+    Poly,
+    Program,
+    Vec,
+    add,
+    cross,
+    dot,
+    matmul,
+    matvec,
+    scale,
+    sub,
+    transpose,
+)
+from armjac.symbolic.transforms import axis_rotation, constant, origin_matrix, rpy_matrix_numeric
+
+Frame = tuple[list[Vec], Vec]  # (rotation as nested lists, origin)
+
+
+def _zeros(rows: int, cols: int) -> list[list[Poly]]:
+    return [[Poly({}) for _ in range(cols)] for _ in range(rows)]
 
 
 class CompositeBody:
@@ -39,15 +71,15 @@ class CompositeBody:
 
 
 class ChainDerivation:
-    """Symbolic FK, Jacobians, dJ/dt·dq, mass matrix and gravity for one chain.
+    """Symbolic FK, Jacobians, dJ/dt·dq, M, g, C and ``C dq + g`` for one chain.
 
     Parameters
     ----------
     model : RobotModel
         The parsed robot tree.
     joint_names : sequence of str
-        The controlled joints, in order; each must be movable. Other movable
-        joints are held at zero.
+        The controlled joints, in order from the root along one path; each must
+        be movable. Other movable joints are held at zero.
     gravity : 3 floats
         Gravity acceleration in the world (root link) frame.
     """
@@ -61,108 +93,169 @@ class ChainDerivation:
         self.model = model
         self.joint_names = tuple(joint_names)
         self.index = {name: i for i, name in enumerate(self.joint_names)}
+        self.joints = tuple(model.parent_joint(self._child(n)) for n in self.joint_names)
+        if self.joints and [j.name for j in self.chain_joints_above(self.joints[-1].child)] != list(
+            self.joint_names
+        ):
+            raise ValueError(f"joints {self.joint_names} are not one path from the root")
         n = len(self.joint_names)
-        self.q = sp.Matrix(sp.symbols(f"q0:{n}", real=True))
-        self.dq = sp.Matrix(sp.symbols(f"dq0:{n}", real=True))
-        self.p = sp.Matrix(sp.symbols("px py pz", real=True))
+        self.prog = Program()
+        self.q = [self.prog.input(f"q{i}") for i in range(n)]
+        self.dq = [self.prog.input(f"dq{i}") for i in range(n)]
+        self.p = [self.prog.input(f"p{c}") for c in "xyz"]
         self.gravity_vector = tuple(float(g) for g in gravity)
-        self._world: dict[str, sp.Matrix] = {model.root: sp.eye(4)}
-        self._joint_frame: dict[str, sp.Matrix] = {}
+        eye = [[Poly.of(int(i == j)) for j in range(3)] for i in range(3)]
+        self._frames: dict[str, Frame] = {model.root: (eye, list(ZERO3))}
+        self._joint_frames: dict[str, Frame] = {}
+
+    def _child(self, joint_name: str) -> str:
+        for j in self.model.joints:
+            if j.name == joint_name:
+                return j.child
+        raise ValueError(f"no joint named {joint_name!r}")
+
+    def sympy(self, matrix: Sequence[Sequence[Poly]], expand: bool = True):
+        """A result of this class as a sympy Matrix, written out in ``q``, ``dq``
+        and ``p`` alone (``expand=False`` keeps the intermediates ``v<i>``; the
+        expanded form can be large on arms with general rotations)."""
+        import sympy as sp
+
+        rows = [list(r) for r in matrix]
+        flat = self.prog.to_sympy([e for r in rows for e in r], expand)
+        width = len(rows[0])
+        return sp.Matrix(len(rows), width, flat)
 
     # -- frames -------------------------------------------------------------------
-    def _motion(self, joint: Joint) -> sp.Matrix:
-        i = self.index.get(joint.name)
-        if i is None or not joint.movable:
-            return sp.eye(4)
-        t = sp.eye(4)
-        if joint.type == "prismatic":
-            t[:3, 3] = sp.Matrix(joint.axis) * self.q[i]
-        else:
-            t[:3, :3] = axis_rotation(joint.axis, self.q[i])
-        return t
-
-    def joint_frame(self, joint: Joint) -> sp.Matrix:
-        """World transform of the frame in which ``joint.axis`` is expressed."""
-        if joint.name not in self._joint_frame:
-            parent = self.fk(joint.parent)
-            self._joint_frame[joint.name] = parent * origin_transform(joint.xyz, joint.rpy)
-        return self._joint_frame[joint.name]
-
-    def fk(self, link: str) -> sp.Matrix:
-        """4x4 world transform of ``link``'s URDF frame."""
-        if link not in self._world:
+    def _anchor(self, link: str) -> tuple[Frame, np.ndarray]:
+        """The nearest symbolic frame at or above ``link`` and the constant 4x4
+        transform from it to ``link`` (fixed and held joints fold into it)."""
+        const = np.eye(4)
+        while link not in self._frames:
             joint = self.model.parent_joint(link)
-            self._world[link] = self.joint_frame(joint) * self._motion(joint)
-        return self._world[link]
+            if joint.name in self.index:
+                self._frames[link] = self._moved(joint)
+                break
+            const = origin_matrix(joint.xyz, joint.rpy) @ const
+            link = joint.parent
+        return self._frames[link], const
+
+    def _placed(self, frame: Frame, const: np.ndarray) -> Frame:
+        rot, pos = frame
+        c_rot = [[constant(const[i, j]) for j in range(3)] for i in range(3)]
+        c_pos = [constant(const[i, 3]) for i in range(3)]
+        new_rot = [self.prog.vec(row) for row in matmul(rot, c_rot)]
+        return new_rot, self.prog.vec(add(pos, matvec(rot, c_pos)))
+
+    def frame(self, link: str) -> Frame:
+        """World rotation (3x3 nested list) and origin of ``link``'s URDF frame."""
+        anchor, const = self._anchor(link)
+        return anchor if np.array_equal(const, np.eye(4)) else self._placed(anchor, const)
+
+    def joint_frame(self, joint: Joint) -> Frame:
+        """World frame in which ``joint.axis`` is expressed (before its motion)."""
+        if joint.name not in self._joint_frames:
+            anchor, const = self._anchor(joint.parent)
+            self._joint_frames[joint.name] = self._placed(
+                anchor, const @ origin_matrix(joint.xyz, joint.rpy)
+            )
+        return self._joint_frames[joint.name]
+
+    def _moved(self, joint: Joint) -> Frame:
+        rot, pos = self.joint_frame(joint)
+        i = self.index[joint.name]
+        if joint.type == "prismatic":
+            return rot, self.prog.vec(add(pos, scale(self.q[i], self.axis(joint))))
+        c, s = self.prog.func("cos", self.q[i]), self.prog.func("sin", self.q[i])
+        return [self.prog.vec(row) for row in matmul(rot, axis_rotation(joint.axis, c, s))], pos
+
+    def axis(self, joint: Joint) -> Vec:
+        """World direction of a chain joint's axis."""
+        rot, _ = self.joint_frame(joint)
+        return self.prog.vec(matvec(rot, [constant(a) for a in joint.axis]))
+
+    def fk(self, link: str) -> list[list[Poly]]:
+        """4x4 world transform of ``link``'s URDF frame."""
+        rot, pos = self.frame(link)
+        last = [Poly.of(v) for v in (0, 0, 0, 1)]
+        return [[*rot[0], pos[0]], [*rot[1], pos[1]], [*rot[2], pos[2]], last]
+
+    def point(self, link: str) -> Vec:
+        """World position of the point ``p`` (link-frame offset) on ``link``."""
+        rot, pos = self.frame(link)
+        return self.prog.vec(add(pos, matvec(rot, self.p)))
 
     # -- Jacobians ----------------------------------------------------------------
     def chain_joints_above(self, link: str) -> tuple[Joint, ...]:
         """Joints of this chain (``joint_names``) from the root down to ``link``, in order."""
         return tuple(j for j in self.model.path_to(link) if j.name in self.index)
 
-    def jacobian(self, link: str, point: sp.Matrix | None = None) -> sp.Matrix:
-        """6xN geometric Jacobian [v; w] at ``point`` (link frame; default ``self.p``)."""
-        point = self.p if point is None else point
-        t = self.fk(link)
-        target = t[:3, 3] + t[:3, :3] * point
-        jac = sp.zeros(6, len(self.joint_names))
+    def motion_axis(self, joint: Joint) -> sv.Motion:
+        """The joint's spatial axis S in world coordinates."""
+        z = self.axis(joint)
+        if joint.type == "prismatic":
+            return list(ZERO3), z
+        _, o = self.joint_frame(joint)
+        return z, self.prog.vec(cross(o, z))
+
+    def jacobian(self, link: str) -> list[list[Poly]]:
+        """6xN geometric Jacobian [v; w] at point ``p`` on ``link``, world axes."""
+        target = self.point(link)
+        jac = _zeros(6, len(self.joint_names))
         for joint in self.chain_joints_above(link):
-            frame = self.joint_frame(joint)
-            z = frame[:3, :3] * sp.Matrix(joint.axis)
-            col = self.index[joint.name]
+            z, col = self.axis(joint), self.index[joint.name]
             if joint.type == "prismatic":
-                jac[:3, col] = z
+                column = [*z, *ZERO3]
             else:
-                jac[:3, col] = z.cross(target - frame[:3, 3])
-                jac[3:, col] = z
+                _, o = self.joint_frame(joint)
+                lever = self.prog.vec(sub(target, o))  # bound first: 6 products, not 12
+                column = [*self.prog.vec(cross(z, lever)), *z]
+            for r in range(6):
+                jac[r][col] = column[r]
         return jac
 
-    def djdq(self, link: str, point: sp.Matrix | None = None) -> sp.Matrix:
-        """The 6-vector dJ/dt·dq, from the time derivative of each Jacobian column.
+    @cached_property
+    def velocities(self) -> tuple[sv.Motion, ...]:
+        """Spatial velocity of each chain body, ``V_k = V_{k-1} + S_k dq_k``."""
+        out, v = [], sv.ZERO6
+        for joint in self.joints:
+            v = sv.bind(
+                self.prog,
+                sv.madd(v, sv.mscale(self.dq[self.index[joint.name]], self.motion_axis(joint))),
+            )
+            out.append(v)
+        return tuple(out)
 
-        With z_i, o_i the axis and origin of joint i, w_i the angular velocity of
-        the frame it is fixed in, P the target point and v_X the velocity of X,
+    def axis_rate(self, k: int) -> sv.Motion:
+        """d/dt of joint k's spatial axis: ``V_{k-1} x S_k``."""
+        if k == 0:
+            return sv.ZERO6
+        return sv.bind(
+            self.prog, sv.mcross(self.velocities[k - 1], self.motion_axis(self.joints[k]))
+        )
 
-            d/dt [z_i x (P - o_i); z_i] = [(w_i x z_i) x (P - o_i) + z_i x (v_P - v_oi);
-                                            w_i x z_i]     (revolute)
-            d/dt [z_i; 0] = [w_i x z_i; 0]                 (prismatic)
+    def djdq(self, link: str) -> list[list[Poly]]:
+        """The 6-vector dJ/dt·dq at point ``p`` on ``link``.
 
-        Differentiating the expanded expressions with sympy instead gives the same
-        result but takes minutes on chains with general axes.
+        With S_i = (w_i, v_i) the spatial axes, V_L = (w_L, v_L) the link's
+        spatial velocity, a = sum_i dq_i dS_i/dt and P the point,
+        ``dJ/dt dq = [a_v + a_w x P + w_L x dP/dt; a_w]``, ``dP/dt = v_L + w_L x P``.
         """
-        point = self.p if point is None else point
-        t = self.fk(link)
-        target = t[:3, 3] + t[:3, :3] * point
-        v_target = self.jacobian(link, point)[:3, :] * self.dq
-        omega = sp.zeros(3, 1)
-        moving: list[tuple[sp.Matrix, sp.Matrix, sp.Expr, bool]] = []  # (z, o, dq, revolute)
-        out = sp.zeros(6, 1)
-        for joint in self.chain_joints_above(link):
-            frame = self.joint_frame(joint)
-            z, o = frame[:3, :3] * sp.Matrix(joint.axis), frame[:3, 3]
-            dq_i = self.dq[self.index[joint.name]]
-            z_dot = omega.cross(z)
-            if joint.type == "prismatic":
-                out[:3, 0] += z_dot * dq_i
-            else:
-                v_o = sp.zeros(3, 1)
-                for zj, oj, dqj, revolute in moving:
-                    v_o += (zj.cross(o - oj) if revolute else zj) * dqj
-                out[:3, 0] += (z_dot.cross(target - o) + z.cross(v_target - v_o)) * dq_i
-                out[3:, 0] += z_dot * dq_i
-                omega = omega + z * dq_i
-            moving.append((z, o, dq_i, joint.type != "prismatic"))
-        return out
+        above = self.chain_joints_above(link)
+        if not above:
+            return _zeros(6, 1)
+        target = self.point(link)
+        ks = [self.index[j.name] for j in above]
+        rate = sv.madd(*(sv.mscale(self.dq[k], self.axis_rate(k)) for k in ks))
+        w, v = self.velocities[ks[-1]]
+        p_dot = add(v, cross(w, target))
+        lin = add(rate[1], cross(rate[0], target), cross(w, p_dot))
+        return [[e] for e in self.prog.vec(lin) + self.prog.vec(rate[0])]
 
     # -- dynamics -------------------------------------------------------------------
     @cached_property
     def bodies(self) -> tuple[CompositeBody, ...]:
         """One composite body per chain joint (the joint's child link and all it carries)."""
-        out = []
-        for name in self.joint_names:
-            joint = next(j for j in self.model.joints if j.name == name)
-            out.append(self._composite(joint.child))
-        return tuple(out)
+        return tuple(self._composite(joint.child) for joint in self.joints)
 
     def _composite(self, base: str) -> CompositeBody:
         masses, coms, tensors = [], [], []
@@ -182,8 +275,7 @@ class ChainDerivation:
             for child in self.model.children(link):
                 if child.name in self.index:
                     continue  # the next chain body starts here
-                local = origin_transform(child.xyz, child.rpy)  # off-chain joints sit at zero
-                stack.append((child.child, t_rel @ np.array(local.evalf(), dtype=float)))
+                stack.append((child.child, t_rel @ origin_matrix(child.xyz, child.rpy)))
         mass = float(sum(masses))
         com = sum(m * c for m, c in zip(masses, coms, strict=True)) / mass if mass else np.zeros(3)
         inertia = np.zeros((3, 3))
@@ -192,30 +284,167 @@ class ChainDerivation:
             inertia += tensor + m * (d @ d * np.eye(3) - np.outer(d, d))
         return CompositeBody(base, mass, com, inertia)
 
-    def mass_matrix(self) -> sp.Matrix:
-        """NxN joint-space inertia matrix."""
-        n = len(self.joint_names)
-        m_sym = sp.zeros(n, n)
+    @cached_property
+    def inertias(self) -> tuple[sv.Inertia, ...]:
+        """Each chain body's spatial inertia about the world origin."""
+        out = []
         for body in self.bodies:
-            if body.mass == 0.0 and not body.inertia.any():
-                continue
-            jac = self.jacobian(body.link, sp.Matrix(body.com.tolist()))
-            rot = self.fk(body.link)[:3, :3]
-            jv, jw_local = jac[:3, :], rot.T * jac[3:, :]
-            m_sym += body.mass * (jv.T * jv) + jw_local.T * sp.Matrix(body.inertia) * jw_local
-        # Mirror the upper triangle so both halves are the same expressions for cse.
-        for i in range(n):
-            for j in range(i):
-                m_sym[i, j] = m_sym[j, i]
+            rot, pos = self.frame(body.link)
+            m = constant(body.mass)
+            c = self.prog.vec(add(pos, matvec(rot, [constant(x) for x in body.com])))
+            turned = self._rotated_inertia(rot, body.inertia)
+            h = scale(m, c)
+            cc = [[c[i] * c[j] for j in range(3)] for i in range(3)]
+            shift = [
+                [
+                    m * ((c[0] ** 2 + c[1] ** 2 + c[2] ** 2) * int(i == j) - cc[i][j])
+                    for j in range(3)
+                ]
+                for i in range(3)
+            ]
+            total = [[turned[i][j] + shift[i][j] for j in range(3)] for i in range(3)]
+            out.append(sv.Inertia(m, h, total).bound(self.prog))
+        return tuple(out)
+
+    def _rotated_inertia(self, rot: list[Vec], inertia: np.ndarray) -> list[list[Poly]]:
+        """``R I R^T``. A physical tensor is ``sum_a w_a w_a^T`` over its principal
+        axes scaled by the square roots of the moments, which takes 27 products
+        instead of 45; others are rotated as they are."""
+        moments, axes = np.linalg.eigh(inertia)
+        if moments.min() < 0.0:
+            local = [[constant(inertia[i, j]) for j in range(3)] for i in range(3)]
+            return matmul([self.prog.vec(r) for r in matmul(rot, local)], transpose(rot))
+        cols = [
+            self.prog.vec(matvec(rot, [constant(x) for x in np.sqrt(lam) * axes[:, a]]))
+            for a, lam in enumerate(moments)
+            if lam > 0.0
+        ]
+        return [[sum((w[i] * w[j] for w in cols), Poly({})) for j in range(3)] for i in range(3)]
+
+    @cached_property
+    def composites(self) -> tuple[sv.Inertia, ...]:
+        """Spatial inertia of each body together with everything after it."""
+        out: list[sv.Inertia] = []
+        for inertia in reversed(self.inertias):
+            out.append(inertia if not out else (inertia + out[-1]).bound(self.prog))
+        return tuple(reversed(out))
+
+    def _base_acceleration(self) -> sv.Motion:
+        return list(ZERO3), [constant(-g) for g in self.gravity_vector]
+
+    def mass_matrix(self) -> list[list[Poly]]:
+        """NxN joint-space inertia matrix (composite-rigid-body algorithm)."""
+        n = len(self.joint_names)
+        m_sym = _zeros(n, n)
+        axes = [self.motion_axis(j) for j in self.joints]
+        for j in range(n):
+            f = sv.bind(self.prog, self.composites[j].apply(axes[j]))
+            for i in range(j + 1):
+                m_sym[i][j] = m_sym[j][i] = self.prog.let(sv.power(axes[i], f))
         return m_sym
 
-    def gravity(self) -> sp.Matrix:
-        """N-vector of joint torques that hold the chain still: g(q) = -sum J_v^T m g."""
-        g_vec = sp.Matrix(self.gravity_vector)
-        tau = sp.zeros(len(self.joint_names), 1)
-        for body in self.bodies:
-            if body.mass == 0.0:
-                continue
-            jv = self.jacobian(body.link, sp.Matrix(body.com.tolist()))[:3, :]
-            tau -= body.mass * (jv.T * g_vec)
-        return tau
+    def gravity(self) -> list[list[Poly]]:
+        """N-vector (as N rows) of joint torques that hold the chain still, g(q)."""
+        a0 = self._base_acceleration()
+        return [
+            [self.prog.let(sv.power(self.motion_axis(j), self.composites[k].apply(a0)))]
+            for k, j in enumerate(self.joints)
+        ]
+
+    @cached_property
+    def momenta(self) -> tuple[sv.Force, ...]:
+        """Each body's spatial momentum ``I_k V_k``."""
+        return tuple(
+            sv.bind(self.prog, inertia.apply(v))
+            for inertia, v in zip(self.inertias, self.velocities, strict=True)
+        )
+
+    def nonlinear_effects(self) -> list[list[Poly]]:
+        """N-vector (as N rows) ``C(q, dq) dq + g(q)`` (recursive Newton-Euler with zero qdd)."""
+        acc, forces = self._base_acceleration(), []
+        for k in range(len(self.joints)):
+            acc = sv.bind(self.prog, sv.madd(acc, sv.mscale(self.dq[k], self.axis_rate(k))))
+            f = sv.madd(self.inertias[k].apply(acc), sv.fcross(self.velocities[k], self.momenta[k]))
+            forces.append(sv.bind(self.prog, f))
+        return self._project(forces)
+
+    def _project(self, forces: Sequence[sv.Force], start: int = 0) -> list[list[Poly]]:
+        """Joint torques ``S_i . sum_{k >= max(i, start)} F_k`` for forces F_start.. ."""
+        n = len(self.joints)
+        tau = [Poly({})] * n
+        total = None
+        for k in range(n - 1, start - 1, -1):
+            f = forces[k - start]
+            total = f if total is None else sv.bind(self.prog, sv.madd(total, f))
+            tau[k] = self.prog.let(sv.power(self.motion_axis(self.joints[k]), total))
+        for i in range(start):
+            tau[i] = self.prog.let(sv.power(self.motion_axis(self.joints[i]), total))
+        return [[t] for t in tau]
+
+    def coriolis(self) -> list[list[Poly]]:
+        """NxN Coriolis matrix C(q, dq) in Christoffel form.
+
+        Column j is the symmetric bilinear Newton-Euler term B(e_j, dq), whose
+        quadratic form B(dq, dq) is ``C dq``; a symmetric bilinear form is fixed
+        by its quadratic form, so this is sum_k Gamma_ijk dq_k. Body k >= j
+        carries the acceleration ``A_kj = (S_j x V_k) / 2 + dS_j/dt`` and the
+        force ``F_kj = I_k A_kj + (S_j x* P_k + V_k x* I_k S_j) / 2`` (P_k = I_k V_k),
+        so ``C_ij = S_i . sum_{k >= max(i, j)} F_kj``. The sums collapse onto
+        composites: with the symmetric ``D_k = ([V_k x*] I_k - I_k [V_k x]) / 2``,
+        ``E_i = (sum_{k>=i} D_k) S_i``, composite momenta ``P^c`` and inertias ``I^c``:
+
+            i <= j: C_ij = S_i . (I^c_j dS_j/dt + S_j x* P^c_j / 2 + E_j)
+            i >  j: C_ij = (I^c_i S_i) . dS_j/dt - (S_i x* P^c_i) . S_j / 2 + E_i . S_j
+
+        For V = (w, u) and inertia (m, h, I), D = [[D11, X], [-X, 0]] with
+        ``X v = c x v / 2``, ``c = w x h + m u`` and
+        ``D11 = (B + B^T) / 2 + (u . h) 1``, ``B = [w x] I - u h^T``.
+        """
+        n = len(self.joints)
+        prog = self.prog
+        bind = lambda v: sv.bind(prog, v)  # noqa: E731
+        axes = [self.motion_axis(j) for j in self.joints]
+        rates = [self.axis_rate(k) for k in range(n)]
+        psum, dsum, csum = [None] * n, [None] * n, [None] * n
+        for k in range(n - 1, -1, -1):
+            (w, u), inertia = self.velocities[k], self.inertias[k]
+            b = [
+                [dot_row - u[r] * inertia.h[c] for c, dot_row in enumerate(row)]
+                for r, row in enumerate(matmul(_skew(w), inertia.rot))
+            ]
+            uh = dot(u, inertia.h)
+            d11 = [
+                [(b[r][c] + b[c][r]) * 0.5 + (uh if r == c else 0) for c in range(3)]
+                for r in range(3)
+            ]
+            cvec = add(cross(w, inertia.h), scale(inertia.m, u))
+            if k < n - 1:
+                d11 = [[d11[r][c] + dsum[k + 1][r][c] for c in range(3)] for r in range(3)]
+                cvec = add(cvec, csum[k + 1])
+            dsum[k] = sv.Inertia(0, ZERO3, d11).bound(prog).rot
+            csum[k] = prog.vec(cvec)
+            psum[k] = self.momenta[k] if k == n - 1 else bind(sv.madd(self.momenta[k], psum[k + 1]))
+        e = []
+        for i in range(n):
+            w, v = axes[i]
+            half_c = scale(0.5, csum[i])
+            e.append(bind((add(matvec(dsum[i], w), cross(half_c, v)), scale(-1, cross(half_c, w)))))
+        c_sym = _zeros(n, n)
+        for j in range(n):
+            spin = sv.mscale(0.5, bind(sv.fcross(axes[j], psum[j])))
+            g = bind(sv.madd(bind(self.composites[j].apply(rates[j])), spin, e[j]))
+            for i in range(j + 1):
+                c_sym[i][j] = prog.let(sv.power(axes[i], g))
+        for i in range(n):
+            f_i = bind(self.composites[i].apply(axes[i]))
+            q_i = sv.mscale(-0.5, bind(sv.fcross(axes[i], psum[i])))
+            for j in range(i):
+                c_sym[i][j] = prog.let(
+                    sv.power(rates[j], f_i) + sv.power(axes[j], sv.madd(q_i, e[i]))
+                )
+        return c_sym
+
+
+def _skew(a: Vec) -> list[Vec]:
+    """The matrix of ``a x``."""
+    return [[0, -a[2], a[1]], [a[2], 0, -a[0]], [-a[1], a[0], 0]]

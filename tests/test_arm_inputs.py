@@ -1,0 +1,133 @@
+"""Any input layout gives the contiguous answer on every backend; values Python
+would silently coerce are refused; overflow is an error, never NaN."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import armjac
+from armjac.errors import InputError
+
+
+@pytest.fixture(params=["dispatcher", "ctypes", "numpy"])
+def backend_arm(request, tmp_path_factory, monkeypatch):
+    """kuka_iiwa through the dispatcher extension, the ctypes fallback, and numpy."""
+    cache = tmp_path_factory.getbasetemp() / "inputs-cache"
+    if request.param == "ctypes":
+        monkeypatch.setenv("ARMJAC_DISPATCHER", "off")
+    backend = "numpy" if request.param == "numpy" else "c"
+    arm = armjac.load_arm("kuka_iiwa", cache_dir=cache, backend=backend)
+    kern = arm._ee["jac"]
+    assert (type(kern).__name__ == "Kernel") == (request.param == "dispatcher")
+    return arm
+
+
+def test_strided_and_odd_layouts_give_the_contiguous_answer(backend_arm, rng):
+    arm = backend_arm
+    big_q = rng.uniform(-1, 1, size=(2 * arm.dof,))
+    big_dq = rng.normal(size=(3 * arm.dof,))
+    q, dq = big_q[::2], big_dq[::3]  # strided 1-D views
+    assert not q.flags.c_contiguous
+    qc, dqc = q.copy(), dq.copy()
+    np.testing.assert_array_equal(arm.jacobian(q), arm.jacobian(qc))
+    np.testing.assert_array_equal(arm.mass_matrix(q), arm.mass_matrix(qc))
+    np.testing.assert_array_equal(arm.dJdq(q, dq), arm.dJdq(qc, dqc))
+    np.testing.assert_array_equal(arm.coriolis(q, dq), arm.coriolis(qc, dqc))
+    np.testing.assert_array_equal(arm.control_terms(q, dq).data, arm.control_terms(qc, dqc).data)
+    batch = rng.uniform(-1, 1, size=(5, arm.dof))
+    for odd in (
+        np.asfortranarray(batch),
+        batch.astype(np.float32),
+        batch.astype(">f8"),  # float64, but not in native byte order
+        batch[:, ::-1][:, ::-1],
+        np.repeat(batch, 2, axis=0)[::2],
+    ):
+        expected = arm.jacobian(np.ascontiguousarray(odd, dtype=float))
+        np.testing.assert_array_equal(arm.jacobian(odd), expected)
+    point = np.array([0.1, 0.0, 0.2, 0.0, 0.3, 0.0])[::2]
+    np.testing.assert_array_equal(
+        arm.jacobian(qc, point=point), arm.jacobian(qc, point=point.copy())
+    )
+    np.testing.assert_array_equal(arm.jacobian(qc.tolist()), arm.jacobian(qc))
+
+
+def test_out_buffers_are_filled_or_refused(backend_arm, rng):
+    arm = backend_arm
+    q = arm.random_q(rng=rng)
+    out = np.empty((6, arm.dof))
+    assert arm.jacobian(q, out=out) is out
+    np.testing.assert_array_equal(out, arm.jacobian(q))
+    m = np.empty((arm.dof, arm.dof))
+    assert arm.mass_matrix(q, out=m) is m
+    for bad in (
+        np.empty((arm.dof, 6)),
+        np.empty((6, arm.dof), np.float32),
+        np.empty((6, 2 * arm.dof))[:, ::2],
+        [0.0] * 42,
+    ):
+        with pytest.raises(InputError, match="out"):
+            arm.jacobian(q, out=bad)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        np.full(7, 1 + 1j),
+        np.full(7, 0.5 + 0j),
+        np.ones(7, bool),
+        [True] * 7,
+        ["1"] * 7,
+        np.array(["0.1"] * 7),
+        "0123456",
+        [object()] * 7,
+    ],
+)
+def test_values_python_would_coerce_are_refused(arms, bad):
+    arm = arms("kuka_iiwa")
+    with pytest.raises(InputError, match="real numbers"):
+        arm.jacobian(bad)
+    with pytest.raises(InputError, match="real numbers"):
+        arm.dJdq(np.zeros(7), bad)
+
+
+def test_overflow_is_an_error_not_nan(arms):
+    arm = arms("kuka_iiwa")
+    q = arm.home
+    dq = np.full(7, 1e160)  # finite, but dq * dq overflows
+    with pytest.raises(InputError, match="overflowed"):
+        arm.dJdq(q, dq)
+    with pytest.raises(InputError, match="overflowed"):
+        arm.nonlinear_effects(q, dq)
+    with pytest.raises(InputError, match=r"dq must be finite"):
+        arm.dJdq(q, np.full(7, np.inf))
+    with pytest.raises(InputError, match=r"q must be finite"):
+        arm.jacobian(np.full(7, np.nan))
+    assert np.isfinite(arm.dJdq(q, np.full(7, 1e100))).all()
+
+
+def test_dispatcher_errors_name_the_arm_and_shape(arms):
+    arm = arms("kuka_iiwa")
+    with pytest.raises(InputError, match=r"q must have shape \(7,\) or \(B, 7\) for kuka_iiwa"):
+        arm.jacobian(np.zeros(6))
+    with pytest.raises(InputError, match="same shape"):
+        arm.dJdq(np.zeros(7), np.zeros((2, 7)))
+    with pytest.raises(InputError, match="needs dq"):
+        arm.dJdq(np.zeros(7), None)
+    with pytest.raises(InputError, match="point"):
+        arm.jacobian(np.zeros(7), point=[0, 0])
+    with pytest.raises(InputError, match="link must be"):
+        arm.jacobian(np.zeros(7), link=3)
+
+
+def test_generated_sin_cos_agree_with_libm(arms, rng):
+    """The kernels' inlined sin/cos (see c_backend) against numpy's, through a
+    planar arm whose tip position is a sum of cosines and sines of joint sums."""
+    arm = arms("planar2")
+    for scale in (1.0, 1e3, 9e4, 1e7):
+        q = rng.uniform(-scale, scale, size=(2000, 2))
+        tip = arm.fk(q)[:, :3, 3]
+        theta = np.cumsum(q, axis=1)
+        expected = 0.5 * np.cos(theta[:, 0]) + 0.4 * np.cos(theta[:, 1])
+        # q1 + q2 is rounded once in both; the rest is the functions' own error
+        np.testing.assert_allclose(tip[:, 0], expected, atol=4e-16 * max(1.0, scale) + 1e-15)
