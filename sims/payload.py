@@ -5,7 +5,8 @@ integral term that removes it. ``ArmSim.add_payload`` fixes a sphere to the
 end effector at t = 1 s; the ``OSC`` (gravity compensation for the bare arm
 only) sags, and its integral action (``ki``) brings the hand back. The gains
 put a triple closed-loop pole at -15 rad/s: s^3 + kv s^2 + kp s + ki = (s + 15)^3.
-With ``--no-integral`` the sag stays: m g / (kp Mx), Mx the task-space inertia.
+With ``--no-integral`` the sag stays: a PD law's steady state, Mx^-1 F / kp for
+the payload's wrench F and the task-space inertia Mx (about 1 cm here).
 
     python sims/payload.py                  # 3 s
     python sims/payload.py --no-integral    # the steady-state error of a PD law

@@ -10,7 +10,7 @@ simulator, scores the result.
 
     python sims/press.py                  # 5 s
     python sims/press.py --duration 3     # a short run
-    python sims/press.py --gui
+    python sims/press.py --force 20 --gui
 """
 
 import argparse

@@ -8,7 +8,7 @@ then orientation as a rotation vector), from which the RMSEs are computed.
 
     python sims/track.py                  # two turns of a 0.1 m circle, 5 s
     python sims/track.py --duration 1     # a short run
-    python sims/track.py --gui
+    python sims/track.py --radius 0.05 --gui
 """
 
 import argparse

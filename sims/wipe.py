@@ -11,7 +11,7 @@ distance from the circle and the tilt of the tool.
 
     python sims/wipe.py                   # 6 s
     python sims/wipe.py --duration 2.5    # a short run
-    python sims/wipe.py --gui
+    python sims/wipe.py --speed 0.05 --gui
 """
 
 import argparse
