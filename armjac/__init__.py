@@ -10,6 +10,7 @@ Three interchangeable sources of J(q) behind one numeric API:
 
 from armjac._version import __version__
 from armjac.arm import Arm, load_arm
+from armjac.calibration import calibrate
 from armjac.errors import (
     ArmjacError,
     CacheError,
@@ -26,6 +27,7 @@ __all__ = [
     "__version__",
     "Arm",
     "load_arm",
+    "calibrate",
     "ArmjacError",
     "CacheError",
     "ConfigError",

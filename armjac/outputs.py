@@ -53,27 +53,57 @@ def check_out_dir(path: str | os.PathLike, what: str = "output folder") -> Path:
 
 
 @contextmanager
-def atomic_folder(final: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary sibling of ``final`` to fill; on success it replaces ``final``.
+def atomic_folder(
+    final: str | os.PathLike, *, prefix: str | None = None, keep_existing: bool = False
+) -> Iterator[Path]:
+    """Yield a private temporary sibling of ``final`` to fill; on success it becomes ``final``.
 
     On an exception the temporary folder is removed and ``final`` is left as it was.
+
+    Parameters
+    ----------
+    final : path
+        The folder to write.
+    prefix : str, optional
+        Name prefix of the temporary folder (default ``.<name>-``); a cache that
+        cleans up after killed builders names its builds so it can find them.
+    keep_existing : bool
+        If ``final`` exists when the new folder is done (a concurrent builder of
+        the same content finished first), keep it and discard the new one,
+        instead of replacing it.
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=prefix or f".{final.name}-", dir=final.parent))
     try:
         yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if final.exists():
-        # Move the old folder aside first: os.replace cannot replace a non-empty folder.
-        old = Path(tempfile.mkdtemp(prefix=f".{final.name}-old-", dir=final.parent))
-        os.replace(final, old / final.name)
+        if keep_existing:
+            _rename_unless_present(tmp, final)
+        else:
+            _replace_folder(tmp, final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # gone already unless it failed or lost
+
+
+def _rename_unless_present(tmp: Path, final: Path) -> None:
+    """Rename ``tmp`` to ``final``; if another writer made ``final`` first, keep theirs."""
+    try:
+        os.rename(tmp, final)
+    except OSError:
+        if not final.is_dir():
+            raise
+
+
+def _replace_folder(tmp: Path, final: Path) -> None:
+    """Rename ``tmp`` to ``final``, replacing the folder there."""
+    if not final.exists():
         os.replace(tmp, final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, final)
+        return
+    # Move the old folder aside first: os.replace cannot replace a non-empty folder.
+    old = Path(tempfile.mkdtemp(prefix=f".{final.name}-old-", dir=final.parent))
+    os.replace(final, old / final.name)
+    os.replace(tmp, final)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def write_json(path: str | os.PathLike, obj, **dumps) -> Path:

@@ -84,6 +84,15 @@ register_source("pybullet", _pybullet)
 register_source("learned", _learned)
 
 
+def _adapt(arm, arg):
+    from armjac.adapt.spec import adapting_source  # imports only when used
+
+    return adapting_source(arm, arg)
+
+
+register_source("adapt", _adapt)
+
+
 def _split(spec: str) -> tuple[str, str | None]:
     """``(kind, arg)`` of a source name; a folder on disk is a learned model."""
     if spec in _FACTORIES:

@@ -247,3 +247,25 @@ def as_mask(value: Sequence[object], n: int, name: str) -> np.ndarray:
     if not ok:
         raise InputError(f"{name} must be {n} booleans (or 0/1); got {excerpt(value)}")
     return np.array([bool(v) for v in items])
+
+
+def as_measurements(
+    q: object, x: object, dof: int | None = None, minimum: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Measured pairs: joint readings ``q`` (B, N) and tip positions ``x`` (B, 3).
+
+    Raises :class:`InputError` for wrong shapes (``N == dof`` when given, ``B >=
+    minimum``) or non-finite values.
+    """
+    q = as_float_array(q, "q")
+    x = as_float_array(x, "x")
+    n = "N" if dof is None else str(dof)
+    if q.ndim != 2 or (dof is not None and q.shape[1] != dof):
+        raise InputError(f"q must have shape (B, {n}); got {q.shape}")
+    if q.shape[0] < minimum:
+        raise InputError(f"needs at least {minimum} samples; got {q.shape[0]}")
+    if x.shape != (q.shape[0], 3):
+        raise InputError(f"x must have shape ({q.shape[0]}, 3) to match q; got {x.shape}")
+    check_finite(q, "q")
+    check_finite(x, "x")
+    return q, x

@@ -40,7 +40,7 @@ class IdentitySource:
 
 def test_identity_jacobian_gives_mx_equal_m(rng):
     src = IdentitySource(rng, rows=3)
-    osc = OSC(src, kp=50.0, kv=7.0)
+    osc = OSC(src, kp=50.0, kv=7.0, vmax=None)
     q, dq = rng.normal(size=3), rng.normal(size=3)
     target = rng.normal(size=3)
     u = osc.generate(q, dq, target)
@@ -51,7 +51,7 @@ def test_identity_jacobian_gives_mx_equal_m(rng):
 
 def test_identity_jacobian_with_orientation_and_feedforward(rng):
     src = IdentitySource(rng, rows=6)
-    osc = OSC(src, kp=40.0, ko=30.0, kv=9.0, kvo=8.0, ctrlr_dof=[True] * 6)
+    osc = OSC(src, kp=40.0, ko=30.0, kv=9.0, kvo=8.0, ctrlr_dof=[True] * 6, vmax=None)
     q = np.zeros(6)
     q[:3] = rng.normal(size=3)
     dq = rng.normal(size=6)
@@ -215,7 +215,7 @@ def test_bad_inputs_to_generate(arms):
 def test_hybrid_law_on_identity_jacobian(rng):
     src = IdentitySource(rng, rows=3)
     ctrl = HybridForceOSC(src, kp=40.0, kv=9.0, kp_force=0.5, ki_force=0.0, kv_force=20.0,
-                          force_filter=0.0)  # fmt: skip
+                          force_filter=0.0, vmax=None)  # fmt: skip
     q, dq, target = rng.normal(size=3), rng.normal(size=3), rng.normal(size=3)
     u = ctrl.generate(q, dq, target, force_target=[0, 0, -10.0], force_measured=[0, 0, -8.0])
     a = 40.0 * (target - q) - 9.0 * dq
@@ -291,7 +291,7 @@ def test_task_velocity_and_djdq_from_the_last_step_for_an_approximate_jacobian(a
     assert OSC(arm).task_velocity == "jacobian"  # J is the sensor's own derivative
     assert OSC(src, dynamics=arm, fk_source="source").task_velocity == "jacobian"
     dt, kp, kv = 1e-3, 150.0, 20.0
-    osc = OSC(src, kp=kp, kv=kv, dynamics=arm, dt=dt)
+    osc = OSC(src, kp=kp, kv=kv, dynamics=arm, dt=dt, null_damping=0.0)
     assert osc.task_velocity == "sensor"
     q0 = arm.home + rng.normal(size=7) * 0.1
     dq0, dq1 = rng.normal(size=7) * 0.3, rng.normal(size=7) * 0.3

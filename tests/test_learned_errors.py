@@ -99,7 +99,7 @@ def test_config_errors_name_file_and_key(tmp_path, text, key):
 
 
 def test_unknown_config_name():
-    with pytest.raises(ConfigError, match="no learning config"):
+    with pytest.raises(ConfigError, match="unknown learning config 'definitely_not_a_config'"):
         resolve_config("definitely_not_a_config")
 
 

@@ -10,7 +10,7 @@ import pytest
 from learned_factory import untrained_model
 
 from armjac.cli import main
-from armjac.errors import ModelFileError
+from armjac.errors import InputError, ModelFileError
 from armjac.learned import load
 from armjac.learned.network import init_params
 
@@ -221,3 +221,35 @@ def test_save_refuses_params_that_do_not_match_the_config(tmp_path):
     with pytest.raises(Exception, match="do not match its config"):
         model.save(tmp_path / "m")
     assert not (tmp_path / "m").exists()
+
+
+def _written_by_json_module(model, folder) -> str:
+    """model.json as ``json.dumps`` writes the model's fields with numpy turned into lists
+    and Python numbers (non-finite floats as ``Infinity``/``NaN``), the format's first form."""
+    folder_meta = json.loads((folder / "model.json").read_text())
+    meta = {**folder_meta, "home": model.home, "bounds": [*model.bounds],
+            "train_range": [*model.train_range], "config": model.config,
+            "metrics": model.metrics}  # fmt: skip
+
+    def plain(obj):
+        return obj.tolist() if isinstance(obj, np.ndarray) else obj.item()
+
+    return json.dumps(meta, indent=2, default=plain)
+
+
+def test_saved_files_are_byte_compatible_and_keep_infinite_ranges(tmp_path):
+    model = untrained_model(ENSEMBLES)
+    model.train_range = (np.array([-np.inf, -2.0]), np.array([np.inf, 2.5]))
+    model.metrics = {"rmse": np.float32(0.25), "steps": np.int64(3), "curve": np.arange(2.0)}
+    model.save(tmp_path / "m")
+    text = (tmp_path / "m" / "model.json").read_text()
+    assert text == _written_by_json_module(model, tmp_path / "m")
+    assert '"train_range": [\n    [\n      -Infinity,' in text
+    loaded = load(tmp_path / "m")
+    np.testing.assert_array_equal(loaded.train_range[0], [-np.inf, -2.0])
+    np.testing.assert_array_equal(loaded.train_range[1], [np.inf, 2.5])
+    assert loaded.metrics == {"rmse": 0.25, "steps": 3, "curve": [0.0, 1.0]}
+    loaded.out_of_range = "raise"
+    loaded.fk([10.0, 0.0])  # joint 1 is unbounded: no error
+    with pytest.raises(InputError):
+        loaded.fk([0.0, 2.6])

@@ -7,6 +7,7 @@ import json
 import math
 import os
 
+import numpy as np
 import pytest
 
 import armjac.scenarios.runner as runner
@@ -99,6 +100,32 @@ def test_atomic_folder_keeps_the_old_folder_on_failure(tmp_path):
         (tmp / "b").write_text("3")
     assert sorted(p.name for p in final.iterdir()) == ["b"]
     assert [p.name for p in tmp_path.iterdir()] == ["f"]  # no temporary folders left
+
+
+def test_atomic_folder_can_keep_a_folder_another_writer_finished_first(tmp_path):
+    final = tmp_path / "entry"
+    with outputs.atomic_folder(final, prefix=".build-1-", keep_existing=True) as tmp:
+        assert tmp.parent == tmp_path and tmp.name.startswith(".build-1-")
+        (tmp / "ours").write_text("1")
+        final.mkdir()  # a concurrent builder renames its copy into place first
+        (final / "theirs").write_text("2")
+    assert [p.name for p in final.iterdir()] == ["theirs"]
+    assert [p.name for p in tmp_path.iterdir()] == ["entry"]  # ours is gone
+    with outputs.atomic_folder(tmp_path / "new", keep_existing=True) as tmp:
+        (tmp / "a").write_text("3")
+    assert (tmp_path / "new" / "a").read_text() == "3"
+
+
+def test_to_jsonable_keeps_infinities_when_asked():
+    from armjac.jsonutil import to_jsonable
+
+    data = {"lo": np.array([-np.inf, 0.5]), "x": np.float32(np.nan)}
+    assert to_jsonable(data) == {"lo": [None, 0.5], "x": None}
+    kept = to_jsonable(data, nonfinite="keep")
+    assert kept["lo"] == [-math.inf, 0.5] and math.isnan(kept["x"])
+    assert json.loads(json.dumps(kept))["lo"] == [-math.inf, 0.5]
+    with pytest.raises(ValueError, match="'drop'"):
+        to_jsonable(data, nonfinite="drop")
 
 
 # -- issue: --duration ------------------------------------------------------------------

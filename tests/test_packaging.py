@@ -130,3 +130,19 @@ def test_wheel_contents(tmp_path):
 
 def test_version_is_exported():
     assert isinstance(armjac.__version__, str)
+
+
+def test_training_without_the_learned_extra_names_it(monkeypatch, tmp_path):
+    from learned_factory import TINY_TRAIN, untrained_model
+
+    from armjac.learned import load, train
+
+    untrained_model().save(tmp_path / "m")
+    monkeypatch.setitem(sys.modules, "tensorflow", None)  # as if not installed
+    with pytest.raises(MissingExtraError, match=r"armjac.learned.train needs .*tensorflow") as info:
+        train("planar2", TINY_TRAIN)
+    assert "pip install 'armjac[learned]'" in str(info.value)
+    model = load(tmp_path / "m")  # loading and the numpy backend need numpy only
+    assert model.jacobian([0.3, -0.2]).shape == (3, 2)
+    with pytest.raises(MissingExtraError, match=r"'tf' backend"):
+        model.jacobian([0.3, -0.2], backend="tf")

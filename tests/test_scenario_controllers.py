@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import armjac.scenarios.controllers as controllers
-from armjac.control import OSC, HybridForceOSC, JointDamping, JointPD, RestingPosture
+from armjac.control import OSC, HybridForceOSC, JointPD, RestingPosture
 from armjac.scenarios import load_scenario, scenario_data
 from armjac.scenarios.controllers import build_controller
 
@@ -30,8 +30,10 @@ def test_press_yaml_equals_python(arms):
         arm,
         kp=300,
         ko=200,
+        vmax=None,
         ctrlr_dof=[True] * 6,
-        null_controllers=[RestingPosture(arm.home, kp=50), JointDamping(5)],
+        null_controllers=[RestingPosture(arm.home, kp=50)],
+        null_damping=5,
         kp_force=0.5,
         ki_force=5.0,
         kv_force=30.0,
@@ -52,7 +54,7 @@ def test_osc_scenarios_equal_python(arms, name):
     arm = arms(data["arm"])
     c = data["controller"]
     null = c["null_space"]
-    tasks = [RestingPosture(arm.home, kp=null["posture"]), JointDamping(null["damping"])]
+    tasks = [RestingPosture(arm.home, kp=null["posture"])]
     if null.get("joint_limits"):
         from armjac.control import JointLimitAvoidance
 
@@ -60,7 +62,7 @@ def test_osc_scenarios_equal_python(arms, name):
     axes = ["x", "y", "z", "rx", "ry", "rz"]
     gains = {k: c[k] for k in ("kp", "ko", "kv", "kvo", "ki", "vmax") if k in c}
     by_hand = OSC(arm, **gains, ctrlr_dof=[a in c["ctrlr_dof"] for a in axes],
-                  null_controllers=tasks)  # fmt: skip
+                  null_controllers=tasks, null_damping=null["damping"])  # fmt: skip
     from_yaml = build_controller(load_scenario(name), arm, None, arm)
     rng = 2
     a = _outputs(from_yaml, arm, np.random.default_rng(rng))

@@ -153,3 +153,31 @@ def test_private_pybullet_model_leaves_the_running_sim_alone(kuka_sim, rng):
         np.testing.assert_allclose(kuka_sim.get_feedback()["q"], before, atol=1e-6)
     finally:
         model.close()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"dt": "abc"}, "dt"),
+        ({"dt": np.nan}, "dt"),
+        ({"dt": 0.0}, "dt"),
+        ({"dt": True}, "dt"),
+        ({"max_joint_speed": np.nan}, "max_joint_speed"),
+        ({"max_joint_speed": -1.0}, "max_joint_speed"),
+        ({"max_joint_speed": np.inf}, "max_joint_speed"),
+        ({"max_joint_speed": "fast"}, "max_joint_speed"),
+        ({"joint_damping": np.nan}, "joint_damping"),
+        ({"joint_damping": -0.5}, "joint_damping"),
+        ({"link_damping": np.nan}, "link_damping"),
+        ({"link_damping": -1.0}, "link_damping"),
+    ],
+)
+def test_bad_simulator_settings_are_refused_before_connecting(arms, kwargs, name):
+    with pytest.raises(InputError, match=rf"\b{name}\b"):
+        ArmSim(arms("planar2"), connect=False, **kwargs)
+
+
+def test_string_and_wrong_torques_are_input_errors(kuka_sim):
+    for u in (["1"] * 7, "1234567", np.zeros(6), [True] * 7, np.full(7, np.inf)):
+        with pytest.raises(InputError, match="torques"):
+            kuka_sim.send_forces(u)

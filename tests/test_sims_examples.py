@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -24,6 +25,8 @@ EXAMPLES = {
     "push": (1.5, rf"kp = +600: .* back within 2 mm {NUMBER} s", 1.0),
     "wipe": (2.5, rf"force RMSE to 10 N: {NUMBER} N", 1.0),
 }
+# Programs that run a bundled scenario through run_scenario (they write metrics.json).
+SCENARIO_EXAMPLES = ("tool_change", "tracker_dropout")
 
 
 def run(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -52,8 +55,20 @@ def test_example_refuses_a_bad_duration(name, tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize("name", SCENARIO_EXAMPLES)
+def test_scenario_example_runs(name, tmp_path):
+    out = tmp_path / name
+    proc = run(name, "--duration", "0.05", "--out", str(out), cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr  # 1: outside the bounds after 0.05 s
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["status"] == "ok" and metrics["scenario"] == name
+    assert metrics["sim_time_s"] == pytest.approx(0.05)
+    assert "plots and metrics.json in" in proc.stdout
+
+
 def test_every_example_is_run_here():
-    assert {p.stem for p in (ROOT / "sims").glob("*.py")} == set(EXAMPLES)
+    found = {p.stem for p in (ROOT / "sims").glob("*.py")}
+    assert found == set(EXAMPLES) | set(SCENARIO_EXAMPLES)
 
 
 def test_sims_is_not_a_package():

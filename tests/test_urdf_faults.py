@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import armjac
 from armjac.errors import URDFError, URDFWarning
+from armjac.model import urdf
 from armjac.model.urdf import load_urdf, parse_urdf
+
+
+@pytest.fixture(autouse=True)
+def _fresh_inertia_warnings(monkeypatch):
+    """Each test sees inertia warnings as a fresh process does (they are shown once)."""
+    monkeypatch.setattr(urdf, "_SHOWN", set())
+
 
 INERTIA = '<inertia ixx="{}" ixy="{}" ixz="{}" iyy="{}" iyz="{}" izz="{}"/>'
 
@@ -153,6 +165,22 @@ def test_xarm6_inertias_warn_like_pybullet():
         load_urdf(resolve("xarm6").urdf)
     links = sorted(str(w.message).split("link '")[1].split("'")[0] for w in rec)
     assert links == ["link2", "link3"]  # the two PyBullet reports as bad
+
+
+def test_inertia_warning_is_shown_once_per_process():
+    """Also when filters change between loads (as importing matplotlib does), which
+    makes the warnings module forget what it showed."""
+    code = (
+        "import warnings\n"
+        "from armjac import load_arm\n"
+        "for i in range(3):\n"
+        "    load_arm('xarm6')\n"
+        "    warnings.filterwarnings('ignore', message=f'unrelated {i}')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(urdf.__file__).parents[2])}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, check=True)  # fmt: skip
+    assert out.stderr.count("URDFWarning") == 2, out.stderr  # link2 and link3, once each
 
 
 # -- <mimic> ----------------------------------------------------------------------------------

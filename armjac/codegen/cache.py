@@ -34,6 +34,7 @@ from armjac.codegen import c_backend, numpy_backend
 from armjac.codegen.kernel import KernelSpec, lower
 from armjac.errors import CacheError, ConfigError
 from armjac.fingerprint import source_digest
+from armjac.outputs import atomic_folder
 
 BACKENDS = ("auto", "c", "numpy")
 _DISPATCHER: dict = {}  # the dispatcher's Kernel type per folder, imported once per process
@@ -186,6 +187,13 @@ def clean_stale_builds(root: Path) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
+def _build_into(final: Path, fill: Callable[[Path], None]) -> None:
+    """Run ``fill`` on a private ``.build-<pid>-*`` folder beside ``final``, then
+    rename it to ``final``; a concurrent builder that finished first wins."""
+    with atomic_folder(final, prefix=f".build-{os.getpid()}-", keep_existing=True) as tmp:
+        fill(tmp)
+
+
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
@@ -288,7 +296,7 @@ class KernelCache:
                 warnings.warn(f"armjac: rebuilding corrupt dispatcher {folder}", stacklevel=3)
                 _remove(folder)
             if not folder.exists():
-                self._build_folder(folder, _fill_dispatcher)
+                _build_into(folder, _fill_dispatcher)
             kernel_type = c_backend.load_dispatcher(folder)
         except (CacheError, OSError, ImportError) as exc:
             warnings.warn(
@@ -297,21 +305,6 @@ class KernelCache:
             return False
         _DISPATCHER[str(folder)] = kernel_type
         return kernel_type
-
-    def _build_folder(self, final: Path, fill: Callable[[Path], None]) -> None:
-        """Run ``fill`` on a private temp folder, then rename it to ``final``."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".build-{os.getpid()}-", dir=self.root))
-        try:
-            fill(tmp)
-            try:
-                os.rename(tmp, final)
-            except OSError:
-                if not final.is_dir():
-                    raise
-                # Another process finished the same entry first; use theirs.
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
 
     # -- internals ---------------------------------------------------------------
     def _load(self, path: Path, key: str, dof: int, owner: str) -> dict:
@@ -355,4 +348,4 @@ class KernelCache:
             # Written last: an entry without a manifest is never loaded.
             write_sealed(tmp / "manifest.json", manifest)
 
-        self._build_folder(path, fill)
+        _build_into(path, fill)

@@ -36,7 +36,9 @@ from armjac.configs import MAX_SAMPLES, MAX_SEED, Reader
 from armjac.errors import ConfigError
 from armjac.validation import excerpt
 
-TOP_KEYS = {"name", "description", "arm", "models", "accuracy", "control", "seeds", "timing"}
+TOP_KEYS = {
+    "name", "description", "arm", "models", "accuracy", "control", "seeds", "timing", "mismatch"
+}  # fmt: skip
 MODEL_KEYS = {"name", "train", "path"}
 ACCURACY_KEYS = {"n_samples", "seed", "margin", "bins"}
 CONTROL_KEYS = {"references", "learned_fk", "position_only", "scenarios"}
@@ -87,6 +89,7 @@ class CompareConfig:
     n_calls: int = 1000
     backends: list[str] = field(default_factory=lambda: list(BACKENDS))
     batch: int = 1000
+    mismatch: list[dict] = field(default_factory=list)  # armjac.compare.mismatch entries
 
     def settings(self) -> dict:
         """Everything that shapes the results, as plain data (for metrics.json)."""
@@ -118,6 +121,7 @@ class CompareConfig:
                 "bins": self.bins,
             },
             "timing": {"n_calls": self.n_calls, "backends": self.backends, "batch": self.batch},
+            "mismatch": self.mismatch,
         }
 
 
@@ -230,7 +234,12 @@ def validate(data, where: str, base: Path | None = None) -> CompareConfig:
         resolve(arm)
     except ConfigError as exc:
         raise top.fail("arm", str(exc)) from None
-    specs = [_model(m, i, base, arm) for i, m in enumerate(top.mappings("models"))]
+    from armjac.compare.mismatch import parse_section
+
+    mismatch = parse_section(top)
+    # a comparison of the mismatch section alone needs no learned model of the nominal arm
+    model_list = top.mappings("models") if "models" in data or not mismatch else []
+    specs = [_model(m, i, base, arm) for i, m in enumerate(model_list)]
     names = [m.name for m in specs]
     if len(set(names)) != len(names):
         raise top.fail("models", f"model names must be unique; got {names}")
@@ -272,4 +281,5 @@ def validate(data, where: str, base: Path | None = None) -> CompareConfig:
         n_calls=tim.integer("n_calls", 1000, minimum=1, maximum=MAX_SAMPLES),
         backends=tim.choices("backends", BACKENDS, list(BACKENDS)),
         batch=tim.integer("batch", 1000, minimum=1, maximum=MAX_SAMPLES),
+        mismatch=mismatch,
     )

@@ -150,3 +150,21 @@ def timing_figure(rows: list[dict], path: Path) -> Path:
     ax.set_xlabel("median time per jacobian(q) call [us]")
     ax.invert_yaxis()
     return save_figure(fig, DPI, path)
+
+
+def budget_figure(rows: list[dict], nominal_mm: float, path: Path, title: str) -> Path:
+    """Median held-out FK error against the number of tracker samples (log-log)."""
+    fig, ax = pyplot().subplots(figsize=(5.5, 3.8))
+    n = [r["n"] for r in rows]
+    for key in [k for k in rows[0] if k != "n"]:
+        ax.plot(n, [r[key] for r in rows], "o-", label=key)
+    ax.axhline(nominal_mm, color="0.5", ls="--", label="nominal")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("tracker samples")
+    ax.set_ylabel("median FK error [mm]")
+    ax.set_title(f"error against data budget: {title}")
+    ax.legend(fontsize=8)
+    ax.grid(True, which="both", alpha=0.3)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return save_figure(fig, 110, path)

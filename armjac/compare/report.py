@@ -297,7 +297,12 @@ def render(m: dict) -> str:
     failed = [n for n, i in m["models"].items() if i.get("status") != "ok"]
     if failed:
         lines += [f"**Models that could not be used:** {', '.join(failed)} (see section 4).", ""]
-    lines += _accuracy(m) + _control(m) + _cost(m) + _settings(m)
+    lines += _accuracy(m) + _control(m) + _cost(m)
+    if m.get("mismatch"):
+        from armjac.compare.mismatch import section_markdown
+
+        lines += section_markdown(m["mismatch"])
+    lines += _settings(m)
     return "\n".join(lines)
 
 

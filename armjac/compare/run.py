@@ -273,6 +273,14 @@ def _evaluate(cfg, arm, models, cache, out: Path, phases: dict, progress: bool, 
     timing_fig = str(plots.timing_figure(cost, figdir / "timing.png").relative_to(out))
     phases["timing_s"] = time.perf_counter() - t0
 
+    mismatch = None
+    if cfg.mismatch:
+        from armjac.compare.mismatch import run_section
+
+        t0 = time.perf_counter()
+        mismatch = run_section(cfg.mismatch, out, progress=progress)
+        phases["mismatch_s"] = time.perf_counter() - t0
+
     metrics = {
         "name": cfg.name,
         "description": cfg.description,
@@ -295,6 +303,8 @@ def _evaluate(cfg, arm, models, cache, out: Path, phases: dict, progress: bool, 
         "figures": {"accuracy": acc_figs, "paths": path_figs, "timing": timing_fig},
         "cache_dir": str(cache.root),
     }
+    if mismatch is not None:
+        metrics["mismatch"] = mismatch
     phases["total_s"] = time.perf_counter() - t_start
     metrics["phases_s"] = {k: round(v, 2) for k, v in phases.items()}
     report = write_report(metrics, out)

@@ -19,13 +19,27 @@ neither uses up the speed limit ``vmax`` nor winds up the integral term.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 
-from armjac.control.osc import OSC
+from armjac.control.osc import OSC, OSC_PARAMETERS
+from armjac.control.params import Param, ParamTable, non_negative
 from armjac.errors import InputError
-from armjac.validation import as_float_array, check_finite, check_gain
+from armjac.validation import as_float_array, as_vector, check_finite, excerpt
+
+FORCE_PARAMETERS = ParamTable(
+    Param("kp_force", 0.5, ">= 0", "proportional force gain (dimensionless)", non_negative),
+    Param("ki_force", 5.0, ">= 0", "integral force gain, 1/s", non_negative),
+    Param("kv_force", 30.0, ">= 0", "damping along the force direction, 1/s", non_negative),
+    Param("force_filter", 0.005, ">= 0 (0: off)",
+          "time constant of the low-pass on the measured force, s", non_negative),
+    Param("force_integral_limit", 2.0, ">= 0",
+          "clamp on the force integral, N·s (bounds the wind-up before contact)", non_negative),
+)  # fmt: skip
+HYBRID_PARAMETERS = OSC_PARAMETERS | FORCE_PARAMETERS
+_P = FORCE_PARAMETERS.default
 
 
 class HybridForceOSC(OSC):
@@ -51,45 +65,53 @@ class HybridForceOSC(OSC):
         Time constant (s) of a first-order low-pass on the measured force
         (PyBullet's contact forces chatter from step to step); 0 disables it.
     force_integral_limit : float
-        Clamp on the force integral, N·s.
+        Clamp on the force integral, N·s. Default 2: with ``ki_force`` 5 it
+        bounds the integral's share of the command to 10 N, so a long approach
+        in free air (where the force error is the whole target) cannot wind up
+        a slam into the surface.
     **osc_kwargs
-        Everything else :class:`OSC` takes (kp, ko, ctrlr_dof, dynamics, ...).
-        ``ctrlr_dof`` must include x, y and z.
+        Everything else :class:`OSC` takes (kp, ko, ctrlr_dof, dynamics, link,
+        point, use_C, ...). ``ctrlr_dof`` must include x, y and z.
+
+    Every scalar parameter is declared once: ``HybridForceOSC.parameters()``
+    lists the OSC's and the force parameters (:data:`FORCE_PARAMETERS`).
     """
+
+    PARAMETERS = HYBRID_PARAMETERS
 
     def __init__(
         self,
         source,
         force_direction: Sequence[float] = (0.0, 0.0, 1.0),
         force_frame: str = "world",
-        kp_force: float = 0.5,
-        ki_force: float = 5.0,
-        kv_force: float = 30.0,
-        force_filter: float = 0.005,
-        force_integral_limit: float = 20.0,
+        kp_force: float = _P("kp_force"),
+        ki_force: float = _P("ki_force"),
+        kv_force: float = _P("kv_force"),
+        force_filter: float = _P("force_filter"),
+        force_integral_limit: float = _P("force_integral_limit"),
         **osc_kwargs,
     ):
+        p = FORCE_PARAMETERS.validate(
+            dict(kp_force=kp_force, ki_force=ki_force, kv_force=kv_force,
+                 force_filter=force_filter, force_integral_limit=force_integral_limit)
+        )  # fmt: skip
         super().__init__(source, **osc_kwargs)
         if not self.mask[:3].all():
             raise InputError("hybrid force control needs x, y and z in ctrlr_dof")
-        n = np.asarray(force_direction, dtype=float)
-        norm = np.linalg.norm(n) if n.shape == (3,) else 0.0
-        if not (norm > 1e-9 and np.isfinite(norm)):
+        n = as_vector(force_direction, 3, "force_direction")
+        norm = float(np.sqrt(n @ n))
+        if not norm > 1e-9:
             raise InputError(
-                f"force_direction must be a non-zero 3-vector; got {force_direction!r}"
+                f"force_direction must be a non-zero 3-vector; got {excerpt(force_direction)}"
             )
         if force_frame not in ("world", "tool"):
-            raise InputError(f"force_frame must be 'world' or 'tool'; got {force_frame!r}")
+            raise InputError(f"force_frame must be 'world' or 'tool'; got {excerpt(force_frame)}")
         self.force_frame = force_frame
         self.local_direction = n / norm
         self._set_direction(self.local_direction)
-        self.kp_force = check_gain("kp_force", kp_force, zero=True)
-        self.ki_force = check_gain("ki_force", ki_force, zero=True)
-        self.kv_force = check_gain("kv_force", kv_force, zero=True)
-        self.force_filter = check_gain("force_filter", force_filter, zero=True)
-        self.force_integral_limit = check_gain(
-            "force_integral_limit", force_integral_limit, zero=True
-        )
+        self.kp_force, self.ki_force = p["kp_force"], p["ki_force"]
+        self.kv_force, self.force_filter = p["kv_force"], p["force_filter"]
+        self.force_integral_limit = p["force_integral_limit"]
         self._f_int = 0.0
         self._f_meas: float | None = None
         self.force_command = 0.0  # last f_cmd, N
@@ -113,6 +135,12 @@ class HybridForceOSC(OSC):
 
     def _along(self, force, name: str) -> float:
         """Component of ``force`` (a 3-vector, or already the scalar) along the direction."""
+        if force.__class__ is np.ndarray and force.shape == (3,) and force.dtype.char == "d":
+            along = float(force.dot(self.direction))
+            if math.isfinite(along) and math.isfinite(force.dot(self._ones3)):
+                return along  # the usual case, checked cheaply
+        elif force.__class__ is float and math.isfinite(force):
+            return force
         f = as_float_array(force, name)
         if f.shape == (3,):
             f = f @ self.direction
@@ -162,7 +190,8 @@ class HybridForceOSC(OSC):
         Returns and raises as :meth:`OSC.generate`.
         """
         if self.force_frame == "tool":
-            pose = self.model.fk(q)
+            where = {} if self.model.link is None else {"link": self.model.link}
+            pose = self.model.fk(as_vector(q, self.dof, "q"), **where)
             if np.shape(pose) != (4, 4):
                 raise InputError("force_frame='tool' needs a pose (4x4) from the model's fk")
             self._set_direction(pose[:3, :3] @ self.local_direction)
@@ -170,8 +199,8 @@ class HybridForceOSC(OSC):
         f_raw = self._along(force_measured, "force_measured")
         s = self._step(q, dq, target, target_velocity, target_acceleration)
         free = self._free
-        a = free @ self._accel(free @ s.e, s.xdot, s.vel, s.acc)
-        a -= self.kv_force * (self._sel @ s.xdot)
+        a = free.dot(self._accel(free.dot(s.e), s.xdot, s.vel, s.acc))
+        a -= self.kv_force * self._sel.dot(s.xdot)
         f_m = self._measured(f_raw)
         lim = self.force_integral_limit
         self._f_int = min(max(self._f_int + (f_d - f_m) * self.dt, -lim), lim)

@@ -14,14 +14,22 @@ from up to three places:
   no dynamics of its own (a learned model: only J comes from it), else the
   source itself; ``"source"`` always uses the source's ``fk``; any object
   with ``fk`` is used as given.
+
+``link`` and ``point`` choose what is controlled: a point fixed in a link's
+frame (the tool centre point), by default the end-effector link's origin.
+:meth:`ControlModel.terms` returns the per-step model quantities
+(:mod:`armjac.control.terms`), from one fused call when a single source
+provides everything.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from armjac.control.terms import AssembledTerms, FusedTerms, has_bias, has_fused_terms
 from armjac.errors import InputError
 from armjac.protocols import has_dynamics
+from armjac.validation import as_vector, check_point, excerpt
 
 
 def _limits_of(obj) -> np.ndarray | None:
@@ -45,6 +53,10 @@ class ControlModel:
         Where the end-effector pose comes from (see the module docstring).
     torque_limits : (N,) array, optional
         Overrides the effort limits found on the sources (``effort_limits``).
+    link : str, optional
+        The controlled link (default: the sources' end effector).
+    point : 3 floats, optional
+        The controlled point in ``link``'s frame (default: its origin).
 
     Attributes
     ----------
@@ -56,7 +68,9 @@ class ControlModel:
     torque_limits : (N,) array or None
     """
 
-    def __init__(self, source, dynamics=None, fk_source="trusted", torque_limits=None):
+    def __init__(
+        self, source, dynamics=None, fk_source="trusted", torque_limits=None, link=None, point=None
+    ):
         for name in ("fk", "jacobian"):
             if not callable(getattr(source, name, None)):
                 raise InputError(
@@ -108,22 +122,33 @@ class ControlModel:
         djdq = getattr(source, "dJdq", None)
         self.dJdq = djdq if callable(djdq) else None
 
+        if link is not None and not isinstance(link, str):
+            raise InputError(f"link must be a link name; got {excerpt(link)}")
+        self.link = link
+        self.point = None if point is None else check_point(point).copy()
+        where = {} if link is None else {"link": link}
+        at = dict(where) if self.point is None else {**where, "point": self.point}
         home = getattr(dynamics, "home", None)
         home = getattr(source, "home", None) if home is None else home
         q_probe = np.zeros(self.dof) if home is None else np.asarray(home, dtype=float)
-        jac = np.asarray(self.jacobian(q_probe))
+        jac = np.asarray(self.jacobian(q_probe, **at))
         if jac.shape not in ((6, self.dof), (3, self.dof)):
             raise InputError(
                 f"{source!r}.jacobian(q) returned shape {jac.shape}; expected (6, {self.dof}) "
                 f"or (3, {self.dof})"
             )
         self.task_rows = jac.shape[0]
-        pose = np.asarray(self.fk(q_probe))
+        pose = np.asarray(self.fk(q_probe, **where))
         if pose.shape not in ((4, 4), (3,)):
             raise InputError(
                 f"{sensor!r}.fk(q) returned shape {pose.shape}; expected (4, 4) or (3,)"
             )
         self.has_orientation = pose.shape == (4, 4)
+        if self.point is not None and not self.has_orientation:
+            raise InputError(
+                f"point= needs a pose sensor with orientation (a 4x4 fk); {sensor!r} gives "
+                "positions only"
+            )
 
         if torque_limits is None:
             for obj in (source, dynamics):
@@ -131,12 +156,45 @@ class ControlModel:
                 if torque_limits is not None:
                     break
         if torque_limits is not None:
-            torque_limits = np.asarray(torque_limits, dtype=float)
-            if torque_limits.shape != (self.dof,) or (torque_limits <= 0).any():
+            torque_limits = as_vector(torque_limits, self.dof, "torque_limits", finite=False)
+            # NaN fails the comparison: refused here, never propagated into a torque.
+            if not (torque_limits > 0).all():
                 raise InputError(
-                    f"torque limits must be {self.dof} positive numbers; got {torque_limits}"
+                    f"torque_limits must be {self.dof} numbers > 0 (inf: no limit); "
+                    f"got {excerpt(torque_limits)}"
                 )
         self.torque_limits = torque_limits
+
+    @property
+    def fused(self) -> bool:
+        """Whether one source gives everything through a fused ``control_terms`` call."""
+        src = self.source
+        return src is self.dynamics and src is self.fk_source and has_fused_terms(src)
+
+    def terms(self, use_dJ: bool, use_C: bool):
+        """``terms(q, dq) -> ControlTerms`` for this model (see :mod:`armjac.control.terms`).
+
+        Raises
+        ------
+        InputError
+            ``use_C`` with dynamics that cannot give ``C dq + g``.
+        """
+        if use_C and not (self.fused or has_bias(self.dynamics)):
+            raise InputError(
+                f"use_C needs dynamics with Coriolis terms (nonlinear_effects(q, dq)); "
+                f"{self.dynamics!r} has none"
+            )
+        if self.fused:
+            return FusedTerms(self.source, self.link, self.point, use_C=use_C).terms
+        return AssembledTerms(
+            self.fk_source,
+            self.source,
+            self.dynamics,
+            self.link,
+            self.point,
+            use_dJ=use_dJ,
+            use_C=use_C,
+        ).terms
 
     def __repr__(self) -> str:
         return (

@@ -3,7 +3,11 @@
 Each returns a desired joint acceleration (N,) from ``(q, dq)``; the OSC
 projects the sum onto the null space of the task Jacobian and turns it into
 torques with ``M(q)``, so it cannot disturb the end effector (see
-:mod:`armjac.control.osc` for the projection's metric).
+:mod:`armjac.control.osc` for the projection's metric). The OSC checks every
+task's output (shape and finiteness) and names the task that misbehaves.
+
+The tasks precompute their per-joint constants as arrays: at 7 joints an
+array-array operation costs about 0.2 us, one with a Python float 0.5 us.
 """
 
 from __future__ import annotations
@@ -13,19 +17,25 @@ from collections.abc import Sequence
 import numpy as np
 
 from armjac.errors import InputError
+from armjac.validation import as_float_array, check_gain, excerpt
 
 
 class JointDamping:
     """Damp joint motion: ``qdd = -kv * dq``.
 
+    The OSC applies this task by default on a redundant arm (its
+    ``null_damping`` parameter); add it here only for a second, separate
+    damping.
+
     Parameters
     ----------
     kv : float
-        Damping gain, 1/s.
+        Damping gain, 1/s (>= 0).
     """
 
     def __init__(self, kv: float = 10.0):
-        self.kv = float(kv)
+        self.kv = check_gain("kv", kv, zero=True)
+        self._neg_kv = np.float64(-self.kv)
 
     def generate(self, q: np.ndarray, dq: np.ndarray) -> np.ndarray:
         """Desired joint acceleration (N,), rad/s^2.
@@ -35,7 +45,10 @@ class JointDamping:
         q, dq : (N,) arrays
             Joint positions (unused) and velocities.
         """
-        return -self.kv * dq
+        return dq * self._neg_kv
+
+    def __repr__(self) -> str:
+        return f"JointDamping(kv={self.kv:g})"
 
 
 class RestingPosture:
@@ -46,17 +59,28 @@ class RestingPosture:
     q_rest : (N,) array
         Preferred posture, rad. ``NaN`` entries leave that joint free.
     kp : float
-        Stiffness, 1/s^2.
+        Stiffness, 1/s^2 (>= 0).
     kv : float, optional
         Damping, 1/s (default ``2 sqrt(kp)``, critical).
     """
 
     def __init__(self, q_rest: Sequence[float], kp: float = 10.0, kv: float | None = None):
-        q_rest = np.asarray(q_rest, dtype=float)
+        q_rest = as_float_array(q_rest, "q_rest")
+        if q_rest.ndim != 1 or np.isinf(q_rest).any():
+            raise InputError(
+                f"q_rest must be a 1-D posture (NaN: joint free), finite elsewhere; "
+                f"got {excerpt(q_rest)}"
+            )
         self.weights = np.isfinite(q_rest).astype(float)
         self.q_rest = np.nan_to_num(q_rest)
-        self.kp = float(kp)
-        self.kv = 2.0 * np.sqrt(self.kp) if kv is None else float(kv)
+        self.kp = check_gain("kp", kp, zero=True)
+        self.kv = 2.0 * np.sqrt(self.kp) if kv is None else check_gain("kv", kv, zero=True)
+        self.dof = q_rest.size
+        self._shift = self.q_rest + np.pi
+        self._two_pi = np.full(self.dof, 2.0 * np.pi)
+        self._pi = np.full(self.dof, np.pi)
+        self._wkp = self.weights * self.kp
+        self._wkv = self.weights * self.kv
 
     def generate(self, q: np.ndarray, dq: np.ndarray) -> np.ndarray:
         """Desired joint acceleration (N,), rad/s^2; zero on the free joints.
@@ -67,8 +91,14 @@ class RestingPosture:
             Joint positions and velocities.
         """
         # Shortest angular distance, so a joint never winds the long way round.
-        err = (self.q_rest - q + np.pi) % (2.0 * np.pi) - np.pi
-        return self.weights * (self.kp * err - self.kv * dq)
+        err = np.remainder(self._shift - q, self._two_pi)
+        err -= self._pi
+        err *= self._wkp
+        err -= self._wkv * dq
+        return err
+
+    def __repr__(self) -> str:
+        return f"RestingPosture(kp={self.kp:g}, kv={self.kv:g})"
 
 
 class JointLimitAvoidance:
@@ -83,21 +113,36 @@ class JointLimitAvoidance:
         Lower and upper joint limits, rad (infinite entries are ignored), e.g.
         ``arm.joint_limits``.
     margin : float
-        Distance from a limit where the push starts, rad.
+        Distance from a limit where the push starts, rad (> 0).
     gain : float
-        Acceleration at the limit, rad/s^2.
+        Acceleration at the limit, rad/s^2 (>= 0).
     """
 
     def __init__(self, limits: np.ndarray, margin: float = 0.2, gain: float = 50.0):
-        limits = np.asarray(limits, dtype=float)
+        limits = as_float_array(limits, "limits")
         if limits.ndim != 2 or limits.shape[1] != 2:
             raise InputError(f"limits must have shape (N, 2); got {limits.shape}")
-        if not margin > 0:
-            raise InputError(f"margin must be positive; got {margin}")
-        self.lower = np.where(np.isfinite(limits[:, 0]), limits[:, 0], -np.inf)
-        self.upper = np.where(np.isfinite(limits[:, 1]), limits[:, 1], np.inf)
-        self.margin = float(margin)
-        self.gain = float(gain)
+        if np.isnan(limits).any() or not (limits[:, 0] < limits[:, 1]).all():
+            raise InputError(
+                f"limits must be (lower, upper) pairs with lower < upper (inf: none); "
+                f"got {excerpt(limits)}"
+            )
+        self.margin = check_gain("margin", margin)
+        self.gain = check_gain("gain", gain, zero=True)
+        self.lower, self.upper = limits[:, 0].copy(), limits[:, 1].copy()
+        self.dof = limits.shape[0]
+        # A far finite stand-in for a missing limit: inf * a zero gain would be NaN.
+        far = 1e300
+        lower = np.where(np.isfinite(self.lower), self.lower, -far)
+        upper = np.where(np.isfinite(self.upper), self.upper, far)
+        # |q - mid| beyond inner: within margin of a limit (or past it).
+        self._mid = 0.5 * (lower + upper)
+        self._inner = 0.5 * (upper - lower) - self.margin
+        self._scale = np.full(self.dof, self.gain / self.margin)
+        self._cap = np.full(self.dof, self.gain)
+        self._zeros = np.zeros(self.dof)
+        self._zeros.flags.writeable = False
+        self._ones = np.ones(self.dof)
 
     def generate(self, q: np.ndarray, dq: np.ndarray) -> np.ndarray:
         """Desired joint acceleration (N,), rad/s^2: zero away from the limits.
@@ -107,6 +152,13 @@ class JointLimitAvoidance:
         q, dq : (N,) arrays
             Joint positions and velocities (unused).
         """
-        low = np.maximum(0.0, self.margin - (q - self.lower)) / self.margin
-        high = np.maximum(0.0, self.margin - (self.upper - q)) / self.margin
-        return self.gain * (np.minimum(low, 1.0) - np.minimum(high, 1.0))
+        d = q - self._mid
+        excess = np.maximum(np.abs(d) - self._inner, self._zeros)
+        if excess.dot(self._ones) == 0.0:  # the usual case: every joint clear of its limits
+            return self._zeros
+        push = np.minimum(excess * self._scale, self._cap)
+        # Push towards the middle of the range.
+        return np.copysign(push, -d)
+
+    def __repr__(self) -> str:
+        return f"JointLimitAvoidance(margin={self.margin:g}, gain={self.gain:g})"

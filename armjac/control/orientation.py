@@ -1,4 +1,9 @@
-"""Unit quaternions (x, y, z, w, PyBullet's order) and the orientation error.
+"""Orientations: unit quaternions in (x, y, z, w) order, rotation matrices, rotation vectors.
+
+armjac's one quaternion convention is (x, y, z, w), scalar last: PyBullet's
+and scipy's order (Eigen/Pinocchio's coefficient order too; not the w-first
+order of MuJoCo or transforms3d). Controllers accept an orientation as a
+quaternion, a 3x3 rotation matrix or a rotation vector (:func:`as_quaternion`).
 
 Scalar code on Python floats: for single 3x3 rotations this is several times
 faster than numpy's per-call overhead.
@@ -11,6 +16,7 @@ import math
 import numpy as np
 
 from armjac.errors import InputError
+from armjac.validation import as_float_array, excerpt
 
 
 def quat_from_matrix(rot: np.ndarray) -> np.ndarray:
@@ -68,6 +74,11 @@ def orientation_error(target, current) -> np.ndarray:
     (the quaternion's sign is chosen with w >= 0), so its norm is at most pi.
     ``target`` need not be normalised; ``current`` must be a unit quaternion.
     """
+    return np.array(rotation_between(target, current))
+
+
+def rotation_between(target, current) -> tuple[float, float, float]:
+    """:func:`orientation_error` as a tuple of floats (no array on the hot path)."""
     tx, ty, tz, tw = target
     norm = math.sqrt(tx * tx + ty * ty + tz * tz + tw * tw)
     if not (norm > 1e-9 and math.isfinite(norm)):
@@ -84,4 +95,60 @@ def orientation_error(target, current) -> np.ndarray:
     s = math.sqrt(x * x + y * y + z * z)
     # angle / sin(angle/2); tends to 2 as the angle vanishes.
     scale = 2.0 * math.atan2(s, w) / s if s > 1e-12 else 2.0
-    return np.array([scale * x, scale * y, scale * z])
+    return (scale * x, scale * y, scale * z)
+
+
+def quat_from_rotvec(rotvec) -> tuple[float, float, float, float]:
+    """Unit quaternion (x, y, z, w) of a rotation vector (axis times angle, rad)."""
+    x, y, z = (float(v) for v in rotvec)
+    angle = math.sqrt(x * x + y * y + z * z)
+    # sin(angle/2) / angle, by its series near 0 (no 0/0).
+    k = math.sin(0.5 * angle) / angle if angle > 1e-8 else 0.5 - angle * angle / 48.0
+    return (k * x, k * y, k * z, math.cos(0.5 * angle))
+
+
+def as_quaternion(orientation, name: str = "orientation") -> tuple[float, float, float, float]:
+    """A unit quaternion (x, y, z, w) from any of armjac's orientation forms.
+
+    Parameters
+    ----------
+    orientation : (4,), (3, 3) or (3,) array
+        A quaternion in (x, y, z, w) order (PyBullet's and scipy's; not
+        normalised is fine), a rotation matrix, or a rotation vector (axis
+        times angle, rad).
+    name : str
+        Names the argument in error messages.
+
+    Raises
+    ------
+    InputError
+        Another shape, non-finite values, a zero quaternion, or a matrix that
+        is not a rotation (``R^T R = I`` and ``det R = 1`` to 1e-6).
+    """
+    o = as_float_array(orientation, name)
+    if not np.isfinite(o).all():
+        raise InputError(f"{name} must be finite; got {excerpt(o)}")
+    if o.shape == (4,):
+        return tuple(normalize_quat(o).tolist())
+    if o.shape == (3,):
+        return quat_from_rotvec(o)
+    if o.shape == (3, 3):
+        if not (np.allclose(o.T @ o, np.eye(3), atol=1e-6) and np.linalg.det(o) > 0):
+            raise InputError(f"{name} is a 3x3 matrix but not a rotation; got {excerpt(o)}")
+        return quat_tuple(o)
+    raise InputError(
+        f"{name} must be a quaternion (x, y, z, w), a 3x3 rotation matrix or a rotation "
+        f"vector (3,); got shape {o.shape}"
+    )
+
+
+def pose_target(position, orientation) -> np.ndarray:
+    """A controller target (7,): ``position`` (3,) and ``orientation`` in any form.
+
+    ``orientation`` is read by :func:`as_quaternion`; the result stores it as
+    a unit quaternion (x, y, z, w).
+    """
+    pos = as_float_array(position, "position")
+    if pos.shape != (3,) or not np.isfinite(pos).all():
+        raise InputError(f"position must be 3 finite numbers; got {excerpt(position)}")
+    return np.concatenate((pos, as_quaternion(orientation)))

@@ -3,6 +3,8 @@
 Public API
 ----------
 train(arm, config)        train a model (config: bundled name, YAML path or dict)
+train_from_data(q, x, config=None, nominal=None, point=None)
+                          learn the tip from measured data, optionally as a residual
 load(path)                load a saved model folder
 LearnedModel              fk / jacobian(backend="numpy"|"tf") / weight_jacobian / save /
                           run_spiking / network; dof, home, arm_name, joint_names
@@ -24,12 +26,14 @@ ensembles' radius), and continuous joints wrap correctly. See docs/learned.md.
 from armjac.errors import ModelFileError
 from armjac.learned.autodiff import frobenius_norm, jacobian, relative_error
 from armjac.learned.config import resolve_config
+from armjac.learned.from_data import DataModel, train_from_data
 from armjac.learned.io import FORMAT_VERSION
 from armjac.learned.model import LearnedModel, load
 from armjac.learned.training import train
 
 __all__ = [
     "FORMAT_VERSION",
+    "DataModel",
     "LearnedModel",
     "ModelFileError",
     "frobenius_norm",
@@ -38,4 +42,5 @@ __all__ = [
     "relative_error",
     "resolve_config",
     "train",
+    "train_from_data",
 ]

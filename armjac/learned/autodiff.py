@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from armjac.learned import stack
+
 
 def jacobian(fn: Callable, x, *, batched: bool | None = None, dtype=None) -> np.ndarray:
     """Jacobian of ``fn`` at ``x`` by reverse-mode autodiff.
@@ -34,7 +36,7 @@ def jacobian(fn: Callable, x, *, batched: bool | None = None, dtype=None) -> np.
     ndarray
         (m, n), or (B, m, n) when batched.
     """
-    import tensorflow as tf
+    tf = stack.tf("armjac.learned.jacobian")
 
     arr = np.asarray(x)
     if dtype is None:

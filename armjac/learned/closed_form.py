@@ -85,6 +85,24 @@ class ClosedFormNet:
             scratch = self._local.scratch = _Scratch(self)
             return scratch
 
+    def set_output(self, decoders: np.ndarray, out_bias: np.ndarray) -> None:
+        """Replace the last ensemble's decoders (M, n) and the output bias (M,) in place.
+
+        Online adaptation changes only these; every copy the two paths use is
+        rewritten, so both see the new weights.
+        """
+        e, b, d_old = self.layers[-1]
+        d = np.ascontiguousarray(decoders, float)
+        if d.shape != d_old.shape or np.shape(out_bias) != self.out_bias.shape:
+            raise ValueError(
+                f"output decoders must be {d_old.shape} and the bias {self.out_bias.shape}; "
+                f"got {d.shape} and {np.shape(out_bias)}"
+            )
+        self.layers[-1] = (e, b, d)
+        self.out_bias = np.array(out_bias, float)
+        self._d[-1][...] = d
+        self._dT[-1][...] = d.T
+
     # batched -----------------------------------------------------------------------
     def forward(self, q: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
         """Outputs (B, M) and each ensemble's activities, for ``q`` (B, N)."""

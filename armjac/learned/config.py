@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     },
     "encoding": "sincos",
     "outputs": "position",
+    # the modelled point on the EE link (its frame, m), e.g. a tool tip; null: the origin
+    "point": None,
     "network": {
         "neuron": "tanh",
         # one entry per ensemble; ``dimensions`` is the ensemble's represented
@@ -77,24 +79,28 @@ def defaults() -> dict[str, Any]:
 
 def config_dir() -> Path:
     """Folder of the bundled learning configs (``configs/learn``)."""
-    from armjac.model.registry import CONFIG_DIR
-
-    return CONFIG_DIR / LEARN_DIR_NAME
+    return configs.folder(LEARN_DIR_NAME)
 
 
 def bundled_configs() -> list[str]:
     """Names (file stems) of the bundled learning configs, sorted."""
-    return sorted(p.stem for p in config_dir().glob("*.yaml"))
+    return configs.bundled(LEARN_DIR_NAME)
 
 
-def _merge(base: dict, over: Reader) -> dict:
-    """``base`` updated by ``over``, recursing into sections; unknown keys are refused."""
+def _override(base: dict, over: Reader) -> dict:
+    """``over``'s data, checked against ``base``'s keys section by section.
+
+    Unknown keys are refused and a section must be a mapping; a null section
+    is dropped, so it keeps its defaults.
+    """
     over.check_keys(set(base))
-    out = copy.deepcopy(base)
+    out = {}
     for key, value in over.data.items():
-        # a section (``data``, ``training.loss``, ...) merges key by key
-        is_section = isinstance(base[key], dict)
-        out[key] = _merge(base[key], over.mapping(key)) if is_section else copy.deepcopy(value)
+        if isinstance(base[key], dict):  # a section (``data``, ``training.loss``, ...)
+            if value is not None:
+                out[key] = _override(base[key], over.mapping(key))
+        else:
+            out[key] = value
     return out
 
 
@@ -105,23 +111,28 @@ def resolve_config(spec: str | os.PathLike | dict) -> tuple[dict, str]:
     """
     if isinstance(spec, dict):
         return validate(spec, "<config>"), "<config>"
-    text = os.fspath(spec)
-    path = config_dir() / f"{text}.yaml"
-    if not path.is_file():
-        path = Path(text)
-        if not path.is_file():
-            raise ConfigError(
-                f"no learning config {text!r}: not a bundled config "
-                f"({', '.join(bundled_configs()) or 'none'}) nor a YAML file"
-            )
+    path = configs.resolve(spec, LEARN_DIR_NAME, "learning config")
     return validate(configs.read_mapping(path, "learning config"), str(path)), str(path)
+
+
+def check_ensembles(network: Reader) -> None:
+    """Check ``network.ensembles`` (filling each later ensemble's default dimensions)."""
+    for i, e in enumerate(network.mappings("ensembles")):
+        e.check_keys({"n_neurons", "dimensions"})
+        e.integer("n_neurons", ..., minimum=1, maximum=configs.MAX_NEURONS)
+        if i > 0:
+            e.data.setdefault("dimensions", 32)
+            e.integer("dimensions", ..., minimum=1, maximum=configs.MAX_DIMENSIONS)
+        elif "dimensions" in e.data:
+            raise e.fail("dimensions", "is set by the input encoding; remove it")
 
 
 def validate(data: dict, where: str = "<config>") -> dict:
     """Fill defaults and check every key. Raises :class:`ConfigError`."""
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: a learning config must be a mapping; got {excerpt(data)}")
-    cfg = _merge(defaults(), Reader(data, where))
+    base = defaults()
+    cfg = configs.deep_merge(base, _override(base, Reader(data, where)))
     top = Reader(cfg, where)
     top.string("arm", ...)
     from armjac.model.registry import resolve
@@ -151,19 +162,13 @@ def validate(data: dict, where: str = "<config>") -> dict:
     for k in ("train", "val", "test"):
         seeds.seed(k, ...)
     top.choice("encoding", ENCODINGS, ...)
+    top.vector("point", 3)
     top.choice("outputs", OUTPUTS, ...)
     n = top.mapping("network")
     n.choice("neuron", NEURONS, ...)
     n.number("gain", ..., minimum=0.0)
     n.seed("seed", ...)
-    for i, e in enumerate(n.mappings("ensembles")):
-        e.check_keys({"n_neurons", "dimensions"})
-        e.integer("n_neurons", ..., minimum=1, maximum=configs.MAX_NEURONS)
-        if i > 0:
-            e.data.setdefault("dimensions", 32)
-            e.integer("dimensions", ..., minimum=1, maximum=configs.MAX_DIMENSIONS)
-        elif "dimensions" in e.data:
-            raise e.fail("dimensions", "is set by the input encoding; remove it")
+    check_ensembles(n)
     if cfg["nominal"] is not None:
         nom = top.mapping("nominal")
         nom.check_keys({"link_scale_std", "seed"})

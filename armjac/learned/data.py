@@ -78,20 +78,30 @@ def _check_sampled(arm, q: np.ndarray, n: int) -> np.ndarray:
     return np.clip(q, lo, hi)  # only rounding-level excursions remain
 
 
-def targets(arm, q: np.ndarray) -> Split:
-    """Analytic FK and Jacobian of ``arm`` at ``q`` (B, N), as a :class:`Split` (arrays copied)."""
+def targets(arm, q: np.ndarray, point=None) -> Split:
+    """Analytic FK and Jacobian of ``arm`` at ``q`` (B, N), as a :class:`Split` (arrays copied).
+
+    ``point`` (EE link frame) moves the modelled position, and the Jacobian, to that point.
+    """
     t = arm.fk(q)
-    j = arm.jacobian(q)
+    if point is not None:
+        t = t.copy()
+        t[:, :3, 3] += t[:, :3, :3] @ np.asarray(point, float)
+    j = arm.jacobian(q, point=point)
     return Split(q=q, pos=t[:, :3, 3].copy(), jac=j[:, :3, :].copy(), transform=t, jac6=j)
 
 
-def make_splits(arm, data_cfg: dict, sampler: Callable | None = None) -> dict[str, Split]:
+def make_splits(
+    arm, data_cfg: dict, sampler: Callable | None = None, point=None
+) -> dict[str, Split]:
     """The ``train``, ``val`` and ``test`` splits of ``data_cfg``, each drawn from its own seed.
 
-    ``sampler`` is passed on to :func:`sample_q`.
+    ``sampler`` is passed on to :func:`sample_q`, ``point`` to :func:`targets`.
     """
     seeds = data_cfg["seeds"]
     return {
-        name: targets(arm, sample_q(arm, data_cfg, data_cfg[f"n_{name}"], seeds[name], sampler))
+        name: targets(
+            arm, sample_q(arm, data_cfg, data_cfg[f"n_{name}"], seeds[name], sampler), point
+        )
         for name in ("train", "val", "test")
     }

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from armjac.learned import stack
+
 
 def encoded_size(kind: str, dof: int) -> int:
     """Width of the encoded input: ``2 * dof`` for ``sincos``, ``dof`` otherwise."""
@@ -41,7 +43,7 @@ def chain(kind: str, jx: np.ndarray, q: np.ndarray, lo: np.ndarray, hi: np.ndarr
 
 def encode_tf(kind: str, q, lo, hi):
     """TensorFlow version of :func:`encode` (differentiable in ``q``)."""
-    import tensorflow as tf
+    tf = stack.tf()
 
     if kind == "sincos":
         return tf.concat([tf.sin(q), tf.cos(q)], axis=-1)

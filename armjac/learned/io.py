@@ -26,6 +26,7 @@ import numpy as np
 
 from armjac import validation
 from armjac.errors import ConfigError, InputError, ModelFileError
+from armjac.jsonutil import to_jsonable
 
 FORMAT_VERSION = 1
 MODEL_FILE = "model.json"
@@ -50,7 +51,7 @@ def save(model, path: str | os.PathLike) -> Path:
             "cannot save this model: its parameter shapes do not match its config's "
             f"network ({', '.join(f'{k} {s}' for k, s in expected.items())} expected)"
         )
-    if model.nominal is not None:
+    if model.nominal is not None and not hasattr(model, "nominal_record"):
         _check_nominal_rebuilds(model)
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
@@ -58,7 +59,7 @@ def save(model, path: str | os.PathLike) -> Path:
     meta = {
         "format_version": FORMAT_VERSION,
         "armjac_version": __version__,
-        "kind": "armjac.learned.LearnedModel",
+        "kind": getattr(model, "KIND", "armjac.learned.LearnedModel"),
         "arm": model.arm_name,
         "dof": model.dof,
         "joint_names": list(model.joint_names),
@@ -71,7 +72,11 @@ def save(model, path: str | os.PathLike) -> Path:
         "config": model.config,
         "metrics": model.metrics,
     }
-    (path / MODEL_FILE).write_text(json.dumps(meta, indent=2, default=_jsonable))
+    if hasattr(model, "nominal_record"):  # models from data carry their own nominal
+        meta["nominal_record"] = model.nominal_record(path)
+    # ±inf stays: an unbounded joint's training range is written as Infinity
+    text = json.dumps(to_jsonable(meta, nonfinite="keep"), indent=2)
+    (path / MODEL_FILE).write_text(text)
     return path
 
 
@@ -94,7 +99,12 @@ def rebuild_nominal(config: dict, ee_link: str | None):
     from armjac.learned.nominal import perturbed_arm
 
     arm = load_arm(config["arm"], **({"ee_link": ee_link} if ee_link else {}))
-    return perturbed_arm(arm, config["nominal"]["link_scale_std"], config["nominal"]["seed"])
+    nominal = perturbed_arm(arm, config["nominal"]["link_scale_std"], config["nominal"]["seed"])
+    if config.get("point") is not None:
+        from armjac.learned.residual import TipNominal
+
+        nominal = TipNominal(nominal, config["point"])
+    return nominal
 
 
 def _check_nominal_rebuilds(model) -> None:
@@ -120,14 +130,6 @@ def _check_nominal_rebuilds(model) -> None:
             f"{model.config['arm']!r} with ee_link {model.ee_link!r} ({why}); train from an arm "
             "loaded by name or file so the nominal can be rebuilt on load"
         )
-
-
-def _jsonable(obj):
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.generic):
-        return obj.item()
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
 def read(path: str | os.PathLike) -> dict:
@@ -169,6 +171,10 @@ def read(path: str | os.PathLike) -> dict:
             nominal = rebuild_nominal(config, ee_link)
         except ConfigError as exc:
             raise ModelFileError(f"{meta_file}: cannot rebuild the nominal arm ({exc})") from None
+    if meta.get("nominal_record") is not None:  # a model learned from data
+        from armjac.learned.residual import rebuild
+
+        nominal = rebuild(path, meta["nominal_record"])
     metrics = meta.get("metrics")
     if metrics is not None and not isinstance(metrics, dict):
         raise fields.fail("metrics", f"must be a mapping; got {validation.excerpt(metrics)}")
@@ -213,6 +219,9 @@ def _read_meta(meta_file: Path) -> dict:
 def _config(meta: dict, meta_file: Path) -> dict:
     """The validated training config recorded in ``model.json``."""
     from armjac.learned.config import validate
+
+    if meta.get("kind") == "armjac.learned.DataModel":
+        from armjac.learned.from_data import model_config as validate
 
     if "config" not in meta:
         raise ModelFileError(f"{meta_file}: incomplete model, missing 'config'")

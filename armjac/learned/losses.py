@@ -28,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from armjac.learned import stack
+
 
 @dataclass(frozen=True)
 class Batch:
@@ -118,20 +120,20 @@ def total(weights: dict[str, float], batch: Batch):
 
 @register("position", needs_jacobian=False, fit=True, default=1.0)
 def _position(b: Batch):
-    import tensorflow as tf
+    tf = stack.tf()
 
     return tf.reduce_mean(tf.square(b.y - b.target))
 
 
 @register("jacobian", needs_jacobian=True)
 def _jacobian(b: Batch):
-    import tensorflow as tf
+    tf = stack.tf()
 
     return b.jac_scale * tf.reduce_mean(tf.square(b.jac - b.target_jac))
 
 
 @register("contractive", needs_jacobian=True)
 def _contractive(b: Batch):
-    import tensorflow as tf
+    tf = stack.tf()
 
     return tf.reduce_mean(tf.reduce_sum(tf.square(b.jac), axis=[1, 2]))

@@ -9,6 +9,7 @@ simulator.
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 import warnings
@@ -17,7 +18,7 @@ import numpy as np
 
 from armjac import validation
 from armjac.errors import InputError, UnknownLinkError
-from armjac.learned import encoding, io, pose
+from armjac.learned import encoding, io, pose, stack
 from armjac.learned.autodiff import error_stats, relative_error
 from armjac.learned.closed_form import ClosedFormNet
 
@@ -270,6 +271,53 @@ class LearnedModel:
             _, out = self.tf.weight_jacobian(arr[0])
         return out
 
+    # -- the output layer (online adaptation) -------------------------------------------
+    def output_weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of the last ensemble's decoders (M, n) and the output bias (M,), float64."""
+        d = np.array(self._cf.layers[-1][2], dtype=float)
+        return d, np.array(self._cf.out_bias, dtype=float)
+
+    def set_output_weights(self, decoders, bias=None) -> None:
+        """Replace the output decoders (M, n) and, if given, the output bias (M,) in place.
+
+        The numpy backend sees the new weights at once; ``params`` is updated
+        too (what :meth:`save` writes), and a built ``tf`` backend is released,
+        so it is rebuilt from the new weights on next use.
+        """
+        d = np.asarray(decoders, dtype=float)
+        c = self._cf.out_bias if bias is None else np.asarray(bias, dtype=float)
+        if not (np.isfinite(d).all() and np.isfinite(c).all()):
+            raise InputError("output weights must be finite")
+        try:
+            self._cf.set_output(d, c)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+        e, b, _ = self.params["layers"][-1]
+        self.params["layers"][-1] = (e, b, d.astype(np.float32))
+        self.params["out_bias"] = np.asarray(c, np.float32)
+        self.close()
+
+    def output_activities(self, q) -> np.ndarray:
+        """Activities of the last ensemble (n,) / (B, n): what the output decoders weigh."""
+        arr, single = self._batch(q)
+        _, acts = self._cf.forward(np.atleast_2d(arr))
+        return acts[-1][0] if single else acts[-1]
+
+    def copy(self) -> LearnedModel:
+        """An independent copy with its own weights (the nominal is shared: it is immutable)."""
+        out = copy.copy(self)  # keeps the class (and whatever a subclass adds)
+        out.params = {
+            "layers": [tuple(a.copy() for a in lay) for lay in self.params["layers"]],
+            "out_bias": self.params["out_bias"].copy(),
+        }
+        out.metrics = dict(self.metrics)
+        out._cf = ClosedFormNet(out.params["layers"], out.params["out_bias"], self.encoding,
+                                *self.bounds)  # fmt: skip
+        out._cf.set_output(*self.output_weights())  # float64, not their float32 storage
+        out._tf = None
+        out._tf_lock = threading.RLock()
+        return out
+
     # -- TensorFlow side ---------------------------------------------------------------
     @property
     def tf(self):
@@ -315,7 +363,7 @@ class LearnedModel:
         :mod:`armjac.learned.pose`). Late values approximate the rate network's
         outputs (network part only, without a nominal model).
         """
-        import nengo
+        nengo = stack.nengo("LearnedModel.run_spiking")
 
         arr, single = self._batch(q)
         if not single:
@@ -365,4 +413,9 @@ def load(path: str | os.PathLike) -> LearnedModel:
         (a :class:`~armjac.errors.ConfigError`) when the folder is missing,
         incomplete, corrupt or from a newer format.
     """
-    return LearnedModel(**io.read(path))
+    fields = io.read(path)
+    if fields["config"].get("from_data") is not None:
+        from armjac.learned.from_data import DataModel
+
+        return DataModel(**fields)
+    return LearnedModel(**fields)

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from armjac.learned import stack
+
 
 @dataclass
 class NetHandles:
@@ -95,8 +97,8 @@ def build_network(
     ``dl_settings`` overrides the ``nengo_dl.configure_settings`` defaults used here
     (``simplifications=[]``, ``stateful=False``, ``use_loop=False``).
     """
-    import nengo
-    import nengo_dl
+    nengo = stack.nengo("the Nengo network of a learned model")
+    nengo_dl = stack.nengo_dl("the Nengo network of a learned model")
 
     layers = params["layers"]
     n_in = layers[0][0].shape[1]

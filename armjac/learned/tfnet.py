@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from armjac.learned import encoding
+from armjac.learned import encoding, stack
 from armjac.learned.network import NetHandles, build_network
 
 
@@ -39,8 +39,8 @@ class TFNet:
         seed: int = 0,
         dl_settings: dict | None = None,
     ):
-        import nengo_dl
-        import tensorflow as tf
+        tf = stack.tf("the 'tf' backend of a learned model")
+        nengo_dl = stack.nengo_dl("the 'tf' backend of a learned model")
 
         self.kind = kind
         self.lo = np.asarray(lo, np.float32)
@@ -65,7 +65,7 @@ class TFNet:
     # graph pieces (call inside tf.function) ------------------------------------------
     def inputs(self, q):
         """Input-node values (B, 1, X+1) for joint angles ``q`` (B, N): the encoding and a 1."""
-        import tensorflow as tf
+        tf = stack.tf()
 
         x = encoding.encode_tf(self.kind, q, self.lo, self.hi)
         x = tf.concat([x, tf.ones_like(q[:, :1])], axis=-1)
@@ -78,7 +78,7 @@ class TFNet:
 
     def outputs_and_jacobian(self, q):
         """Outputs (B, M) and d outputs / d q (B, M, N), differentiable w.r.t. weights."""
-        import tensorflow as tf
+        tf = stack.tf()
 
         with tf.GradientTape() as tape:
             tape.watch(q)
@@ -92,7 +92,7 @@ class TFNet:
         with respect to ``q`` holds every sample's row ``m``. Unrolled in Python,
         this compiles with XLA, which ``batch_jacobian``'s while-loop does not.
         """
-        import tensorflow as tf
+        tf = stack.tf()
 
         with tf.GradientTape(persistent=True) as tape:
             tape.watch(q)
@@ -106,7 +106,7 @@ class TFNet:
         return self.outputs_and_jacobian(q)
 
     def _wjac_impl(self, q):
-        import tensorflow as tf
+        tf = stack.tf()
 
         with tf.GradientTape() as tape:
             y = self.outputs(q)[0]
@@ -114,7 +114,7 @@ class TFNet:
 
     # numpy front ends ------------------------------------------------------------------
     def _chunks(self, q: np.ndarray):
-        import tensorflow as tf
+        tf = stack.tf()
 
         q = np.asarray(q, np.float32)
         for start in range(0, len(q), self.batch):

@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from armjac.errors import ConfigError
-from armjac.learned import losses
+from armjac.learned import losses, stack
 from armjac.learned.config import resolve_config
 from armjac.learned.data import make_splits
 from armjac.learned.network import init_params
@@ -68,7 +68,7 @@ def train(arm, config, *, sampler=None, progress: bool | None = None, log=print)
         With ``metrics`` holding held-out test errors and the training time.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
+    tf = stack.tf("armjac.learned.train")
 
     from armjac.arm import load_arm
     from armjac.learned import encoding
@@ -94,12 +94,16 @@ def train(arm, config, *, sampler=None, progress: bool | None = None, log=print)
     rng = np.random.default_rng(cfg["seed"])
 
     t0 = time.perf_counter()
-    splits = make_splits(arm, cfg["data"], sampler)
+    splits = make_splits(arm, cfg["data"], sampler, cfg["point"])
     nominal = None
     if cfg["nominal"]:
         from armjac.learned.nominal import perturbed_arm
 
         nominal = perturbed_arm(arm, cfg["nominal"]["link_scale_std"], cfg["nominal"]["seed"])
+        if cfg["point"] is not None:
+            from armjac.learned.residual import TipNominal
+
+            nominal = TipNominal(nominal, cfg["point"])
     tr = splits["train"]
     pos_t, jac_t = _network_targets(cfg, tr, nominal)
     t_data = time.perf_counter() - t0
@@ -190,7 +194,7 @@ def _nominal_metrics(nominal, te) -> dict:
 
 def _loop(net, opt, q, pos, jac, tcfg, steps_per_epoch, rng, progress, val) -> tuple:
     """Custom training loop; returns per-epoch mean losses and the validation curve."""
-    import tensorflow as tf
+    tf = stack.tf()
 
     from armjac.progress import progress_bar
 
@@ -256,7 +260,7 @@ def _loop(net, opt, q, pos, jac, tcfg, steps_per_epoch, rng, progress, val) -> t
 
 
 def _fit(net, opt, q, pos, tcfg, kind, lo, hi, progress) -> list[float]:
-    import tensorflow as tf
+    tf = stack.tf()
 
     from armjac.learned import encoding
     from armjac.progress import progress_bar

@@ -22,14 +22,6 @@ from armjac.errors import ConfigError
 from armjac.model.tree import STANDARD_GRAVITY
 
 
-def __getattr__(name: str):
-    # ``CONFIG_DIR`` is still imported by armjac.learned.config; computed at each use so
-    # that $ARMJAC_CONFIG_DIR set after import counts. New code calls configs.root().
-    if name == "CONFIG_DIR":
-        return configs.root()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 @dataclass(frozen=True)
 class ArmSpec:
     """A resolved arm description."""

@@ -11,7 +11,8 @@ or damping, duplicate link or joint names, and anything that is not a tree.
 Loaded with a :class:`~armjac.errors.URDFWarning`: inertia tensors no rigid
 body can have (negative or indefinite, or principal moments breaking the
 triangle inequality). armjac uses such a tensor as written, where PyBullet
-zeroes it; the mass matrices of the two then differ. ``<mimic>`` is recorded
+zeroes it; the mass matrices of the two then differ. Each such warning is
+shown once per process, however often the file is loaded. ``<mimic>`` is recorded
 but not enforced: every movable joint is independent (see
 :meth:`~armjac.model.tree.RobotModel.warn_mimic`).
 """
@@ -155,6 +156,12 @@ def _link(el: ET.Element, source: str) -> Link:
     return Link(name=name, inertial=Inertial(mass=mass, xyz=xyz, rpy=rpy, inertia=tensor))
 
 
+# Inertia warnings already given (the message names file and link). The warnings
+# module's own "once per location" forgets whenever any filter changes, which
+# importing matplotlib or pybullet does, so a bundled arm would warn on each load.
+_SHOWN: set[str] = set()
+
+
 def _check_inertia(tensor: tuple[float, ...], where: str) -> None:
     """Warn about a tensor no rigid body has; armjac still uses it as written."""
     ixx, ixy, ixz, iyy, iyz, izz = tensor
@@ -172,12 +179,13 @@ def _check_inertia(tensor: tuple[float, ...], where: str) -> None:
             "(the two smaller must sum to at least the largest)".format(*moments)
         )
     if problem:
-        warnings.warn(
+        msg = (
             f"{where}: non-physical inertia, {problem}; armjac uses it as written "
-            "(PyBullet zeroes such a tensor, so their mass matrices differ)",
-            URDFWarning,
-            stacklevel=5,
+            "(PyBullet zeroes such a tensor, so their mass matrices differ)"
         )
+        if msg not in _SHOWN:
+            warnings.warn(msg, URDFWarning, stacklevel=5)
+            _SHOWN.add(msg)  # after: a filter turning it into an error raises every time
 
 
 def _joint(el: ET.Element, source: str) -> Joint:

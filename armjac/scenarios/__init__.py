@@ -1,4 +1,6 @@
-"""Closed-loop scenarios on the simulated arm: reach, track, press, payload, push, wipe.
+"""Closed-loop scenarios on the simulated arm: reach, track, press, payload, push, wipe; and
+on a real arm that is not its URDF, with a tracker feeding an adapting model: tool_change,
+tracker_dropout (:mod:`armjac.scenarios.adaptive`).
 
 Needs the ``sim`` extra (PyBullet, matplotlib, pillow).
 
@@ -13,6 +15,8 @@ from armjac.extras import require
 
 require("sim", "armjac.scenarios")  # before anything imports pybullet or matplotlib
 
+from armjac.mismatch import scenario as _mismatch  # noqa: F401, I001  (calibrated_reach)
+from armjac.scenarios import adaptive as _adaptive  # noqa: F401  (tool_change, tracker_dropout)
 from armjac.scenarios import types as _types  # noqa: F401  (registers the bundled types)
 from armjac.scenarios import wipe as _wipe  # noqa: F401
 from armjac.scenarios.config import (

@@ -19,7 +19,8 @@ ctrlr_dof                 ``ctrlr_dof`` (axis names or 6 booleans)
 vmax                      ``vmax``; ``vmax: null`` states "no limit"
 use_dJ                    the same name
 fk_source, task_velocity  the same names
-null_space                ``null_controllers``: ``damping`` -> JointDamping(kv),
+null_space                ``damping`` -> ``null_damping``;
+                          ``null_controllers``:
                           ``posture`` -> RestingPosture(arm.home, kp),
                           ``joint_limits: true`` -> JointLimitAvoidance;
                           ``metric`` -> ``null_metric``. A stated ``null_space``
@@ -43,7 +44,6 @@ from armjac.configs import Reader
 from armjac.control import (
     OSC,
     HybridForceOSC,
-    JointDamping,
     JointLimitAvoidance,
     JointPD,
     RestingPosture,
@@ -124,10 +124,8 @@ def parse_ctrlr_dof(reader: Reader, key: str = "ctrlr_dof") -> list[bool] | None
 
 
 def null_tasks(null: Reader, arm) -> list:
-    """Null-space tasks from ``null_space: {damping, posture, joint_limits}``."""
+    """Null-space tasks from ``null_space: {posture, joint_limits}``."""
     tasks: list = []
-    if null.number("damping"):
-        tasks.append(JointDamping(null.number("damping")))
     if null.number("posture"):
         tasks.append(RestingPosture(arm.home, kp=null.number("posture")))
     if null.flag("joint_limits", False):
@@ -151,6 +149,7 @@ def osc_kwargs(c: Reader, arm) -> dict:
         fk_source=c.string("fk_source"),
         task_velocity=c.string("task_velocity"),
         null_metric=null.string("metric"),
+        null_damping=null.number("damping"),
     )
     if "vmax" in c.data:  # stated, even as null (no speed limit)
         out["vmax"] = c.data["vmax"]

@@ -30,6 +30,7 @@ from armjac.control.orientation import orientation_error
 from armjac.errors import ConfigError, InputError, SimulationError
 from armjac.model.registry import resolve
 from armjac.outputs import WRITTEN_BY, begin_run, check_out_dir, write_json
+from armjac.protocols import has_dynamics
 from armjac.scenarios.config import ScenarioConfig, load_scenario
 from armjac.scenarios.controllers import build_controller
 from armjac.scenarios.metrics import (
@@ -192,7 +193,12 @@ def _run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress, out_d
         raise InputError(f"{cfg.where('start_q')}: needs {arm.dof} values; got {q0.shape}")
     scenario = scenario_type(cfg.scenario)(cfg, arm, q0, np.random.default_rng(cfg.seed))
     scenario.check_controller(cfg.controller.get("type", "osc"))
-    scenario.build(lambda kind=None: build_controller(cfg, src, dynamics, arm, kind, fk_source))
+    src = scenario.source(src)  # e.g. wrapped by an online adaptation
+    if dynamics is None and not has_dynamics(src):
+        dynamics = arm
+    scenario.build(
+        lambda kind=None, fk=fk_source: build_controller(cfg, src, dynamics, arm, kind, fk)
+    )
     dt = cfg.dt
     total = duration if duration is not None else scenario.duration
     n = step_count(total, dt, "duration" if duration is not None else cfg.where("duration"))
@@ -214,7 +220,8 @@ def _run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress, out_d
     frames: list[np.ndarray] = []
     step_times = np.empty(n)
 
-    sim = ArmSim(arm, dt=dt, gui=gui, q0=scenario.q0)  # a scenario may place its own start
+    # a scenario may place its own start, and simulate another arm (a real arm)
+    sim = ArmSim(scenario.sim_arm, dt=dt, gui=gui, q0=scenario.q0)
     with single_threaded_blas():
         wall = _loop(sim, scenario, log, n, dt, gif, gui, progress, frames, step_times)
 
@@ -264,7 +271,7 @@ def _loop(sim, scenario, log, n, dt, gif, gui, progress, frames, step_times) -> 
                 events[ev][2](sim)
                 ev += 1
             fb = sim.get_feedback()
-            log["ee_pos"][k], log["ee_quat"][k] = sim.ee_pose()
+            log["ee_pos"][k], log["ee_quat"][k] = scenario.ee_pose(sim, fb)
             t0 = perf()
             u = scenario.command(k, fb["q"], fb["dq"], sim)
             step_times[k] = perf() - t0

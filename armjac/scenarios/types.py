@@ -72,6 +72,15 @@ class Scenario:
     def setup(self, sim) -> None:
         """Add bodies to the world before the run."""
 
+    @property
+    def sim_arm(self):
+        """The arm the simulation runs (the scenario's arm; a real arm that is not its URDF)."""
+        return self.arm
+
+    def ee_pose(self, sim, feedback: dict) -> tuple[np.ndarray, np.ndarray]:
+        """The scored position (3,) and orientation quaternion (4,) at this step."""
+        return sim.ee_pose()
+
     def reference(self, t: np.ndarray):
         """Target positions (n, 3), velocities (n, 6) or None, accelerations (n, 6) or None."""
         target = self.task.vector("target", 3) or self.start_pos
@@ -99,6 +108,11 @@ class Scenario:
     def extra_metrics(self, log: dict) -> dict:
         """Scores of this scenario's own, from the run's log (none by default)."""
         return {}
+
+    def source(self, src):
+        """The Jacobian source the controllers get, from the resolved one (``src`` itself by
+        default; a scenario may wrap it, e.g. in an online adaptation)."""
+        return src
 
     def check_controller(self, kind: str) -> None:
         """Refuse a ``controller.type`` the scenario cannot use (ConfigError)."""

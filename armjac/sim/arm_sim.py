@@ -24,6 +24,7 @@ import pybullet as pb
 from armjac.arm import Arm, load_arm
 from armjac.errors import ConfigError, InputError, SimulationError
 from armjac.sim.pybullet_model import body_index, link_pose
+from armjac.validation import as_vector, check_gain
 
 # A joint spinning faster than this (rad/s or m/s) has left any physical regime.
 DEFAULT_MAX_JOINT_SPEED = 50.0
@@ -60,11 +61,12 @@ class ArmSim:
         Open the PyBullet GUI instead of the headless DIRECT server.
     joint_damping, link_damping : float
         Joint damping (N·m·s/rad) and linear/angular link damping applied to the
-        arm's links. Zero by default, so torques are exactly the commanded ones.
+        arm's links (finite, >= 0). Zero by default, so torques are exactly the
+        commanded ones.
     q0 : sequence of float, optional
         Initial chain posture; defaults to ``arm.home``.
     max_joint_speed : float
-        Joint speed treated as divergence.
+        Joint speed treated as divergence, rad/s or m/s (finite, > 0).
     connect : bool
         Connect immediately (otherwise call :meth:`connect` or use ``with``).
 
@@ -87,21 +89,21 @@ class ArmSim:
         max_joint_speed: float = DEFAULT_MAX_JOINT_SPEED,
         connect: bool = True,
     ):
-        if not (dt > 0 and math.isfinite(dt)):
-            raise InputError(f"dt must be a positive number of seconds; got {dt!r}")
+        self.dt = check_gain("dt (s)", dt)
+        self.joint_damping = check_gain("joint_damping", joint_damping, zero=True)
+        self.link_damping = check_gain("link_damping", link_damping, zero=True)
+        self.max_joint_speed = check_gain("max_joint_speed", max_joint_speed)
+        self._speed_sq = self.max_joint_speed**2
         self.arm = _as_arm(arm)
         self.dof = self.arm.dof
-        self.dt = float(dt)
         self.gui = bool(gui)
-        self.joint_damping = float(joint_damping)
-        self.link_damping = float(link_damping)
-        self.max_joint_speed = float(max_joint_speed)
         self.q0 = self.arm.home.copy() if q0 is None else self._vector(q0, "q0")
         self.client_id = -1
         self.body_id = -1
         self.time = 0.0
         self._pushes: list[_Push] = []
         self._q = np.zeros(self.dof)
+        self._ones = np.ones(self.dof)
         self._dq = np.zeros(self.dof)
         self._u = np.zeros(self.dof)
         if connect:
@@ -217,15 +219,14 @@ class ArmSim:
 
     def _vector(self, values, what: str, n: int | None = None) -> np.ndarray:
         n = self.dof if n is None else n
-        try:
-            arr = np.asarray(values, dtype=float)
-        except (TypeError, ValueError):
-            raise InputError(f"{what} must be {n} numbers; got {values!r}") from None
-        if arr.shape != (n,):
-            raise InputError(f"{what} must have shape ({n},) for {self.arm.name}; got {arr.shape}")
-        if not np.isfinite(arr).all():
-            raise InputError(f"{what} must be finite; got {arr}")
-        return arr
+        if (
+            values.__class__ is np.ndarray
+            and values.shape == (n,)
+            and values.dtype.char == "d"
+            and math.isfinite(values.sum())
+        ):
+            return values  # the usual case, checked cheaply
+        return as_vector(values, n, f"{what} (for {self.arm.name})")
 
     def reset(self, q: Sequence[float] | None = None, dq: Sequence[float] | None = None) -> None:
         """Put the chain at ``q`` (default ``q0``) with velocity ``dq`` (default zero)."""
@@ -244,8 +245,9 @@ class ArmSim:
 
     def _read_state(self) -> None:
         states = pb.getJointStates(self.body_id, self.chain, physicsClientId=self.client_id)
-        self._q = np.array([s[0] for s in states])
-        self._dq = np.array([s[1] for s in states])
+        n = self.dof
+        self._q = np.fromiter([s[0] for s in states], float, n)
+        self._dq = np.fromiter([s[1] for s in states], float, n)
 
     def get_feedback(self) -> dict[str, np.ndarray | float]:
         """Current joint state: ``q``, ``dq``, the last torques ``u`` and ``time``."""
@@ -278,9 +280,12 @@ class ArmSim:
         self._check_state()
 
     def _check_state(self) -> None:
-        # One reduction each on the fast path; NaN fails the comparison too.
-        fastest = float(np.abs(self._dq).max())
-        if fastest <= self.max_joint_speed and math.isfinite(float(self._q.sum())):
+        # Two dot products on the fast path (|dq|_inf <= |dq|_2); NaN fails the comparison too.
+        dq = self._dq
+        if dq.dot(dq) <= self._speed_sq and math.isfinite(self._ones.dot(self._q)):
+            return
+        fastest = float(np.abs(dq).max())
+        if fastest <= self.max_joint_speed and np.isfinite(self._q).all():
             return
         if not (np.isfinite(self._q).all() and np.isfinite(self._dq).all()):
             raise SimulationError(

@@ -1,0 +1,92 @@
+"""The nominal part of a residual model: a given arm's tool point, and its file form.
+
+:class:`TipNominal` turns an ``Arm`` (or a calibrated ``OffsetArm``) and a tool
+point into a position source whose ``fk`` is a 4x4 transform carrying the
+tool-tip position, and whose ``jacobian`` is the 6xN Jacobian at that point:
+what :class:`~armjac.learned.model.LearnedModel` adds the network's output to.
+A residual model's Jacobian is therefore exactly ``J_nominal + J_network``.
+
+Saved with a model as ``nominal.urdf`` (the chain, floats written exactly) and
+a JSON record (EE link, point, joint zero offsets, gravity, home), from which
+:func:`rebuild` makes the identical nominal on load.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+NOMINAL_URDF = "nominal.urdf"
+
+
+class TipNominal:
+    """``arm`` seen at a tool ``point`` (EE link frame, m).
+
+    Parameters
+    ----------
+    arm : Arm or OffsetArm
+    point : 3 floats, optional
+        Default: the EE link origin.
+    """
+
+    def __init__(self, arm, point=None):
+        self.arm = arm
+        self.point = np.zeros(3) if point is None else np.asarray(point, float).reshape(3)
+        self.dof = arm.dof
+
+    def __repr__(self) -> str:
+        return f"TipNominal({self.arm!r}, point={self.point.tolist()})"
+
+    def position(self, q) -> np.ndarray:
+        """Tool-tip position (3,)/(B, 3)."""
+        return self.arm.position(q, point=self.point)
+
+    def fk(self, q) -> np.ndarray:
+        """EE transform with its translation moved to the tool tip."""
+        t = np.array(self.arm.fk(q), copy=True)
+        t[..., :3, 3] = t[..., :3, 3] + t[..., :3, :3] @ self.point
+        return t
+
+    def jacobian(self, q) -> np.ndarray:
+        """6xN Jacobian at the tool tip."""
+        return self.arm.jacobian(q, point=self.point)
+
+    def record(self) -> dict:
+        """What :func:`rebuild` needs besides ``nominal.urdf``."""
+        arm = getattr(self.arm, "base", self.arm)
+        offsets = getattr(self.arm, "offsets", np.zeros(self.dof))
+        return {
+            "name": arm.name,
+            "ee_link": arm.ee_link,
+            "point": self.point.tolist(),
+            "zero_offsets": np.asarray(offsets).tolist(),
+            "gravity": list(arm.gravity_vector),
+            "home": arm.home.tolist(),
+        }
+
+    def write(self, folder) -> None:
+        """Write ``nominal.urdf`` of the chain into ``folder``."""
+        from armjac.model.urdf_write import write_urdf
+
+        write_urdf(getattr(self.arm, "base", self.arm).model, Path(folder) / NOMINAL_URDF)
+
+
+def rebuild(folder, record: dict) -> TipNominal:
+    """The :class:`TipNominal` saved in ``folder`` with ``record``."""
+    from armjac.arm import Arm
+    from armjac.calibration.offset_arm import OffsetArm
+    from armjac.model.urdf import load_urdf
+
+    model = load_urdf(Path(folder) / NOMINAL_URDF)
+    arm = Arm(
+        model,
+        ee_link=record["ee_link"],
+        name=record["name"],
+        gravity=record["gravity"],
+        home=record["home"],
+    )
+    offsets = np.asarray(record["zero_offsets"], float)
+    if offsets.any():
+        arm = OffsetArm(arm, offsets)
+    return TipNominal(arm, record["point"])

@@ -1,0 +1,176 @@
+"""Collecting data from the real arm.
+
+:func:`collect` drives the simulated real arm along a safe exploration
+trajectory -- random via points within the joint limits (shrunk by a margin),
+joined by minimum-jerk segments, tracked by joint PD control on the encoder
+readings with the nominal arm's gravity -- and records every encoder reading
+and every tracker sample, as on a real robot.
+
+:func:`static_samples` is the fast stand-in for tests and budget studies: FK
+of the real arm at random link angles with the sensor models applied (encoder
+errors and tracker noise, no dynamics, no latency or dropouts). It is labelled
+``kind: static`` in the dataset's metadata.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from armjac.errors import InputError
+from armjac.mismatch.dataset import Dataset, metadata
+
+DEFAULT_MARGIN = 0.1  # fraction of each joint range kept free at both ends
+DEFAULT_SEGMENT = 0.5  # s, the shortest move between via points
+DEFAULT_MAX_SPEED = 1.5  # rad/s (m/s), peak planned joint speed: a real iiwa's axes do 1.5-2.3
+PEAK = 1.875  # peak speed of a minimum-jerk move, in units of its mean speed
+
+
+def _min_jerk(s: float) -> tuple[float, float]:
+    """Position and velocity profile (fractions) of a minimum-jerk move at phase s."""
+    return s**3 * (10 - 15 * s + 6 * s * s), 30 * s * s * (1 - s) ** 2
+
+
+def via_schedule(arm, start, duration, rng, margin, segment, max_speed):
+    """Random via points and their arrival times: each move lasts long enough that no
+    joint's planned speed exceeds ``max_speed`` (or its URDF velocity limit)."""
+    vmax = np.minimum(max_speed, np.where(np.isfinite(arm.velocity_limits),
+                                          arm.velocity_limits, max_speed))  # fmt: skip
+    points, times = [np.asarray(start, float)], [0.0]
+    while times[-1] < duration:
+        nxt = arm.random_q(None, rng, margin)
+        move = max(segment, PEAK * float(np.max(np.abs(nxt - points[-1]) / vmax)))
+        points.append(nxt)
+        times.append(times[-1] + move)
+    return np.array(points), np.array(times)
+
+
+def joint_gains(arm) -> tuple[np.ndarray, np.ndarray]:
+    """PD gains scaled to each joint's inertia at home (stiff but stable at 1 kHz)."""
+    inertia = np.clip(np.diag(arm.mass_matrix(arm.home)), 1e-3, None)
+    kp = 400.0 * inertia / inertia.max() + 100.0 * inertia
+    wn = np.sqrt(kp / inertia)
+    return kp, 2.0 * wn * inertia
+
+
+def collect(
+    real,
+    duration: float = 40.0,
+    *,
+    seed: int = 0,
+    segment: float = DEFAULT_SEGMENT,
+    margin: float = DEFAULT_MARGIN,
+    max_speed: float = DEFAULT_MAX_SPEED,
+    dt: float = 1e-3,
+    progress: bool = True,
+) -> Dataset:
+    """Record ``duration`` seconds of exploration of ``real`` (a :class:`RealArm`).
+
+    Parameters
+    ----------
+    real : RealArm
+    duration : float
+        Seconds; at 50 Hz, 40 s give 2,000 tracker samples (fewer with dropouts).
+    seed : int
+        Via points, encoder noise and tracker randomness.
+    segment : float
+        Shortest minimum-jerk move between via points, s.
+    margin : float
+        Fraction of each joint range kept free at both ends.
+    max_speed : float
+        Peak planned joint speed, rad/s (moves are timed so none is faster).
+    dt : float
+        Simulation and control period, s.
+
+    Returns
+    -------
+    Dataset
+        ``kind: trajectory``.
+    """
+    from armjac.control import JointPD
+    from armjac.progress import progress_bar
+    from armjac.sim import ArmSim
+
+    if not (duration > 0 and segment > 0 and max_speed > 0):
+        raise InputError(
+            f"duration, segment and max_speed must be positive; got {duration}, {segment}, "
+            f"{max_speed}"
+        )
+    rng = np.random.default_rng(seed)
+    nominal = real.nominal
+    kp, kv = joint_gains(nominal)
+    ctrl = JointPD(nominal, kp=kp, kv=kv)
+    tracker = real.tracker(seed + 1)
+    steps = int(round(duration / dt))
+    n = nominal.dof
+    t_log = np.empty(steps)
+    q_log = np.empty((steps, n))
+    truth_log = np.empty((steps, n))
+    via, arrive = via_schedule(nominal, nominal.home, duration, rng, margin, segment, max_speed)
+    bar = progress_bar(steps, enabled=progress, unit="step", desc="collect")
+    with ArmSim(real.arm, dt=dt, q0=via[0]) as sim:
+        for k in range(steps):
+            fb = sim.get_feedback()
+            t, q_link = fb["time"], fb["q"]
+            q_m = real.encoders.read(q_link, rng)
+            seg = int(np.searchsorted(arrive, t, side="right"))  # moving from via[seg - 1]
+            a, b, length = via[seg - 1], via[seg], arrive[seg] - arrive[seg - 1]
+            s, ds = _min_jerk((t - arrive[seg - 1]) / length)
+            u = ctrl.generate(q_m, fb["dq"], a + (b - a) * s, (b - a) * ds / length)
+            t_log[k], q_log[k], truth_log[k] = t, q_m, q_link
+            tracker.observe(t, lambda q=q_link: real.tip(q))
+            sim.send_forces(u)
+            bar.update(1)
+    bar.close()
+    log = tracker.log
+    return Dataset(
+        t=t_log,
+        q=q_log,
+        tracker_t=np.array([e[0] for e in log]),
+        tracker_x=np.array([e[1] for e in log]).reshape(-1, 3),
+        tracker_ok=np.array([e[3] for e in log], bool),
+        truth_q=truth_log,
+        truth_tip=np.array([e[2] for e in log]).reshape(-1, 3),
+        meta=metadata(
+            real,
+            "trajectory",
+            duration=duration,
+            seed_collect=seed,
+            segment=segment,
+            max_speed=max_speed,
+            margin=margin,
+            dt=dt,
+        ),
+    )
+
+
+def static_samples(real, n: int, *, seed: int = 0, margin: float = DEFAULT_MARGIN) -> Dataset:
+    """``n`` static samples: FK of the real arm at uniform random link angles.
+
+    The encoder model (with noise) and the tracker noise are applied; there are
+    no dynamics, latency or dropouts. Much faster than :func:`collect`; labelled
+    ``kind: static``.
+    """
+    if not isinstance(n, int | np.integer) or n < 1:
+        raise InputError(f"n must be a positive integer; got {n!r}")
+    rng = np.random.default_rng(seed)
+    q_link = real.arm.random_q(int(n), rng, margin)
+    q_m = real.encoders.read(q_link, rng)
+    tip = real.tip(q_link)
+    x = tip + real.tracker_spec.noise_mm * 1e-3 * rng.standard_normal(tip.shape)
+    t = np.arange(n) / real.tracker_spec.rate_hz
+    return Dataset(
+        t=t,
+        q=q_m,
+        tracker_t=t,
+        tracker_x=x,
+        tracker_ok=np.ones(n, bool),
+        truth_q=q_link,
+        truth_tip=tip,
+        meta=metadata(
+            real,
+            "static",
+            note="FK of the real arm at random q with the sensor models applied; no dynamics",
+            seed_collect=seed,
+            margin=margin,
+        ),
+    )
