@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 import armjac
-from armjac.control import OSC, JointDamping, RestingPosture
+from armjac.control import OSC, RestingPosture
 from armjac.scenarios.metrics import time_to_stay_within
 from armjac.sim import ArmSim
 
@@ -43,7 +43,8 @@ def main() -> None:
         kv=45,
         ki=0.0 if args.no_integral else 3375,
         ctrlr_dof=[True] * 6,
-        null_controllers=[RestingPosture(arm.home, kp=10), JointDamping(2)],
+        null_damping=2,
+        null_controllers=[RestingPosture(arm.home, kp=10)],
     )
 
     times, errors = [], []

@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 import armjac
-from armjac.control import OSC, HybridForceOSC, JointDamping, RestingPosture
+from armjac.control import OSC, HybridForceOSC, RestingPosture
 from armjac.sim import ArmSim
 from armjac.trajectory import Line
 
@@ -41,7 +41,7 @@ def main() -> None:
     approach = Line(arm.fk(arm.home), above, duration=1.0)
     descent = Line(above, above - [0, 0, 0.2, 0, 0, 0, 0], profile="cruise", vmax=0.05, amax=0.5)
     gains = dict(kp=300, ko=200, ctrlr_dof=[True] * 6,
-                 null_controllers=[RestingPosture(arm.home, kp=50), JointDamping(5)])  # fmt: skip
+                 null_damping=5, null_controllers=[RestingPosture(arm.home, kp=50)])  # fmt: skip
     move = OSC(arm, **gains)
     press = HybridForceOSC(arm, force_direction=[0, 0, 1], kp_force=0.5, ki_force=5.0,
                            force_integral_limit=2.0, **gains)  # fmt: skip

@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 import armjac
-from armjac.control import OSC, JointDamping, RestingPosture
+from armjac.control import OSC, RestingPosture
 from armjac.scenarios.metrics import time_to_stay_within
 from armjac.sim import ArmSim
 
@@ -38,7 +38,7 @@ def main() -> None:
         for kp in (100.0, 600.0):
             sim.reset()  # back to q0 at rest
             ctrl = OSC(
-                arm, kp=kp, null_controllers=[RestingPosture(arm.home, kp=10), JointDamping(2)]
+                arm, kp=kp, null_damping=2, null_controllers=[RestingPosture(arm.home, kp=10)]
             )  # critically damped
             n = max(1, round(args.duration / sim.dt))
             t, dev = np.arange(1, n + 1) * sim.dt, np.zeros(n)

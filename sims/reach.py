@@ -20,7 +20,7 @@ import numpy as np
 
 import armjac
 from armjac import ik
-from armjac.control import OSC, JointDamping, JointLimitAvoidance, RestingPosture
+from armjac.control import OSC, JointLimitAvoidance, RestingPosture
 from armjac.sim import ArmSim
 from armjac.sources import resolve_source
 from armjac.trajectory import Line
@@ -54,8 +54,8 @@ def main() -> None:
             jac.source, kp=600, ctrlr_dof=[True, True, True, False, False, False],  # position
             vmax=(2.0, 4.0), dynamics=jac.dynamics,  # M and g from the arm if the source has none
             # The 4 joints the task leaves free keep a posture and stay off their limits.
-            null_controllers=[RestingPosture(arm.home, kp=10), JointDamping(2),
-                              JointLimitAvoidance(arm.joint_limits)],
+            null_damping=2, null_controllers=[RestingPosture(arm.home, kp=10),
+                                              JointLimitAvoidance(arm.joint_limits)],
         )  # fmt: skip
         for target in targets:
             sim.add_marker(target)

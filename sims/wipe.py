@@ -1,7 +1,9 @@
 """Wipe: a KUKA iiwa holds 10 N on a table while its tool traces a circle on it, upright.
 
-Shows force control in the tool's frame. Inverse kinematics finds a start
-posture with the tool pointing down just above the table (``ArmSim(q0=...)``).
+Shows force control in the tool's frame, at the tool's tip: IK and both
+controllers work on ``point=TIP`` (the tip, in the last link's frame) rather
+than on the link frame. Inverse kinematics finds a start posture with the tool
+pointing down just above the table (``ArmSim(q0=...)``).
 The tool descends at 1 cm/s under an ``OSC`` until the wrist force/torque
 sensor feels the table; then a ``HybridForceOSC`` with its force axis fixed in
 the tool (``force_frame="tool"``) ramps the push up to 10 N and follows a
@@ -21,12 +23,12 @@ import numpy as np
 
 import armjac
 from armjac import ik
-from armjac.control import OSC, HybridForceOSC, JointDamping, RestingPosture
+from armjac.control import OSC, HybridForceOSC, RestingPosture
 from armjac.sim import ArmSim
 from armjac.trajectory import Circle, Line
 
-SURFACE = 0.25 + 0.046  # table top, plus the link-7 frame's height above the tool's tip, m
-CENTER, RADIUS, FORCE = np.array([0.55, 0.0, SURFACE]), 0.025, 10.0  # m, m, N
+TIP = [0.0, 0.0, 0.046]  # the bottom of link 7's mesh, in its frame, m
+CENTER, RADIUS, FORCE = np.array([0.55, 0.0, 0.25]), 0.025, 10.0  # on the table top; m, m, N
 DOWN = [0.0, 1.0, 0.0, 0.0]  # tool z axis pointing down (x, y, z, w)
 
 
@@ -42,13 +44,13 @@ def main() -> None:
     arm = armjac.load_arm("kuka_iiwa")
     start = CENTER + [RADIUS, 0, 0]
     above = np.r_[start + [0, 0, 0.015], DOWN]
-    posture = ik.solve(arm, above, posture=arm.home, rng=0)  # near home, tool down
+    posture = ik.solve(arm, above, point=TIP, posture=arm.home, rng=0)  # near home, tool down
     descent = Line(above, above - [0, 0, 0.05, 0, 0, 0, 0], profile="cruise", vmax=0.01, amax=0.5)
     turn = args.speed * (4.0 - 0.25) / RADIUS  # rad in 4 s, at the speed between 0.25 s blends
     circle = Circle(CENTER, normal=[0, 0, 1], start=start, angle=turn, duration=4.0,
                     profile="cruise", ramp=0.25, orientation=DOWN)  # fmt: skip
-    gains = dict(kp=600, ko=300, ctrlr_dof=[True] * 6,
-                 null_controllers=[RestingPosture(arm.home, kp=20), JointDamping(5)])  # fmt: skip
+    gains = dict(kp=600, ko=300, ctrlr_dof=[True] * 6, point=TIP,
+                 null_damping=5, null_controllers=[RestingPosture(arm.home, kp=20)])  # fmt: skip
     approach = OSC(arm, **gains)
     wipe = HybridForceOSC(arm, force_direction=[0, 0, 1], force_frame="tool",
                           force_integral_limit=2.0, **gains)  # fmt: skip
@@ -82,7 +84,8 @@ def main() -> None:
         print("not on the circle yet: run for 2.5 s or more")
         return
     poses = arm.fk(np.array(qs))  # (n, 4, 4): one vectorised call
-    radial = np.linalg.norm(poses[:, :2, 3] - CENTER[:2], axis=1) - RADIUS
+    tips = poses[:, :3, 3] + poses[:, :3, :3] @ TIP
+    radial = np.linalg.norm(tips[:, :2] - CENTER[:2], axis=1) - RADIUS
     tilt = np.degrees(np.arccos(np.clip(-poses[:, 2, 2], -1.0, 1.0)))  # tool z from straight down
     rmse = np.sqrt(np.mean((np.array(forces) - FORCE) ** 2))
     print(f"on the circle for {len(forces) * sim.dt:.2f} s after touchdown at {touched:.3f} s")
