@@ -33,7 +33,7 @@ def main() -> None:
     p.add_argument("--no-integral", action="store_true", help="ki = 0 (a PD law)")
     p.add_argument("--gui", action="store_true", help="show the PyBullet GUI")
     args = p.parse_args()
-    if not all(0 < v < np.inf for v in (args.duration, args.mass)):
+    if not (0 < args.duration < np.inf and 0 < args.mass < np.inf):
         p.error("--duration and --mass must be positive")
 
     arm = armjac.load_arm("kuka_iiwa")

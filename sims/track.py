@@ -28,11 +28,11 @@ from armjac.trajectory import Circle
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--duration", type=float, default=5.0, help="seconds to simulate")
-    p.add_argument("--radius", type=float, default=0.1, help="of the circle, m")
     p.add_argument("--use-C", action="store_true", help="compensate Coriolis torques C(q, dq) dq")
+    p.add_argument("--radius", type=float, default=0.1, help="of the circle, m")
     p.add_argument("--gui", action="store_true", help="show the PyBullet GUI")
     args = p.parse_args()
-    if not all(0 < v < np.inf for v in (args.duration, args.radius)):
+    if not np.isfinite([args.duration, args.radius]).all() or min(args.duration, args.radius) <= 0:
         p.error("--duration and --radius must be positive")
 
     arm = armjac.load_arm("kuka_iiwa")

@@ -35,8 +35,8 @@ DOWN = [0.0, 1.0, 0.0, 0.0]  # tool z axis pointing down (x, y, z, w)
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--duration", type=float, default=6.0, help="seconds to simulate")
-    p.add_argument("--speed", type=float, default=0.1, help="along the circle, m/s")
     p.add_argument("--gui", action="store_true", help="show the PyBullet GUI")
+    p.add_argument("--speed", type=float, default=0.1, help="along the circle, m/s")
     args = p.parse_args()
     if not all(0 < v < np.inf for v in (args.duration, args.speed)):
         p.error("--duration and --speed must be positive")
