@@ -56,7 +56,8 @@ def main() -> None:
             wrench = sensor.wrench()  # [force (3); torque (3)], world frame, tool weight removed
             if touched is None and t > 1.5 and -wrench[2] > 1.0:
                 touched = t
-                slide = Line(sim.ee_pose()[0], sim.ee_pose()[0] + [0.1, 0, 0], duration=2.0)
+                here = sim.ee_pose()[0]
+                slide = Line(here, here + [0.1, 0, 0], duration=2.0)  # along the table
             if touched is None:  # approach, then a slow descent under motion control
                 ref = approach.sample(t) if t < 1.5 else descent.sample(t - 1.5)
                 u = move.generate(fb["q"], fb["dq"], ref.x, ref.xd, ref.xdd)

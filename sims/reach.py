@@ -43,7 +43,7 @@ def main() -> None:
     candidates = rng.uniform([0.25, -0.6, 0.15], [0.8, 0.6, 0.9], size=(12, 3))
     found = ik.solve(arm, candidates, restarts=5, rng=0)
     targets = candidates[found.success][:4]
-    print(f"IK: {found.success.sum()} of {len(candidates)} candidates reachable; visiting 4")
+    print(f"IK: {found.success.sum()} of {len(candidates)} candidates reachable")
 
     starts = np.vstack((arm.fk(arm.home)[:3, 3], targets[:-1]))
     lines = [Line(a, b, duration=1.0) for a, b in zip(starts, targets, strict=True)]
@@ -59,7 +59,7 @@ def main() -> None:
         )  # fmt: skip
         for target in targets:
             sim.add_marker(target)
-        steps = round(args.duration / sim.dt)
+        steps = max(1, round(args.duration / sim.dt))
         for k in range(steps):
             i = min(int(k * sim.dt / SEGMENT), len(lines) - 1)
             line = lines[i]
