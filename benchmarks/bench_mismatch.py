@@ -24,6 +24,9 @@ import numpy as np
 
 VARIANTS = {
     "calibration only": None,
+    "calibration + joint errors": "joint_errors",
+    "joint-error cal. + residual": {"joint_errors": True},
+    "joint-error cal. + joint residual": {"joint_errors": True, "residual": "joint"},
     "calibrated+residual (default)": {},
     "calibrated+joint residual": {"residual": "joint"},
     "  lr 5e-4": {"training": {"learning_rate": 5e-4}},
@@ -72,8 +75,9 @@ def main() -> None:
         if args.only and not any(s in name for s in args.only.split(",")):
             continue
         t0 = time.perf_counter()
-        if cfg is None:
-            cal = calibrate(real.nominal, q, x, point=real.assumed_point)
+        if cfg is None or isinstance(cfg, str):
+            cal = calibrate(real.nominal, q, x, point=real.assumed_point,
+                            joint_errors=cfg == "joint_errors")  # fmt: skip
             fk, jac = cal.predict, lambda qq, c=cal: c.arm.jacobian(qq, point=c.point)[:, :3]
         else:
             cfg = {**cfg, "training": {**cfg.get("training", {}), "progress": False}}

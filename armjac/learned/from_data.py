@@ -13,8 +13,11 @@ ground truth -- and returns a :class:`DataModel` (a
   the model starts at exactly the nominal, and training can only move it where
   the data says; its Jacobian is the nominal's plus the network's.
 * ``base: calibrated`` first calibrates the nominal on the training split
-  (:func:`armjac.calibrate`) and learns the residual on top of the calibrated
-  arm: geometry by the parametric model, what it cannot model by the network.
+  (:func:`armjac.calibrate`, by default with its joint-error model of encoder
+  eccentricity and gravity deflection, ``joint_errors``) and learns the residual
+  on top of the calibrated arm: what the parametric model cannot, by the network.
+* ``residual: joint`` learns a joint correction instead, x = base(q + net(q))
+  (:mod:`armjac.learned.joint_residual`).
 
 A validation split of the data (``validation``, a fraction) drives early
 stopping: the weights with the lowest validation error are kept. Held-out
@@ -24,7 +27,7 @@ Config (a mapping or YAML path; every key optional)::
 
     base: calibrated          # calibrated | nominal (only with a nominal arm)
     residual: task            # task: x = base(q) + net(q); joint: x = base(q + net(q))
-    joint_errors: false       # calibrate with the eccentricity + deflection joint-error model
+    joint_errors: true        # calibrate with the eccentricity + deflection joint-error model
     point: null               # tool point on the nominal's EE link (the argument wins)
     seed: 0
     validation: 0.2           # fraction held out for early stopping
@@ -63,7 +66,7 @@ DEFAULTS: dict = {
     "residual": "task",
     # the calibrated base also identifies eccentricity and gravity deflection
     # (armjac.calibration.joint_errors)
-    "joint_errors": False,
+    "joint_errors": True,
     "point": None,
     "seed": 0,
     "validation": 0.2,
@@ -111,7 +114,7 @@ def data_config(spec=None, where: str = "<config>") -> dict:
     top = Reader(cfg, where)
     top.choice("base", BASES, ...)
     top.choice("residual", RESIDUALS, ...)
-    top.flag("joint_errors", False)
+    top.flag("joint_errors", True)
     top.vector("point", 3)
     top.integer("seed", ..., minimum=0)
     top.number("validation", ..., minimum=0.01, below=0.9)
