@@ -101,9 +101,7 @@ def rebuild(folder, record: dict) -> TipNominal:
         from armjac.calibration.joint_errors import JointErrorArm
 
         features = chain(FEATURES_URDF, record["feature_name"])
-        arm = JointErrorArm(
-            arm, offsets, record["joint_errors"], features, record["feature_point"]
-        )
+        arm = JointErrorArm(arm, offsets, record["joint_errors"], features, record["feature_point"])
     elif offsets.any():
         arm = OffsetArm(arm, offsets)
     return TipNominal(arm, record["point"])
