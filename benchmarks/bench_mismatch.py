@@ -25,17 +25,18 @@ import numpy as np
 VARIANTS = {
     "calibration only": None,
     "calibration + joint errors": "joint_errors",
-    "joint-error cal. + residual": {"joint_errors": True},
-    "joint-error cal. + joint residual": {"joint_errors": True, "residual": "joint"},
-    "calibrated+residual (default)": {},
-    "calibrated+joint residual": {"residual": "joint"},
-    "  lr 5e-4": {"training": {"learning_rate": 5e-4}},
+    "joint-error cal. + residual (default)": {},
+    "joint-error cal. + joint residual": {"residual": "joint"},
+    "geometric cal. + residual": {"joint_errors": False},
+    "geometric cal. + joint residual": {"joint_errors": False, "residual": "joint"},
+    "  lr 5e-4": {"joint_errors": False, "training": {"learning_rate": 5e-4}},
     "  128 + 128 neurons (d=16)": {
-        "network": {"ensembles": [{"n_neurons": 128}, {"n_neurons": 128, "dimensions": 16}]}
+        "joint_errors": False,
+        "network": {"ensembles": [{"n_neurons": 128}, {"n_neurons": 128, "dimensions": 16}]},
     },
-    "  one ensemble of 64": {"network": {"ensembles": [{"n_neurons": 64}]}},
-    "  scaled encoding": {"encoding": "scaled"},
-    "  validation by blocks of 50": {"split": "blocks"},
+    "  one ensemble of 64": {"joint_errors": False, "network": {"ensembles": [{"n_neurons": 64}]}},
+    "  scaled encoding": {"joint_errors": False, "encoding": "scaled"},
+    "  validation by blocks of 50": {"joint_errors": False, "split": "blocks"},
     "residual on the URDF (base: nominal)": {"base": "nominal"},
     "pure network (no arm)": {"pure": True},
 }
@@ -77,7 +78,7 @@ def main() -> None:
         t0 = time.perf_counter()
         if cfg is None or isinstance(cfg, str):
             cal = calibrate(real.nominal, q, x, point=real.assumed_point,
-                            joint_errors=cfg == "joint_errors")  # fmt: skip
+                            joint_errors=cfg is not None)  # fmt: skip
             fk, jac = cal.predict, lambda qq, c=cal: c.arm.jacobian(qq, point=c.point)[:, :3]
         else:
             cfg = {**cfg, "training": {**cfg.get("training", {}), "progress": False}}
