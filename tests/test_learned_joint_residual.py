@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from armjac.calibration.joint_errors import JointErrorArm
-from armjac.errors import ConfigError
+from armjac.errors import ConfigError, InputError
 from armjac.learned import load, train_from_data
 from armjac.learned.joint_residual import JointResidualModel
 from armjac.mismatch import load_spec, static_samples
@@ -115,3 +115,8 @@ def test_calibrated_base_and_errors(real):
         train_from_data(q, x, {"residual": "cartesian"}, nominal=real.nominal, log=None)
     with pytest.raises(Exception, match="backend"):
         m.jacobian(q[0], backend="tf")
+    # its decoders map to joint corrections, not to the tip: decoder adaptation refuses it
+    from armjac.adapt.models import DecoderAdaptation
+
+    with pytest.raises(InputError, match="position-only"):
+        DecoderAdaptation(m, rule=None)
