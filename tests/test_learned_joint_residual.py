@@ -95,7 +95,7 @@ def test_joint_error_calibrated_base_saves_and_loads(real, residual, tmp_path):
     q, x = static_samples(real, 200, seed=3).pairs()
     cfg = {**TINY, "base": "calibrated", "joint_errors": True, "residual": residual}
     m = train_from_data(q, x, cfg, nominal=real.nominal, point=real.assumed_point, log=None)
-    assert isinstance(m.nominal.arm, JointErrorArm)
+    assert isinstance(m.nominal.arm, JointErrorArm) and m.metrics["joint_errors_kept"]
     m.save(tmp_path / "m")
     back = load(tmp_path / "m")
     assert isinstance(back.nominal.arm, JointErrorArm)

@@ -27,7 +27,8 @@ Config (a mapping or YAML path; every key optional)::
 
     base: calibrated          # calibrated | nominal (only with a nominal arm)
     residual: task            # task: x = base(q) + net(q); joint: x = base(q + net(q))
-    joint_errors: true        # calibrate with the eccentricity + deflection joint-error model
+    joint_errors: true        # also try the eccentricity + deflection joint-error model
+                              # (kept when it predicts the validation split better)
     point: null               # tool point on the nominal's EE link (the argument wins)
     seed: 0
     validation: 0.2           # fraction held out for early stopping
@@ -213,9 +214,14 @@ def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=Non
         if cfg["base"] == "calibrated":
             from armjac.calibration import calibrate
 
-            cal = calibrate(
-                nominal, q[tr], x[tr], point=base.point, joint_errors=cfg["joint_errors"]
-            )
+            cal = calibrate(nominal, q[tr], x[tr], point=base.point)
+            if cfg["joint_errors"]:
+                # the joint-error model has 4 more parameters per joint: keep it only
+                # where it predicts the validation split better (few samples overfit it)
+                cal_je = calibrate(nominal, q[tr], x[tr], point=base.point, joint_errors=True)
+                errs = [np.sum((c.predict(q[va]) - x[va]) ** 2) for c in (cal, cal_je)]
+                metrics["joint_errors_kept"] = bool(errs[1] < errs[0])
+                cal = cal_je if errs[1] < errs[0] else cal
             base = TipNominal(cal.arm, cal.point)
             metrics["calibration"] = cal.summary()
     y = x if base is None else x - base.position(q)
