@@ -205,7 +205,7 @@ def make_real_arm(spec, seed: int = 0, *, nominal=None, out_dir=None) -> RealArm
     )
 
 
-def load_data_arm(spec, *, nominal=None, out_dir=None):
+def nominal_with_load(spec, *, nominal=None, out_dir=None):
     """The nominal arm carrying the spec's tool and payload at the *assumed* tool point.
 
     The load data a controller is configured with (tool and payload masses, as on a
@@ -230,7 +230,9 @@ def load_data_arm(spec, *, nominal=None, out_dir=None):
     exact = dataclasses.replace(
         spec, joint_origin_mm=0.0, joint_zero_deg=0.0, link_scale=0.0, tool_error_mm=0.0
     )
-    return make_real_arm(exact, 0, nominal=nominal, out_dir=out_dir).arm
+    arm = make_real_arm(exact, 0, nominal=nominal, out_dir=out_dir).arm
+    arm.name = f"{nominal.name}+load"  # not a drawn real arm
+    return arm
 
 
 def _write_atomically(model: RobotModel, urdf: Path) -> None:

@@ -126,13 +126,13 @@ class _Adaptive(Track):
     def dynamics(self, dyn):
         """With ``load_data`` (the default) the nominal arm carrying the spec's tool and
         payload masses at the assumed tool point, the load data a user configures
-        (:func:`~armjac.mismatch.real_arm.load_data_arm`); else ``dyn`` (the bare
+        (:func:`~armjac.mismatch.real_arm.nominal_with_load`); else ``dyn`` (the bare
         nominal). A load attached during the run (``tool_mass``) stays unknown."""
         if not self.load_data:
             return dyn
-        from armjac.mismatch.real_arm import load_data_arm
+        from armjac.mismatch.real_arm import nominal_with_load
 
-        return load_data_arm(self.real.spec, nominal=self.arm)
+        return nominal_with_load(self.real.spec, nominal=self.arm)
 
     def build(self, make) -> None:
         """One OSC whose position feedback is the model's FK of the readings."""
