@@ -203,3 +203,27 @@ def test_calibrated_reach_scenario_simulates_the_real_arm():
     cfg["task"]["mismatch"]["spec"] = "nope"
     with pytest.raises(ConfigError, match="task.mismatch.spec"):
         run_scenario(cfg)
+
+
+def test_nominal_with_load_adds_the_payload_at_the_assumed_point(arms, tmp_path):
+    """A point payload m at the assumed tool point p: M gains m Jp^T Jp (plus the tool
+    link's 1e-6 kg m^2 sphere) and the holding torques gain -m Jp^T g_vec (closed forms
+    on the nominal's point Jacobian); without a load it is the nominal itself."""
+    import dataclasses
+
+    from armjac.mismatch.real_arm import nominal_with_load
+
+    nominal = arms("planar2")
+    spec = dataclasses.replace(load_spec(SMALL), tool_mass=0.0, payload_mass=0.3)
+    loaded = nominal_with_load(spec, nominal=nominal, out_dir=tmp_path)
+    point = np.asarray(spec.tool_assumed)
+    for q in np.random.default_rng(1).uniform(-2.0, 2.0, (4, nominal.dof)):
+        jac = nominal.jacobian(q, point=point)
+        jv, jw = jac[:3], jac[3:]
+        m_ref = nominal.mass_matrix(q) + 0.3 * jv.T @ jv + 1e-6 * jw.T @ jw
+        g_ref = nominal.gravity(q) - 0.3 * jv.T @ np.asarray(nominal.gravity_vector)
+        np.testing.assert_allclose(loaded.mass_matrix(q), m_ref, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(loaded.gravity(q), g_ref, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(loaded.position(q, point=point), nominal.position(q, point=point))
+    bare = dataclasses.replace(spec, payload_mass=0.0)
+    assert nominal_with_load(bare, nominal=nominal) is nominal
