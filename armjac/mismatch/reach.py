@@ -3,8 +3,8 @@
 :func:`reach` runs the real arm in ArmSim under operational-space control of
 the tool tip. The controller sees the joint readings (the encoder model), a
 Jacobian source (the nominal tool point, a calibrated arm, a learned model)
-and the nominal arm's dynamics; the tip position it regulates comes either
-from the source's own FK of the readings (``feedback="encoders"``) or from the
+and the nominal arm's dynamics carrying the tool and payload load data; the tip
+position it regulates comes either from the source's own FK of the readings (``feedback="encoders"``) or from the
 latest tracker sample (``feedback="tracker"``, with the tracker's rate, noise,
 latency and dropouts). The true tip, from the simulation, is used only for the
 metric.
@@ -58,6 +58,7 @@ def reach(
     ki: float = 1000.0,
     seed: int = 0,
     dt: float = 1e-3,
+    load_data: bool = True,
 ) -> dict:
     """Drive the real arm's tool tip to ``target`` (3,) and report the true error.
 
@@ -78,6 +79,12 @@ def reach(
         Task stiffness (1/s^2) and integral gain (1/s^3).
     seed : int
         Encoder noise and tracker randomness.
+    load_data : bool
+        The controller's dynamics carry the spec's tool and payload masses at the
+        assumed tool point (:func:`~armjac.mismatch.real_arm.nominal_with_load`, the
+        load data a user enters), as in the adaptive scenarios. Without them the
+        real task inertia at kuka's light wrist is several times the model's, and
+        the integral loop takes seconds to settle (docs/adaptation.md).
 
     Returns
     -------
@@ -88,6 +95,7 @@ def reach(
     from armjac.control import OSC
     from armjac.control.null_space import JointDamping, RestingPosture
     from armjac.errors import SimulationError
+    from armjac.mismatch.real_arm import nominal_with_load
     from armjac.sim import ArmSim
 
     if feedback not in FEEDBACKS:
@@ -96,12 +104,13 @@ def reach(
     if target.shape != (3,) or not np.isfinite(target).all():
         raise InputError(f"target must be 3 finite numbers (m); got {target}")
     nominal = real.nominal
+    dynamics = nominal_with_load(real.spec, nominal=nominal) if load_data else nominal
     q0 = nominal.home if q0 is None else np.asarray(q0, float)
     rng = np.random.default_rng(seed)
     tracker = real.tracker(seed + 1)
     sensor = TrackerFeedback(source) if feedback == "tracker" else "source"
     null = [RestingPosture(q0, kp=10.0), JointDamping(2.0)]
-    ctrl = OSC(source, kp=kp, ki=ki, vmax=1.0, dynamics=nominal, fk_source=sensor,
+    ctrl = OSC(source, kp=kp, ki=ki, vmax=1.0, dynamics=dynamics, fk_source=sensor,
                task_velocity="jacobian", dt=dt, null_controllers=null)  # fmt: skip
     steps = int(round(duration / dt))
     tail = max(1, int(round(0.2 / dt)))
