@@ -4,14 +4,15 @@
 the tool tip. The controller sees the joint readings (the encoder model), a
 Jacobian source (the nominal tool point, a calibrated arm, a learned model)
 and the nominal arm's dynamics carrying the tool and payload load data; the tip
-position it regulates comes either from the source's own FK of the readings (``feedback="encoders"``) or from the
-latest tracker sample (``feedback="tracker"``, with the tracker's rate, noise,
-latency and dropouts). The true tip, from the simulation, is used only for the
-metric.
+position it regulates comes either from the source's own FK of the readings
+(``feedback="encoders"``) or from the latest tracker sample
+(``feedback="tracker"``, with the tracker's rate, noise, latency and dropouts).
+The true tip, from the simulation, is used only for the metric.
 
-An integral term removes the steady-state error of the unmodelled tool and
-payload masses, so the final error with encoders only is the source's FK error
-at the final posture; with the tracker it is the tracker's own error.
+An integral term removes the steady-state error of the remaining dynamics
+errors (the real geometry's gravity), so the final error with encoders only is
+the source's FK error at the final posture; with the tracker it is the
+tracker's own error.
 """
 
 from __future__ import annotations
