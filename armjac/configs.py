@@ -35,7 +35,7 @@ MAX_EPOCHS = 100_000
 MAX_CONFIG_BYTES = 4 * 2**20  # a YAML config file
 
 ENV = "ARMJAC_CONFIG_DIR"
-KINDS = ("arms", "scenarios", "learn", "compare", "mismatch")
+KINDS = ("arms", "scenarios", "learn", "compare", "mismatch", "sweeps")
 
 
 def root() -> Path:

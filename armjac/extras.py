@@ -15,6 +15,7 @@ import sys
 EXTRAS: dict[str, tuple[tuple[str, str], ...]] = {
     "sim": (("pybullet", "pybullet"), ("matplotlib", "matplotlib"), ("PIL", "pillow")),
     "learned": (("tensorflow", "tensorflow"), ("nengo", "nengo"), ("nengo_dl", "nengo-dl")),
+    "ray": (("ray", "ray"),),
 }
 # The learned stack (TensorFlow 2.12 for nengo-dl 3.6) has wheels for Python 3.11 only.
 PYTHONS = {"learned": (3, 11)}
@@ -44,7 +45,7 @@ def require(extra: str, part: str) -> None:
     Parameters
     ----------
     extra : str
-        ``"sim"`` or ``"learned"``.
+        ``"sim"``, ``"learned"`` or ``"ray"``.
     part : str
         What needs it, for the message (``"armjac.scenarios"``).
     """

@@ -1,41 +1,62 @@
-"""KUKA iiwa holds its pose against a 20 N push on its hand.
+"""Push: a 20 N shove on a KUKA iiwa's hand, held off by a soft and by a stiff controller.
 
-Runs the bundled ``push`` scenario (configs/scenarios/push.yaml) in PyBullet
-and prints its scores.
-Copy this file to start an experiment of your own: edit the mapping ``cfg``
-(it has the same keys as the YAML file) or pass another Jacobian source.
+Shows an external force (``ArmSim.push``: a world-frame force on the end
+effector for a stretch of time) and what the stiffness of an ``OSC`` does
+about it. One simulation serves both runs: ``sim.reset()`` puts the arm back
+at its start posture between them. Each run prints the largest deviation
+and the time to come back within 2 mm after the push ends.
 
-    python sims/push.py                       # the full scenario
-    python sims/push.py --duration 0.5        # a short run
-    python sims/push.py --jacobian pybullet   # PyBullet's Jacobian instead of the analytic one
+    python sims/push.py                        # 3 s per stiffness
+    python sims/push.py --force 0 40 0 --gui
 """
 
 import argparse
+import time
 
-from armjac.scenarios import run_scenario, scenario_data
+import numpy as np
+
+import armjac
+from armjac.control import OSC, RestingPosture
+from armjac.scenarios.metrics import time_to_stay_within
+from armjac.sim import ArmSim
+
+AT, LENGTH = 1.0, 0.2  # s: the push starts at AT and lasts LENGTH
 
 
-def main() -> int:
+def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--duration", type=float, help="seconds to simulate (default: the scenario's)")
-    p.add_argument("--jacobian", default="analytic", help="analytic, pybullet or a model folder")
-    p.add_argument("--out", default="out/sims/push", help="where metrics.json and plots go")
+    p.add_argument("--duration", type=float, default=3.0, help="seconds to simulate, per run")
+    p.add_argument("--force", type=float, nargs=3, default=[0.0, 20.0, 0.0], help="N, world")
+    p.add_argument("--gui", action="store_true", help="show the PyBullet GUI")
     args = p.parse_args()
+    if not (0 < args.duration < np.inf and np.isfinite(args.force).all()):
+        p.error("--duration must be positive and --force finite")
 
-    cfg = scenario_data("push")  # configs/scenarios/push.yaml as a mapping
-    # e.g. a longer push along x:
-    #   cfg["task"].update(force=[30.0, 0.0, 0.0], duration=0.5)
-    metrics = run_scenario(cfg, source=args.jacobian, out_dir=args.out, duration=args.duration)
-
-    if metrics["status"] != "ok":
-        print(f"run failed: {metrics['reason']}")
-        return 1
-    for key in ["max_deviation_m", "recovery_time_s", "final_position_error_m"]:
-        print(f"{key:>24}: {metrics.get(key)}")
-    print("within the scenario's bounds" if metrics["passed"] else "; ".join(metrics["failures"]))
-    print(f"plots and metrics.json in {args.out}")
-    return 0
+    arm = armjac.load_arm("kuka_iiwa")
+    hold = arm.fk(arm.home)[:3, 3]  # hold the start position; orientation left to the null space
+    with ArmSim(arm, gui=args.gui) as sim:
+        for kp in (100.0, 600.0):
+            sim.reset()  # back to q0 at rest
+            ctrl = OSC(
+                arm, kp=kp, null_damping=2, null_controllers=[RestingPosture(arm.home, kp=10)]
+            )  # critically damped
+            n = max(1, round(args.duration / sim.dt))
+            t, dev = np.arange(1, n + 1) * sim.dt, np.zeros(n)
+            for k in range(n):
+                if k == round(AT / sim.dt):
+                    sim.push(args.force, duration=LENGTH)
+                fb = sim.get_feedback()
+                sim.send_forces(ctrl.generate(fb["q"], fb["dq"], hold))
+                dev[k] = np.linalg.norm(sim.ee_pose()[0] - hold)
+                if args.gui:
+                    time.sleep(sim.dt)
+            back = time_to_stay_within(t[t >= AT + LENGTH], dev[t >= AT + LENGTH], 0.002,
+                                       AT + LENGTH)  # fmt: skip
+            print(
+                f"kp = {kp:5.0f}: largest deviation {dev.max() * 1e3:6.2f} mm, "
+                f"back within 2 mm {back:.3f} s after the push"
+            )
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

@@ -15,7 +15,7 @@ import sys
 from armjac.errors import ArmjacError
 from armjac.extras import MissingExtraError
 
-COMMANDS = ("info", "jacobian", "sim", "train", "compare", "demo", "collect")
+COMMANDS = ("info", "jacobian", "sim", "train", "compare", "demo", "collect", "sweep")
 
 
 def build_parser() -> argparse.ArgumentParser:
