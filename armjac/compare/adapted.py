@@ -39,7 +39,7 @@ DEFAULT_RECOVERY = {
     "dropout": True,
     "duration": None,
 }
-TOLERANCE_M = 0.002
+SETUP_KEYS = ("at", "tool_extension", "tool_mass", "stop")  # scenario settings the report names
 
 
 def rule_label(spec) -> str:
@@ -120,6 +120,7 @@ def run_recovery(entry: dict, sources: dict, figdir: Path, name: str) -> dict:
         fig = plot_curves(curves, figdir / f"{scen}_{name}.png",
                           f"{scen.replace('_', ' ')}: tip error, base {base}")  # fmt: skip
         out[scen] = {k: _scores(v) for k, v in runs.items()}
+        out[f"{scen}_setup"] = {k: cfg.task[k] for k in SETUP_KEYS if k in cfg.task}
         out[f"{scen}_figure"] = str(fig)
     return out
 
@@ -155,7 +156,7 @@ def _fmt_s(v) -> str:
     return "never" if v is None else f"{v:.2f} s"
 
 
-def _mm(v) -> str:
+def _mm_of_m(v) -> str:
     return "-" if v is None else f"{1e3 * v:.2f}"
 
 
@@ -251,7 +252,9 @@ def recovery_markdown(rec: dict) -> list[str]:
     lines = []
     tc = rec.get("tool_change")
     if tc:
-        lines += [f"Tool change (the tool grows by 0.08 m at 2 s), base **{rec['base']}**; "
+        su = rec.get("tool_change_setup", {})
+        lines += [f"Tool change (the tool grows by {su.get('tool_extension', '?')} m at "
+                  f"{su.get('at', '?')} s), base **{rec['base']}**; "
                   "held-out FK: median over configurations uniform in the limits, adapted to the "
                   "old tool / against the new tool at the change / at the end:", ""]  # fmt: skip
         rows = []
@@ -261,8 +264,8 @@ def recovery_markdown(rec: dict) -> list[str]:
                 continue
             o = v.get("offpath_fk_median_m") or {}
             rows.append([k, _fmt_s(v.get("first_within_s")), _fmt_s(v.get("recovery_time_s")),
-                         _fmt_s(v.get("model_recovery_time_s")), _mm(o.get("before_change_m")),
-                         _mm(o.get("at_change_m")), _mm(o.get("after_m"))])  # fmt: skip
+                         _fmt_s(v.get("model_recovery_time_s")), _mm_of_m(o.get("before_change_m")),
+                         _mm_of_m(o.get("at_change_m")), _mm_of_m(o.get("after_m"))])  # fmt: skip
         lines += table(rows, ["rule", "tip first within 2 mm", "tip stays within 2 mm",
                               "model within 2 mm", "held-out FK before [mm]",
                               "at change [mm]", "after [mm]"])  # fmt: skip
@@ -270,10 +273,11 @@ def recovery_markdown(rec: dict) -> list[str]:
             lines += [f"![recovery after the tool change]({rec['tool_change_figure']})", ""]
     td = rec.get("tracker_dropout")
     if td:
-        lines += ["Tracker dropout (the tracker stops for good at 4 s):", ""]
-        rows = [[k, _mm(v.get("rmse_tracked_m")), _mm(v.get("rmse_after_stop_m")),
-                 _mm(v.get("max_error_after_stop_m")),
-                 _mm((v.get("offpath_fk_median_m") or {}).get("after_m"))]
+        stop = rec.get("tracker_dropout_setup", {}).get("stop", "?")
+        lines += [f"Tracker dropout (the tracker stops for good at {stop} s):", ""]
+        rows = [[k, _mm_of_m(v.get("rmse_tracked_m")), _mm_of_m(v.get("rmse_after_stop_m")),
+                 _mm_of_m(v.get("max_error_after_stop_m")),
+                 _mm_of_m((v.get("offpath_fk_median_m") or {}).get("after_m"))]
                 if v.get("status") == "ok" else [k, "failed", "", "", ""]
                 for k, v in td.items()]  # fmt: skip
         lines += table(rows, ["rule", "tip RMS, last tracked second [mm]",
