@@ -131,7 +131,8 @@ def _adapt_result(after_tool: float, after_pes: float, stay_tool, stay_pes) -> d
 
     def tc(stay, after_m):
         return {"status": "ok", "recovery_time_s": stay, "model_recovery_time_s": stay,
-                "offpath_fk_median_m": {"at_change_m": 0.08, "after_m": after_m}}  # fmt: skip
+                "offpath_fk_median_m": {"at_change_m": 0.08, "after_m": after_m,
+                                        "base_before_m": 0.02}}  # fmt: skip
 
     return {
         "budget": 2000,
@@ -160,6 +161,7 @@ def test_adaptation_verdict_follows_the_numbers():
     assert "stays within 2 mm soonest with **tool_rls** (0.80 s)" in text
     assert "within 1 s: tool_rls" in text and "without adaptation the tip never recovers" in text
     assert "**tool_rls** leaves the model best for the new tool (0.38x" in text
+    assert "30.00 mm against the unadapted model's 20.00 mm on the old tool, 1.50x (more" in text
     assert "**pes** holds the tip best (2.50 mm" in text and "20.00 mm without" in text
     # other numbers, other winners
     r = _adapt_result(19.5, 45.0, 3.0, 1.5)
@@ -171,7 +173,7 @@ def test_adaptation_verdict_follows_the_numbers():
     r2["recovery"]["tracker_dropout"]["none"]["rmse_after_stop_m"] = 0.001
     r2["recovery"]["tool_change"]["none"]["recovery_time_s"] = 2.0
     text = " ".join(mismatch.verdict(r2))
-    assert "adaptation does not help once the tracker is gone" in text
+    assert "no rule holds the tip more than 5 % better than no adaptation" in text
     assert "without adaptation it takes 2.00 s" in text
 
 

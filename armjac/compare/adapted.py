@@ -223,8 +223,15 @@ def verdict_lines(r: dict) -> list[str]:
         }
         if off:
             b = min(off, key=off.get)
+            o = tc[b]["offpath_fk_median_m"]
             text += (f". Off the path, **{b}** leaves the model best for the new tool "
                      f"({off[b]:.2f}x the held-out error at the change)")  # fmt: skip
+            if o.get("base_before_m"):
+                worse = o["after_m"] / o["base_before_m"]
+                text += (f": {1e3 * o['after_m']:.2f} mm against the unadapted model's "
+                         f"{1e3 * o['base_before_m']:.2f} mm on the old tool, {worse:.2f}x ("
+                         + ("within" if worse <= 1.2 else "more than")
+                         + " 20 % worse)")  # fmt: skip
         if failed:
             text += f". Failed (diverged): {', '.join(failed)}"
         out.append(text + ".")
@@ -235,10 +242,13 @@ def verdict_lines(r: dict) -> list[str]:
         b = min(after, key=after.get)
         text = (f"When the tracker stops, **{b}** holds the tip best "
                 f"({1e3 * after[b]:.2f} mm RMS after the stop")  # fmt: skip
-        if "none" in after and b != "none":
+        if "none" in after and after[b] < 0.95 * after["none"]:
             text += f", against {1e3 * after['none']:.2f} mm without adaptation)"
-        elif b == "none":
-            text += "): adaptation does not help once the tracker is gone"
+        elif "none" in after:
+            text += (
+                f"; {1e3 * after['none']:.2f} mm without adaptation): no rule holds the "
+                "tip more than 5 % better than no adaptation once the tracker is gone"
+            )
         else:
             text += ")"
         out.append(text + ".")
