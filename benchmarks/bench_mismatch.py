@@ -1,11 +1,12 @@
 """Learning from measured data on the mismatch testbed: one idea at a time.
 
     python benchmarks/bench_mismatch.py [--spec kuka_iiwa] [--data static|trajectory]
-                                         [--n 2000] [--only a,b]
+                                         [--design random|halton] [--n 2000] [--only a,b]
 
 Each variant trains ``armjac.learned.train_from_data`` on the same ``n`` tracker
 samples of the real arm (static: iid random q with the sensor models; trajectory:
-the first ``n`` samples of an exploration run) and reports the median FK error
+the first ``n`` samples of an exploration run, its via points random or a
+space-filling design) and reports the median FK error
 on 2000 held-out static configurations against the real arm, the Jacobian error
 on 300 of them, and the training time. The numbers in docs/mismatch.md came
 from here (the machine was shared with other jobs; times are wall clock).
@@ -23,14 +24,19 @@ import numpy as np
 
 VARIANTS = {
     "calibration only": None,
-    "calibrated+residual (default)": {},
-    "  lr 5e-4": {"training": {"learning_rate": 5e-4}},
+    "calibration + joint errors": "joint_errors",
+    "joint-error cal. + residual (default)": {},
+    "joint-error cal. + joint residual": {"residual": "joint"},
+    "geometric cal. + residual": {"joint_errors": False},
+    "geometric cal. + joint residual": {"joint_errors": False, "residual": "joint"},
+    "  lr 5e-4": {"joint_errors": False, "training": {"learning_rate": 5e-4}},
     "  128 + 128 neurons (d=16)": {
-        "network": {"ensembles": [{"n_neurons": 128}, {"n_neurons": 128, "dimensions": 16}]}
+        "joint_errors": False,
+        "network": {"ensembles": [{"n_neurons": 128}, {"n_neurons": 128, "dimensions": 16}]},
     },
-    "  one ensemble of 64": {"network": {"ensembles": [{"n_neurons": 64}]}},
-    "  scaled encoding": {"encoding": "scaled"},
-    "  validation by blocks of 50": {"split": "blocks"},
+    "  one ensemble of 64": {"joint_errors": False, "network": {"ensembles": [{"n_neurons": 64}]}},
+    "  scaled encoding": {"joint_errors": False, "encoding": "scaled"},
+    "  validation by blocks of 50": {"joint_errors": False, "split": "blocks"},
     "residual on the URDF (base: nominal)": {"base": "nominal"},
     "pure network (no arm)": {"pure": True},
 }
@@ -44,6 +50,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--spec", default="kuka_iiwa")
     ap.add_argument("--data", default="static", choices=("static", "trajectory"))
+    ap.add_argument("--design", default="random", choices=("random", "halton"))
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--only", help="comma-separated substrings of variant names")
     args = ap.parse_args()
@@ -53,20 +60,25 @@ def main() -> None:
     else:
         rate = real.tracker_spec.rate_hz
         data = collect(
-            real, args.n / rate / (1 - real.tracker_spec.dropout) * 1.02 + 1, progress=False
+            real,
+            args.n / rate / (1 - real.tracker_spec.dropout) * 1.02 + 1,
+            design=args.design,
+            progress=False,
         )
     q, x = data.pairs(args.n)
     test = static_samples(real, 2000, seed=99)
     qt, _ = test.pairs()
     jt = np.array([real.measured_jacobian(ql) for ql in test.truth_q[:300]])
-    print(f"{args.spec}, {args.n} {args.data} samples; held-out: 2000 static configurations")
+    what = f"{args.data} ({args.design} via points)" if args.data == "trajectory" else args.data
+    print(f"{args.spec}, {args.n} {what} samples; held-out: 2000 static configurations")
     print(f"{'variant':40s} {'FK median':>10s} {'FK p95':>8s} {'J err':>7s} {'train s':>8s}")
     for name, cfg in VARIANTS.items():
         if args.only and not any(s in name for s in args.only.split(",")):
             continue
         t0 = time.perf_counter()
-        if cfg is None:
-            cal = calibrate(real.nominal, q, x, point=real.assumed_point)
+        if cfg is None or isinstance(cfg, str):
+            cal = calibrate(real.nominal, q, x, point=real.assumed_point,
+                            joint_errors=cfg is not None)  # fmt: skip
             fk, jac = cal.predict, lambda qq, c=cal: c.arm.jacobian(qq, point=c.point)[:, :3]
         else:
             cfg = {**cfg, "training": {**cfg.get("training", {}), "progress": False}}

@@ -11,7 +11,7 @@ import numpy as np
 import pybullet as pb
 import pytest
 
-from armjac.errors import ConfigError
+from armjac.errors import ConfigError, InputError
 from armjac.mismatch import collect, load_dataset, load_spec, static_samples
 from armjac.model.urdf import load_urdf, parse_urdf
 from armjac.model.urdf_write import urdf_text
@@ -139,16 +139,33 @@ def test_collect_records_a_consistent_run(real):
     assert np.abs(np.diff(d.truth_q, axis=0)).max() / 1e-3 < 2 * 1.5  # near the speed cap
 
 
-def test_via_schedule_respects_the_speed_cap(arms):
+@pytest.mark.parametrize("design", ["random", "halton"])
+def test_via_schedule_respects_the_speed_cap(arms, design):
     from armjac.mismatch.collect import PEAK, via_schedule
 
     arm = arms("kuka_iiwa")
-    via, times = via_schedule(arm, arm.home, 30.0, np.random.default_rng(0), 0.1, 0.5, 1.2)
+    rng = np.random.default_rng(0)
+    via, times = via_schedule(arm, arm.home, 30.0, rng, 0.1, 0.5, 1.2, design)
     assert times[-1] >= 30.0 and np.all(np.diff(times) >= 0.5)
     speeds = PEAK * np.abs(np.diff(via, axis=0)) / np.diff(times)[:, None]
     assert speeds.max() <= 1.2 + 1e-12
     lo, hi = arm.sample_bounds(0.1)
     assert (via[1:] >= lo).all() and (via[1:] <= hi).all()
+
+
+def test_halton_design_is_space_filling():
+    from armjac.mismatch.collect import halton, via_schedule
+
+    h = halton(256, 7, np.random.default_rng(3))
+    assert h.shape == (256, 7) and (h >= 0).all() and (h < 1).all()
+    # every joint's range stratified: 8 bins of 32 expected, iid uniform gives about +-5.7
+    counts = np.array([np.histogram(h[:, j], bins=8, range=(0, 1))[0] for j in range(7)])
+    assert counts.min() >= 27 and counts.max() <= 37
+    # the shift is the seed: same seed, same design; another seed, another design
+    np.testing.assert_array_equal(h, halton(256, 7, np.random.default_rng(3)))
+    assert not np.allclose(h, halton(256, 7, np.random.default_rng(4)))
+    with pytest.raises(InputError, match="design"):
+        via_schedule(None, np.zeros(2), 1.0, None, 0.1, 0.5, 1.0, "sobol")
 
 
 def test_spec_errors_name_the_key():
@@ -186,3 +203,27 @@ def test_calibrated_reach_scenario_simulates_the_real_arm():
     cfg["task"]["mismatch"]["spec"] = "nope"
     with pytest.raises(ConfigError, match="task.mismatch.spec"):
         run_scenario(cfg)
+
+
+def test_nominal_with_load_adds_the_payload_at_the_assumed_point(arms, tmp_path):
+    """A point payload m at the assumed tool point p: M gains m Jp^T Jp (plus the tool
+    link's 1e-6 kg m^2 sphere) and the holding torques gain -m Jp^T g_vec (closed forms
+    on the nominal's point Jacobian); without a load it is the nominal itself."""
+    import dataclasses
+
+    from armjac.mismatch.real_arm import nominal_with_load
+
+    nominal = arms("planar2")
+    spec = dataclasses.replace(load_spec(SMALL), tool_mass=0.0, payload_mass=0.3)
+    loaded = nominal_with_load(spec, nominal=nominal, out_dir=tmp_path)
+    point = np.asarray(spec.tool_assumed)
+    for q in np.random.default_rng(1).uniform(-2.0, 2.0, (4, nominal.dof)):
+        jac = nominal.jacobian(q, point=point)
+        jv, jw = jac[:3], jac[3:]
+        m_ref = nominal.mass_matrix(q) + 0.3 * jv.T @ jv + 1e-6 * jw.T @ jw
+        g_ref = nominal.gravity(q) - 0.3 * jv.T @ np.asarray(nominal.gravity_vector)
+        np.testing.assert_allclose(loaded.mass_matrix(q), m_ref, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(loaded.gravity(q), g_ref, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(loaded.position(q, point=point), nominal.position(q, point=point))
+    bare = dataclasses.replace(spec, payload_mass=0.0)
+    assert nominal_with_load(bare, nominal=nominal) is nominal

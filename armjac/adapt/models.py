@@ -159,7 +159,11 @@ class DecoderAdaptation(AdaptingModel):
     name = "decoders"
 
     def __init__(self, model, rule, bias: bool = False):
-        if getattr(model, "pose", False) or not callable(getattr(model, "output_weights", None)):
+        if (
+            getattr(model, "pose", False)
+            or not callable(getattr(model, "output_weights", None))
+            or model.output_weights()[0].shape[0] != 3  # e.g. a joint-space residual
+        ):
             raise InputError(
                 f"decoder adaptation needs a position-only LearnedModel; got {model!r}"
             )

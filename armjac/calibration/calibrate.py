@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from armjac.calibration.joint_errors import JointErrorArm, joint_features
 from armjac.calibration.kinematics import ChainModel
 from armjac.calibration.offset_arm import OffsetArm
 from armjac.validation import as_measurements, check_point
@@ -105,6 +106,7 @@ def calibrate(
     tol: float = 1e-12,
     rank_tol: float = 1e-6,
     regularization: float = 1e-10,
+    joint_errors: bool = False,
 ) -> CalibrationResult:
     """Identify joint-origin offsets, zero offsets and the tool point from data.
 
@@ -128,6 +130,10 @@ def calibrate(
         Relative singular value below which a parameter direction is dropped.
     regularization : float
         Ridge weight pulling the (scaled) parameters towards the nominal.
+    joint_errors : bool
+        Also identify the joint-error model of :mod:`armjac.calibration.joint_errors`
+        (encoder eccentricity, gravity deflection; 4 weights per joint); the result's
+        ``arm`` is then a :class:`~armjac.calibration.joint_errors.JointErrorArm`.
 
     Returns
     -------
@@ -142,18 +148,30 @@ def calibrate(
     q, x = as_measurements(q, x, nominal.dof, minimum=4)
     p0 = np.zeros(3) if point is None else check_point(point)
     model = ChainModel(nominal)
-    theta = np.zeros(model.n_params)
-    theta[-3:] = p0
-    free = np.ones(model.n_params, bool)
-    per_joint = np.ones((nominal.dof, 4), bool)
+    n = nominal.dof
+    phi = joint_features(nominal, q, p0) if joint_errors else np.zeros((len(q), 0, n))
+    n_geo = model.n_params
+    n_all = n_geo + phi.shape[1] * n  # geometric parameters, then the joint-error weights
+    theta = np.zeros(n_all)
+    theta[n_geo - 3 : n_geo] = p0
+    free = np.ones(n_all, bool)
+    per_joint = np.ones((n, 4), bool)
     per_joint[:, :3] = origin_offsets
     per_joint[:, 3] = zero_offsets
-    free[: 4 * nominal.dof] = per_joint.ravel()
+    free[: 4 * n] = per_joint.ravel()
 
-    tip, jac = model.tip(q, theta)
+    def tip_and_jac(th):
+        w = th[n_geo:].reshape(-1, n)
+        tp, jc = model.tip(q + np.einsum("kn,bkn->bn", w, phi), th[:n_geo])
+        # d tip / d w_ki = (d tip / d q_i) phi_ki: the zero offset's column times the feature
+        jq = jc[:, :, 3 : 4 * n : 4]
+        jw = (jq[:, :, None, :] * phi[:, None, :, :]).reshape(len(q), 3, -1)
+        return tp, np.concatenate([jc, jw], axis=2)
+
+    tip, jac = tip_and_jac(theta)
     res = (tip - x).ravel()
     initial = _stats(res)
-    a = jac.reshape(-1, model.n_params)[:, free]
+    a = jac.reshape(-1, n_all)[:, free]
     scale = np.linalg.norm(a, axis=0)
     scale[scale == 0] = 1.0
     _, s, vt = np.linalg.svd(a / scale, full_matrices=False)
@@ -165,7 +183,7 @@ def calibrate(
     def evaluate(z):
         th = base.copy()
         th[free] += basis @ z
-        tp, jc = model.tip(q, th)
+        tp, jc = tip_and_jac(th)
         return th, (tp - x).ravel(), jc
 
     th, res, jac = evaluate(z)
@@ -173,7 +191,7 @@ def calibrate(
     lam = 1e-3
     iterations = 0
     for iterations in range(1, max_iter + 1):  # noqa: B007 (reported after the loop)
-        jz = jac.reshape(-1, model.n_params)[:, free] @ basis
+        jz = jac.reshape(-1, n_all)[:, free] @ basis
         h = jz.T @ jz + regularization * np.eye(rank)
         g = jz.T @ res + regularization * z
         improved = False
@@ -208,9 +226,13 @@ def calibrate(
         home=nominal.home,
         backend=nominal.backend,
     )
+    if joint_errors:
+        corrected_arm = JointErrorArm(arm, offsets[:, 3], th[n_geo:], nominal, p0)
+    else:
+        corrected_arm = OffsetArm(arm, offsets[:, 3])
     return CalibrationResult(
-        arm=OffsetArm(arm, offsets[:, 3]),
-        point=th[-3:].copy(),
+        arm=corrected_arm,
+        point=th[n_geo - 3 : n_geo].copy(),
         origin_offsets=offsets[:, :3].copy(),
         zero_offsets=offsets[:, 3].copy(),
         residual_mm=_stats(res),

@@ -20,6 +20,12 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="draws the real arm (default 0)")
     p.add_argument("--duration", type=float, default=40.0, help="seconds of exploration (40)")
     p.add_argument("--static", type=int, metavar="N", help="N static samples instead of a run")
+    p.add_argument(
+        "--design",
+        choices=("random", "halton"),
+        default="random",
+        help="via points: iid uniform (default) or a space-filling Halton design",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -34,7 +40,9 @@ def run(args) -> int:
     if args.static is not None:
         data = static_samples(real, args.static, seed=args.seed)
     else:
-        data = collect(real, args.duration, seed=args.seed, progress=not args.no_progress)
+        data = collect(
+            real, args.duration, seed=args.seed, design=args.design, progress=not args.no_progress
+        )
     out = Path(args.out) if args.out else Path("data") / f"{spec.name}-{args.seed}.npz"
     path = data.save(out)
     q, x = data.pairs()

@@ -13,8 +13,11 @@ ground truth -- and returns a :class:`DataModel` (a
   the model starts at exactly the nominal, and training can only move it where
   the data says; its Jacobian is the nominal's plus the network's.
 * ``base: calibrated`` first calibrates the nominal on the training split
-  (:func:`armjac.calibrate`) and learns the residual on top of the calibrated
-  arm: geometry by the parametric model, what it cannot model by the network.
+  (:func:`armjac.calibrate`, by default with its joint-error model of encoder
+  eccentricity and gravity deflection, ``joint_errors``) and learns the residual
+  on top of the calibrated arm: what the parametric model cannot, by the network.
+* ``residual: joint`` learns a joint correction instead, x = base(q + net(q))
+  (:mod:`armjac.learned.joint_residual`).
 
 A validation split of the data (``validation``, a fraction) drives early
 stopping: the weights with the lowest validation error are kept. Held-out
@@ -23,6 +26,9 @@ metrics are for the caller to compute on data the model never saw.
 Config (a mapping or YAML path; every key optional)::
 
     base: calibrated          # calibrated | nominal (only with a nominal arm)
+    residual: task            # task: x = base(q) + net(q); joint: x = base(q + net(q))
+    joint_errors: true        # also try the eccentricity + deflection joint-error model
+                              # (kept when it predicts the validation split better)
     point: null               # tool point on the nominal's EE link (the argument wins)
     seed: 0
     validation: 0.2           # fraction held out for early stopping
@@ -52,9 +58,16 @@ from armjac.validation import as_measurements
 
 KIND = "armjac.learned.DataModel"
 BASES = ("calibrated", "nominal")
+RESIDUALS = ("task", "joint")
 
 DEFAULTS: dict = {
     "base": "calibrated",
+    # "task": the network adds to the tip; "joint": it corrects the joint readings
+    # (armjac.learned.joint_residual)
+    "residual": "task",
+    # the calibrated base also identifies eccentricity and gravity deflection
+    # (armjac.calibration.joint_errors)
+    "joint_errors": True,
     "point": None,
     "seed": 0,
     "validation": 0.2,
@@ -101,6 +114,8 @@ def data_config(spec=None, where: str = "<config>") -> dict:
             cfg[key] = copy.deepcopy(value)
     top = Reader(cfg, where)
     top.choice("base", BASES, ...)
+    top.choice("residual", RESIDUALS, ...)
+    top.flag("joint_errors", True)
     top.vector("point", 3)
     top.integer("seed", ..., minimum=0)
     top.number("validation", ..., minimum=0.01, below=0.9)
@@ -149,7 +164,8 @@ def model_config(raw: dict, where: str = "<config>") -> dict:
     if not isinstance(raw, dict) or not isinstance(raw.get("from_data"), dict):
         raise ConfigError(f"{where}: from_data: must be a mapping (a learning-from-data config)")
     cfg = data_config(raw["from_data"], where)
-    return {"encoding": cfg["encoding"], "outputs": "position", "network": cfg["network"],
+    outputs = "joints" if cfg["residual"] == "joint" else "position"
+    return {"encoding": cfg["encoding"], "outputs": outputs, "network": cfg["network"],
             "nominal": None, "from_data": cfg}  # fmt: skip
 
 
@@ -187,6 +203,9 @@ def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=Non
     point = cfg["point"] if point is None else point
     if point is not None and nominal is None:
         raise ConfigError("a tool point needs a nominal arm; pass nominal= or drop point")
+    joint = cfg["residual"] == "joint"
+    if joint and nominal is None:
+        raise ConfigError("residual: joint needs a nominal arm to correct; pass nominal=")
     va, tr = _split(len(q), cfg)
     metrics: dict = {"n_train": int(tr.size), "n_val": int(va.size)}
     base = None
@@ -196,14 +215,26 @@ def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=Non
             from armjac.calibration import calibrate
 
             cal = calibrate(nominal, q[tr], x[tr], point=base.point)
+            if cfg["joint_errors"]:
+                # the joint-error model has 4 more parameters per joint: keep it only
+                # where it predicts the validation split better (few samples overfit it)
+                cal_je = calibrate(nominal, q[tr], x[tr], point=base.point, joint_errors=True)
+                errs = [np.sum((c.predict(q[va]) - x[va]) ** 2) for c in (cal, cal_je)]
+                metrics["joint_errors_kept"] = bool(errs[1] < errs[0])
+                cal = cal_je if errs[1] < errs[0] else cal
             base = TipNominal(cal.arm, cal.point)
             metrics["calibration"] = cal.summary()
     y = x if base is None else x - base.position(q)
-    params, seconds, curve = _fit(q, y, tr, va, cfg, base is None, nominal, progress)
+    lift = base.jacobian(q)[:, :3, :] if joint else None  # tip change per joint correction
+    params, seconds, curve = _fit(q, y, tr, va, cfg, base is None, nominal, progress, lift)
     metrics.update(train_seconds=round(seconds, 2), val_curve_mm=curve)
     metrics["best_val_mm"] = min(c[1] for c in curve)
     lo, hi = (q.min(axis=0), q.max(axis=0)) if nominal is None else nominal.sample_bounds()
-    model = DataModel(
+    if joint:
+        from armjac.learned.joint_residual import JointResidualModel as cls
+    else:
+        cls = DataModel
+    model = cls(
         params,
         config=model_config({"from_data": cfg}),
         arm_name=nominal.name if nominal is not None else "measured",
@@ -239,8 +270,11 @@ def _split(n: int, cfg: dict) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(held), np.flatnonzero(~held)
 
 
-def _fit(q, y, tr, va, cfg, pure: bool, nominal, progress):
-    """Train the network on ``y`` (B, 3); returns (params, seconds, val curve)."""
+def _fit(q, y, tr, va, cfg, pure: bool, nominal, progress, lift=None):
+    """Train the network on ``y`` (B, 3); returns (params, seconds, val curve).
+
+    With ``lift`` (B, 3, N) the network has N outputs ``u`` and fits ``lift @ u`` to
+    ``y`` (a joint-space residual, linearised at the readings)."""
     import tensorflow as tf
 
     from armjac.learned import encoding
@@ -256,11 +290,18 @@ def _fit(q, y, tr, va, cfg, pure: bool, nominal, progress):
         (e["n_neurons"], n_in if i == 0 else e["dimensions"])
         for i, e in enumerate(ncfg["ensembles"])
     ]
-    params = init_params(sizes, 3, ncfg["gain"], ncfg["seed"])
+    n_out = 3 if lift is None else q.shape[1]
+    params = init_params(sizes, n_out, ncfg["gain"], ncfg["seed"])
     # The network fits unit-scale targets; the scale goes into its output on export.
     mean = y[tr].mean(axis=0) if pure else np.zeros(3)
     scale = float(np.sqrt(np.mean(np.sum((y[tr] - mean) ** 2, axis=1)) / 3)) or 1.0
     y = (y - mean) / scale
+    out_scale = scale  # output units per unit network output
+    if lift is not None:  # joint outputs in units of scale / lever (rad)
+        lever = float(np.sqrt(np.mean(np.sum(lift[tr] ** 2, axis=(1, 2))) / q.shape[1])) or 1.0
+        lift = (lift / lever).astype(np.float32)
+        out_scale = scale / lever
+        mean = np.zeros(n_out)
     if not pure:  # zero output decoders: the model starts at exactly the nominal
         e, b, d = params["layers"][-1]
         params["layers"][-1] = (e, b, np.zeros_like(d))
@@ -276,16 +317,23 @@ def _fit(q, y, tr, va, cfg, pure: bool, nominal, progress):
     weights = net.weights
 
     @tf.function
-    def step(qb, yb):
+    def step(qb, yb, ab):
         with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.square(net.outputs(qb) - yb))
+            out = net.outputs(qb)
+            if lift is not None:
+                out = tf.einsum("bij,bj->bi", ab, out)
+            loss = tf.reduce_mean(tf.square(out - yb))
         opt.apply_gradients(zip(tape.gradient(loss, weights), weights))  # noqa: B905
         return loss
 
     qf, yf = q.astype(np.float32), y.astype(np.float32)
+    af = np.zeros((len(q), 1, 1), np.float32) if lift is None else lift
 
     def val_rmse() -> float:
-        err = scale * (net.predict(q[va]) - y[va])
+        out = net.predict(q[va])
+        if lift is not None:
+            out = np.einsum("bij,bj->bi", lift[va], out)
+        err = scale * (out - y[va])
         return float(1e3 * np.sqrt(np.mean(np.sum(err**2, axis=1))))
 
     best = (val_rmse(), 0, [w.numpy() for w in weights])
@@ -301,7 +349,7 @@ def _fit(q, y, tr, va, cfg, pure: bool, nominal, progress):
         perm = tr[rng.permutation(tr.size)]
         for s in range(steps):
             idx = perm[s * batch : (s + 1) * batch]
-            step(qf[idx], yf[idx])
+            step(qf[idx], yf[idx], af[idx])
         bar.update(1)
         if epoch % tcfg["val_every"] and epoch != tcfg["epochs"]:
             continue
@@ -319,6 +367,6 @@ def _fit(q, y, tr, va, cfg, pure: bool, nominal, progress):
     out = net.export()
     net.close()
     e, b, d = out["layers"][-1]
-    out["layers"][-1] = (e, b, d * np.float32(scale))
-    out["out_bias"] = (out["out_bias"] * scale + mean).astype(np.float32)
+    out["layers"][-1] = (e, b, d * np.float32(out_scale))
+    out["out_bias"] = (out["out_bias"] * out_scale + mean).astype(np.float32)
     return out, seconds, curve

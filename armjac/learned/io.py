@@ -268,7 +268,8 @@ def _expected_shapes(config: dict, dof: int) -> dict[str, tuple[int, ...]]:
     ens = config["network"]["ensembles"]
     dims = [encoded_size(config["encoding"], dof)]
     dims += [e["dimensions"] for e in ens[1:]]
-    dims.append(OUTPUT_SIZES[config["outputs"]])
+    # a joint-space residual outputs one correction per joint
+    dims.append(dof if config["outputs"] == "joints" else OUTPUT_SIZES[config["outputs"]])
     shapes = {"out_bias": (dims[-1],)}
     for k, e in enumerate(ens):
         n = e["n_neurons"]

@@ -416,6 +416,8 @@ def load(path: str | os.PathLike) -> LearnedModel:
     fields = io.read(path)
     if fields["config"].get("from_data") is not None:
         from armjac.learned.from_data import DataModel
+        from armjac.learned.joint_residual import JointResidualModel
 
-        return DataModel(**fields)
+        joint = fields["config"]["from_data"]["residual"] == "joint"
+        return (JointResidualModel if joint else DataModel)(**fields)
     return LearnedModel(**fields)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 NOMINAL_URDF = "nominal.urdf"
+FEATURES_URDF = "features.urdf"  # a joint-error model's feature arm (the uncalibrated nominal)
 
 
 class TipNominal:
@@ -56,7 +57,7 @@ class TipNominal:
         """What :func:`rebuild` needs besides ``nominal.urdf``."""
         arm = getattr(self.arm, "base", self.arm)
         offsets = getattr(self.arm, "offsets", np.zeros(self.dof))
-        return {
+        out = {
             "name": arm.name,
             "ee_link": arm.ee_link,
             "point": self.point.tolist(),
@@ -64,12 +65,19 @@ class TipNominal:
             "gravity": list(arm.gravity_vector),
             "home": arm.home.tolist(),
         }
+        if hasattr(self.arm, "weights"):  # a JointErrorArm
+            out["joint_errors"] = self.arm.weights.tolist()
+            out["feature_point"] = self.arm.feature_point.tolist()
+            out["feature_name"] = self.arm.feature_arm.name
+        return out
 
     def write(self, folder) -> None:
         """Write ``nominal.urdf`` of the chain into ``folder``."""
         from armjac.model.urdf_write import write_urdf
 
         write_urdf(getattr(self.arm, "base", self.arm).model, Path(folder) / NOMINAL_URDF)
+        if hasattr(self.arm, "weights"):
+            write_urdf(self.arm.feature_arm.model, Path(folder) / FEATURES_URDF)
 
 
 def rebuild(folder, record: dict) -> TipNominal:
@@ -78,15 +86,22 @@ def rebuild(folder, record: dict) -> TipNominal:
     from armjac.calibration.offset_arm import OffsetArm
     from armjac.model.urdf import load_urdf
 
-    model = load_urdf(Path(folder) / NOMINAL_URDF)
-    arm = Arm(
-        model,
-        ee_link=record["ee_link"],
-        name=record["name"],
-        gravity=record["gravity"],
-        home=record["home"],
-    )
+    def chain(file, name):
+        return Arm(
+            load_urdf(Path(folder) / file),
+            ee_link=record["ee_link"],
+            name=name,
+            gravity=record["gravity"],
+            home=record["home"],
+        )
+
+    arm = chain(NOMINAL_URDF, record["name"])
     offsets = np.asarray(record["zero_offsets"], float)
-    if offsets.any():
+    if "joint_errors" in record:
+        from armjac.calibration.joint_errors import JointErrorArm
+
+        features = chain(FEATURES_URDF, record["feature_name"])
+        arm = JointErrorArm(arm, offsets, record["joint_errors"], features, record["feature_point"])
+    elif offsets.any():
         arm = OffsetArm(arm, offsets)
     return TipNominal(arm, record["point"])

@@ -30,14 +30,48 @@ def _min_jerk(s: float) -> tuple[float, float]:
     return s**3 * (10 - 15 * s + 6 * s * s), 30 * s * s * (1 - s) ** 2
 
 
-def via_schedule(arm, start, duration, rng, margin, segment, max_speed):
-    """Random via points and their arrival times: each move lasts long enough that no
-    joint's planned speed exceeds ``max_speed`` (or its URDF velocity limit)."""
+DESIGNS = ("random", "halton")
+_PRIMES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53)
+
+
+def halton(n: int, dim: int, rng) -> np.ndarray:
+    """``n`` points of the Halton sequence in [0, 1)^dim, skipping its first 20 and
+    randomly shifted modulo 1 (a Cranley-Patterson rotation: the seed picks the design)."""
+    if dim > len(_PRIMES):
+        raise InputError(f"a Halton design covers up to {len(_PRIMES)} joints; got {dim}")
+    idx = np.arange(20, 20 + n)
+    out = np.zeros((n, dim))
+    for j, base in enumerate(_PRIMES[:dim]):
+        k, f = idx.copy(), 1.0 / base
+        while k.any():
+            out[:, j] += f * (k % base)
+            k //= base
+            f /= base
+    return (out + rng.random(dim)) % 1.0
+
+
+def _via_points(arm, rng, margin: float, design: str):
+    """An endless supply of via points within the limits (shrunk by ``margin``)."""
+    if design == "random":
+        while True:
+            yield arm.random_q(None, rng, margin)
+    lo, hi = arm.sample_bounds(margin)
+    while True:  # space-filling: every joint swept across its range in turn
+        yield from lo + (hi - lo) * halton(256, arm.dof, rng)
+
+
+def via_schedule(arm, start, duration, rng, margin, segment, max_speed, design="random"):
+    """Via points (random or a space-filling design) and their arrival times: each move
+    lasts long enough that no joint's planned speed exceeds ``max_speed`` (or its URDF
+    velocity limit)."""
+    if design not in DESIGNS:
+        raise InputError(f"design must be one of {DESIGNS}; got {design!r}")
     vmax = np.minimum(max_speed, np.where(np.isfinite(arm.velocity_limits),
                                           arm.velocity_limits, max_speed))  # fmt: skip
     points, times = [np.asarray(start, float)], [0.0]
+    supply = _via_points(arm, rng, margin, design)
     while times[-1] < duration:
-        nxt = arm.random_q(None, rng, margin)
+        nxt = next(supply)
         move = max(segment, PEAK * float(np.max(np.abs(nxt - points[-1]) / vmax)))
         points.append(nxt)
         times.append(times[-1] + move)
@@ -61,6 +95,7 @@ def collect(
     margin: float = DEFAULT_MARGIN,
     max_speed: float = DEFAULT_MAX_SPEED,
     dt: float = 1e-3,
+    design: str = "random",
     progress: bool = True,
 ) -> Dataset:
     """Record ``duration`` seconds of exploration of ``real`` (a :class:`RealArm`).
@@ -80,6 +115,9 @@ def collect(
         Peak planned joint speed, rad/s (moves are timed so none is faster).
     dt : float
         Simulation and control period, s.
+    design : {"random", "halton"}
+        Via points: iid uniform, or a randomly shifted Halton sequence over the
+        joint box (space-filling: fewer near-repeats, every joint's range covered).
 
     Returns
     -------
@@ -105,7 +143,9 @@ def collect(
     t_log = np.empty(steps)
     q_log = np.empty((steps, n))
     truth_log = np.empty((steps, n))
-    via, arrive = via_schedule(nominal, nominal.home, duration, rng, margin, segment, max_speed)
+    via, arrive = via_schedule(
+        nominal, nominal.home, duration, rng, margin, segment, max_speed, design
+    )
     bar = progress_bar(steps, enabled=progress, unit="step", desc="collect")
     with ArmSim(real.arm, dt=dt, q0=via[0]) as sim:
         for k in range(steps):
@@ -139,6 +179,7 @@ def collect(
             max_speed=max_speed,
             margin=margin,
             dt=dt,
+            design=design,
         ),
     )
 

@@ -205,6 +205,36 @@ def make_real_arm(spec, seed: int = 0, *, nominal=None, out_dir=None) -> RealArm
     )
 
 
+def nominal_with_load(spec, *, nominal=None, out_dir=None):
+    """The nominal arm carrying the spec's tool and payload at the *assumed* tool point.
+
+    The load data a controller is configured with (tool and payload masses, as on a
+    datasheet): no geometric errors and no tool-tip error, so it is the nominal
+    chain plus the same tool link as the real arm's (:func:`make_real_arm`) at the
+    point the controllers are told. Without a tool or payload mass it is the
+    nominal arm itself.
+
+    Parameters
+    ----------
+    spec : MismatchSpec
+    nominal : Arm, optional
+        The nominal arm (default: ``load_arm(spec.arm)``).
+    out_dir : path, optional
+        Where its URDF goes (default as in :func:`make_real_arm`).
+    """
+    from armjac.arm import load_arm
+
+    nominal = load_arm(spec.arm) if nominal is None else nominal
+    if spec.tool_mass + spec.payload_mass <= 0:
+        return nominal
+    exact = dataclasses.replace(
+        spec, joint_origin_mm=0.0, joint_zero_deg=0.0, link_scale=0.0, tool_error_mm=0.0
+    )
+    arm = make_real_arm(exact, 0, nominal=nominal, out_dir=out_dir).arm
+    arm.name = f"{nominal.name}+load"  # not a drawn real arm
+    return arm
+
+
 def _write_atomically(model: RobotModel, urdf: Path) -> None:
     """Write the URDF beside its place and rename it in (parallel runs may share it)."""
     urdf.parent.mkdir(parents=True, exist_ok=True)

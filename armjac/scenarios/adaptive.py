@@ -14,8 +14,11 @@ drawn from ``task.mismatch`` (:mod:`armjac.mismatch`); the controller sees only
 its joint encoders (``q_measured``) and the model: the scenario's ``jacobian``
 (``tool:SPEC`` is the nominal URDF at the assumed tool point; ``analytic`` is
 taken the same way, at the spec's assumed tool point), wrapped by the
-adaptation ``task.adapt`` (:func:`armjac.adapt.make_adapting`), with the nominal
-arm's dynamics. Its position feedback is the model's own FK of the encoder
+adaptation ``task.adapt`` (:func:`armjac.adapt.make_adapting`). Its dynamics
+are the nominal arm's carrying the spec's tool and payload masses at the assumed
+tool point (``task.load_data``, default true: the load data a user enters; false:
+the bare nominal, whose wrist is 4-6x lighter than the loaded real one, see
+docs/adaptation.md). Its position feedback is the model's own FK of the encoder
 readings (``fk_source: source``). The tracker samples the true tip at its rate,
 with noise, latency and dropouts; each delivered sample goes to
 ``model.update(q_measured at the exposure time, x, t)``. Scores use the true
@@ -45,7 +48,7 @@ from armjac.scenarios.registry import register_scenario
 from armjac.scenarios.types import Track
 
 MODEL_EVERY = 10  # steps between checks of the model's FK error on the path
-_MISMATCH_KEYS = {"mismatch", "real_seed", "adapt", "holdout", "tracker"}
+_MISMATCH_KEYS = {"mismatch", "real_seed", "adapt", "holdout", "tracker", "load_data"}
 _TRACKER_KEYS = {"rate_hz", "noise_mm", "latency_ms", "dropout"}
 
 
@@ -62,6 +65,7 @@ class _Adaptive(Track):
         task.string("mismatch", ...)
         task.integer("real_seed", 0)
         task.integer("holdout", 500)
+        task.flag("load_data", True)
         tr = task.mapping("tracker")
         tr.check_keys(_TRACKER_KEYS)
         for key in _TRACKER_KEYS:
@@ -90,6 +94,7 @@ class _Adaptive(Track):
             self.center = self.start_pos.copy()
             self.center[self.plane[0]] -= self.radius
         self.holdout = _holdout(self.real, self.task.integer("holdout", 500))
+        self.load_data = self.task.flag("load_data", True)
         self.model = self.base = self.tracker = None
         self.offpath: dict = {}
         self.model_err: list[tuple[float, float]] = []  # (t, |model FK of the readings - tip|)
@@ -117,6 +122,17 @@ class _Adaptive(Track):
             self.model = make_adapting(self.base, self.task.data.get("adapt", "none"))
         self.offpath["base_before_m"] = _offpath(self.base, self.real, self.holdout, self.tool)
         return self.model
+
+    def dynamics(self, dyn):
+        """With ``load_data`` (the default) the nominal arm carrying the spec's tool and
+        payload masses at the assumed tool point, the load data a user configures
+        (:func:`~armjac.mismatch.real_arm.nominal_with_load`); else ``dyn`` (the bare
+        nominal). A load attached during the run (``tool_mass``) stays unknown."""
+        if not self.load_data:
+            return dyn
+        from armjac.mismatch.real_arm import nominal_with_load
+
+        return nominal_with_load(self.real.spec, nominal=self.arm)
 
     def build(self, make) -> None:
         """One OSC whose position feedback is the model's FK of the readings."""

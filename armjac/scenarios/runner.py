@@ -196,6 +196,7 @@ def _run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress, out_d
     src = scenario.source(src)  # e.g. wrapped by an online adaptation
     if dynamics is None and not has_dynamics(src):
         dynamics = arm
+    dynamics = scenario.dynamics(dynamics)  # e.g. the arm carrying its tool
     scenario.build(
         lambda kind=None, fk=fk_source: build_controller(cfg, src, dynamics, arm, kind, fk)
     )

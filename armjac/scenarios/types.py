@@ -114,6 +114,11 @@ class Scenario:
         default; a scenario may wrap it, e.g. in an online adaptation)."""
         return src
 
+    def dynamics(self, dyn):
+        """The dynamics (mass matrix, gravity) the controllers get, from the resolved ones
+        (``dyn`` itself by default; a scenario may give the load the arm carries)."""
+        return dyn
+
     def check_controller(self, kind: str) -> None:
         """Refuse a ``controller.type`` the scenario cannot use (ConfigError)."""
         if kind == "hybrid" and not self.force_scenario:

@@ -55,27 +55,42 @@ def run_local(jobs: Sequence[Job], on_result: OnResult, workers: int | None = No
     """Run the jobs on a pool of ``workers`` spawned processes (default: one per core).
 
     Spawned, not forked: a fork would copy this process's TensorFlow and
-    PyBullet state, and its BLAS threads, into every worker.
+    PyBullet state, and its BLAS threads, into every worker. A worker that
+    dies (a crash, out of memory) breaks the whole pool and takes every job
+    still in it down; those run again one at a time, so only the job that
+    really kills its worker is recorded as failed.
     """
     workers = default_workers() if workers is None else workers
     if workers < 1:
         raise ConfigError(f"workers must be >= 1; got {workers}")
     if not jobs:
         return
-    workers = min(workers, max(1, len(jobs)))
+    lost = _run_pool(jobs, on_result, min(workers, len(jobs)))
+    while lost:
+        # one worker runs the jobs in order: the first lost one is the one that died
+        lost = _run_pool([job for job, _ in lost], on_result, 1)
+        if lost:
+            on_result(failed_record(*lost[0]))
+            lost = lost[1:]
+
+
+def _run_pool(jobs: Sequence[Job], on_result: OnResult, workers: int) -> list[tuple[Job, str]]:
+    """Run ``jobs`` on one pool; the jobs a dying worker took down, in submission order."""
+    lost: list[tuple[int, str]] = []
     with _thread_env(), ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-        futures = {pool.submit(execute, job): job for job in jobs}
+        futures = {pool.submit(execute, job): i for i, job in enumerate(jobs)}
         try:
             for fut in as_completed(futures):
                 try:
                     record = fut.result()
-                except Exception as exc:  # the worker process died (crash, out of memory)
-                    reason = f"worker died: {type(exc).__name__}: {exc}"
-                    record = failed_record(futures[fut], reason)
+                except Exception as exc:  # the pool broke: a worker process died
+                    lost.append((futures[fut], f"worker died: {type(exc).__name__}: {exc}"))
+                    continue
                 on_result(record)
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+    return [(jobs[i], reason) for i, reason in sorted(lost)]
 
 
 def _gpus(job: Job, num_gpus, cluster_gpus: float) -> float:
