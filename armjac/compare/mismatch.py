@@ -14,6 +14,9 @@ For each mismatch spec (``mismatch:`` in a comparison file)::
         reach_duration: 3.0        # s per reach
         learn: null                # train_from_data config (null: its defaults)
         data: trajectory           # or static: iid random q (the fast static sampler)
+        adapt: {bases: [nominal, calibrated+residual], rules: [tool_rls, pes, rls]}
+        recovery: {base: calibrated+residual, rules: [none, offset, pes, rls, tool_rls],
+                   dropout: true, duration: null}   # [] or false: skip
 
 the real arm is drawn, an exploration run long enough for the largest budget
 is recorded (:func:`armjac.mismatch.collect`), and from its first ``budget``
@@ -25,7 +28,11 @@ tracker samples these models are built:
 * ``residual``: a network on top of the nominal (``base: nominal``);
 * ``calibrated+residual``: a network on top of the calibrated arm (the
   :func:`~armjac.learned.train_from_data` default);
-* any registered adapter (:func:`register_adapter`), e.g. online adaptation.
+* any registered adapter (:func:`register_adapter`): ``adapted``
+  (:mod:`armjac.compare.adapted`) adds ``RULE on BASE`` rows, each base model
+  adapted online along a path with the tracker, then judged like the others;
+* recovery curves: the ``tool_change`` and ``tracker_dropout`` scenarios on the
+  same real arm, once per adaptation rule (spatial arms only).
 
 Static errors use held-out configurations drawn uniformly within the explored
 range (:func:`~armjac.mismatch.static_samples`, truth from the real arm): the
@@ -55,7 +62,11 @@ ENTRY_KEYS = {
     "reach_duration",
     "learn",
     "data",
+    "adapt",
+    "recovery",
 }
+ADAPT_KEYS = {"bases", "rules"}
+RECOVERY_KEYS = {"base", "rules", "dropout", "duration"}
 DEFAULT_BUDGETS = [250, 500, 1000, 2000, 8000]
 N_JACOBIAN = 300  # held-out configurations for the Jacobian errors
 BUDGET_MODELS = ("calibrated", "residual", "calibrated+residual")
@@ -64,10 +75,12 @@ _ADAPTERS: dict[str, Callable] = {}
 
 
 def register_adapter(name: str, factory: Callable) -> None:
-    """Add a model to the section: ``factory(real, sources, q, x) -> source``.
+    """Add models to the section: ``factory(real, sources, q, x, options)``.
 
     ``sources`` maps the names above to the sources already built from the same
-    data (e.g. an adapter that refines ``calibrated+residual`` online).
+    data (e.g. an adapter that refines ``calibrated+residual`` online);
+    ``options`` is the entry's ``adapt`` mapping. The factory returns one source
+    (a row named ``name``) or a mapping ``{row name: source}``.
     """
     _ADAPTERS[name] = factory
 
@@ -110,9 +123,70 @@ def parse_section(top: Reader) -> list[dict]:
                 "reach_duration": r.number("reach_duration", 3.0, positive=True),
                 "learn": learn,
                 "data": r.choice("data", ("trajectory", "static"), "trajectory"),
+                "adapt": _adapt_options(r),
+                "recovery": _recovery_options(r, spec),
             }
         )
     return out
+
+
+def _rules(r: Reader, key: str, default: list) -> list:
+    from armjac.adapt.spec import parse_spec
+    from armjac.errors import ConfigError
+
+    rules = r.sequence(key, default)
+    for i, rule in enumerate(rules):
+        try:
+            parse_spec(rule)
+        except ConfigError as exc:
+            raise r.fail(f"{key}[{i}]", str(exc)) from None
+    return list(rules)
+
+
+def _adapt_options(r: Reader) -> dict | None:
+    """The ``adapt`` mapping with defaults (None: no adapted rows)."""
+    from armjac.compare.adapted import DEFAULT_ADAPT
+
+    if r.data.get("adapt", True) in (False, None, [], {}):
+        return None
+    a = r.child(r.data.get("adapt") if isinstance(r.data.get("adapt"), dict) else {}, "adapt")
+    a.check_keys(ADAPT_KEYS)
+    return {
+        "bases": list(a.sequence("bases", DEFAULT_ADAPT["bases"])),
+        "rules": _rules(a, "rules", DEFAULT_ADAPT["rules"]),
+    }
+
+
+def _recovery_options(r: Reader, spec) -> dict | None:
+    """The ``recovery`` mapping with defaults (None: no recovery runs). The scenarios
+    follow a circle in space, so the default is to run them only on a spatial arm."""
+    from armjac.compare.adapted import DEFAULT_RECOVERY
+    from armjac.mismatch import load_spec
+
+    raw = r.data.get("recovery", None)
+    if raw in (False, [], {}):
+        return None
+    from armjac.scenarios.config import load_scenario
+
+    arm, scen_arm = load_spec(spec).arm, load_scenario("tool_change").arm
+    if arm != scen_arm and raw is None:
+        return None
+    a = r.child(raw if isinstance(raw, dict) else {}, "recovery")
+    a.check_keys(RECOVERY_KEYS)
+    if arm != scen_arm:
+        raise r.fail("recovery", f"the tool_change scenario is for {scen_arm}; the spec's arm is "
+                                 f"{arm!r} (set recovery: false)")  # fmt: skip
+    duration = a.data.get("duration")
+    return {
+        "base": a.choice(
+            "base",
+            ("nominal", "calibrated", "residual", "calibrated+residual"),
+            DEFAULT_RECOVERY["base"],
+        ),  # fmt: skip
+        "rules": _rules(a, "rules", DEFAULT_RECOVERY["rules"]),
+        "dropout": a.flag("dropout", True),
+        "duration": None if duration is None else a.number("duration", positive=True),
+    }
 
 
 # -- models -----------------------------------------------------------------------
@@ -130,8 +204,12 @@ def _learn_cfg(base_cfg, base: str, progress: bool) -> dict:
     return cfg
 
 
-def build_models(real, q, x, learn=None, *, which=None, progress=False) -> tuple[dict, dict]:
-    """Sources built from measured ``(q, x)``: name -> source, and name -> info."""
+def build_models(
+    real, q, x, learn=None, *, which=None, adapt=None, progress=False
+) -> tuple[dict, dict]:
+    """Sources built from measured ``(q, x)``: name -> source, and name -> info
+    (``adapt``: the options passed to every registered adapter)."""
+    import armjac.compare.adapted  # noqa: F401  registers the adapted models
     from armjac.calibration import calibrate
     from armjac.learned import train_from_data
     from armjac.learned.residual import TipNominal
@@ -173,10 +251,14 @@ def build_models(real, q, x, learn=None, *, which=None, progress=False) -> tuple
             "best_epoch": min(model.metrics["val_curve_mm"], key=lambda c: c[1])[0],
         }
     for name, factory in _ADAPTERS.items():
-        if name in which:
+        if name in which and adapt is not None:
             t0 = time.perf_counter()
-            sources[name] = factory(real, dict(sources), q, x)
-            info[name] = {"seconds": round(time.perf_counter() - t0, 2)}
+            made = factory(real, dict(sources), q, x, adapt)
+            made = made if isinstance(made, dict) else {name: made}
+            seconds = round((time.perf_counter() - t0) / max(len(made), 1), 2)
+            for row, src in made.items():
+                sources[row] = src
+                info[row] = {"adapter": name, "seconds": seconds}
     return sources, info
 
 
@@ -260,7 +342,8 @@ def run_spec(entry: dict, figdir: Path, *, progress: bool = False, log=None) -> 
 
     t0 = time.perf_counter()
     q, x = data.pairs(entry["budget"])
-    sources, info = build_models(real, q, x, entry["learn"], progress=progress)
+    sources, info = build_models(real, q, x, entry["learn"], adapt=entry.get("adapt"),
+                                 progress=progress)  # fmt: skip
     phases["models_s"] = time.perf_counter() - t0
     static = {n: static_errors(s, test, test.truth_q[:n_j], jac_true) for n, s in sources.items()}
 
@@ -268,8 +351,9 @@ def run_spec(entry: dict, figdir: Path, *, progress: bool = False, log=None) -> 
     if entry["control"]:
         t0 = time.perf_counter()
         targets = reach_targets(real, entry["n_targets"], seed + 2000)
-        usable = {n: src for n, src in sources.items()
-                  if static[n]["fk_median_mm"] < HOPELESS_MM}  # fmt: skip
+        usable = {n: src for n, src in sources.items()  # adapted rows: see recovery
+                  if static[n]["fk_median_mm"] < HOPELESS_MM
+                  and "adapter" not in info.get(n, {})}  # fmt: skip
         control = control_errors(real, usable, targets, entry["reach_duration"], seed)
         phases["control_s"] = time.perf_counter() - t0
 
@@ -288,6 +372,13 @@ def run_spec(entry: dict, figdir: Path, *, progress: bool = False, log=None) -> 
             }
         )
     phases["budgets_s"] = time.perf_counter() - t0
+    recovery = None
+    if entry.get("recovery"):
+        from armjac.compare.adapted import run_recovery
+
+        t0 = time.perf_counter()
+        recovery = run_recovery(entry, sources, figdir, f"{spec.name}_{entry['data']}_seed{seed}")
+        phases["recovery_s"] = time.perf_counter() - t0
     fig = None
     if budget_rows:
         from armjac.compare.plots import budget_figure
@@ -315,6 +406,7 @@ def run_spec(entry: dict, figdir: Path, *, progress: bool = False, log=None) -> 
         "control": control,
         "budgets": budget_rows,
         "budget_figure": None if fig is None else str(fig),
+        "recovery": recovery,
     }
     phases["total_s"] = time.perf_counter() - t_start
     phases["cpu_s"] = time.process_time() - cpu0
@@ -332,6 +424,9 @@ def run_section(entries: list[dict], out: Path, *, progress=False, log=None) -> 
         res = run_spec(entry, figdir, progress=progress, log=log)
         if res["budget_figure"]:
             res["budget_figure"] = str(Path(res["budget_figure"]).relative_to(out))
+        for key, val in (res.get("recovery") or {}).items():
+            if key.endswith("_figure"):
+                res["recovery"][key] = str(Path(val).relative_to(out))
         results.append(res)
     return results
 
@@ -418,7 +513,9 @@ def verdict(r: dict) -> list[str]:
                     else ""
                 )
             )
-    return out
+    from armjac.compare.adapted import verdict_lines
+
+    return out + verdict_lines(r)
 
 
 # -- the report ------------------------------------------------------------------------
@@ -470,7 +567,9 @@ def section_markdown(results: list[dict]) -> list[str]:
         lines += table(rows, header)
         if r["control"] and len(r["control"]) < len(names):
             lines += [f"Models with a median FK error above {HOPELESS_MM:.0f} mm are not run in "
-                      "closed loop (*not run*).", ""]  # fmt: skip
+                      "closed loop (*not run*); the adapted models (*RULE on BASE*, adapted "
+                      "along a path, then frozen) are judged in closed loop by the recovery "
+                      "runs below.", ""]  # fmt: skip
         if r["budgets"]:
             keys = [k for k in BUDGET_MODELS if k in r["budgets"][0]]
             lines += ["Median held-out FK error [mm] against the number of tracker samples:", ""]
@@ -480,6 +579,10 @@ def section_markdown(results: list[dict]) -> list[str]:
             )
             if r["budget_figure"]:
                 lines += [f"![error against data budget]({r['budget_figure']})", ""]
+        if r.get("recovery"):
+            from armjac.compare.adapted import recovery_markdown
+
+            lines += recovery_markdown(r["recovery"])
         lines += ["**Verdict.**", ""] + [f"- {v}" for v in r["verdict"]] + [""]
     return lines
 
