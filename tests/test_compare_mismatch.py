@@ -36,7 +36,7 @@ def test_mismatch_section_runs_and_reports(tmp_path):
     (r,) = m["mismatch"]
     adapted = {f"{rule} on {base}" for rule in ("tool_rls", "pes", "rls")
                for base in ("nominal", "calibrated+residual")}  # fmt: skip
-    assert set(r["static"]) == {"nominal", "calibrated", "learned", "residual",
+    assert set(r["static"]) == {"nominal", "calibrated", "calibrated+joint", "learned", "residual",
                                 "calibrated+residual"} | adapted  # fmt: skip
     assert r["recovery"] is None  # a planar arm cannot follow the scenarios' circle
     for s in r["static"].values():
@@ -68,12 +68,23 @@ def test_verdict_follows_the_numbers():
     }  # fmt: skip
     text = " ".join(mismatch.verdict(r))
     assert "**calibrated+residual**" in text and "at the noise floor" in text
-    assert "beats calibration alone" in text and "from 1000 samples on" in text
+    assert "beats geometric calibration alone" in text and "from 1000 samples on" in text
+    assert "joint-error model" not in text
     r["static"]["calibrated+residual"] = row(1.6)
     r["models"]["calibrated"]["residual_mm"]["rms"] = 2.0
     text = " ".join(mismatch.verdict(r))
-    assert "**calibrated**" in text and "loses to calibration" in text
+    assert "**calibrated**" in text and "loses to geometric calibration" in text
     assert "cannot express" in text
+    # a network on a joint-error calibration is credited to the parametric model when
+    # that calibration alone does as well
+    r["static"]["calibrated+residual"] = row(0.2)
+    r["static"]["calibrated+joint"] = row(0.19)
+    r["models"]["calibrated+residual"] = {"joint_errors_base": True}
+    text = " ".join(mismatch.verdict(r))
+    assert "(its base calibrated with the joint-error model) beats geometric" in text
+    assert "comes from the parametric model, not from the network" in text
+    r["static"]["calibrated+joint"] = row(0.5)
+    assert "not from the network" not in " ".join(mismatch.verdict(r))
 
 
 def test_bad_mismatch_entries_name_the_key():
