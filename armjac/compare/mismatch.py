@@ -492,8 +492,8 @@ def verdict(r: dict) -> list[str]:
         ratio = j / n
         out.append(
             f"Calibration with the joint-error model (encoder eccentricity and joint compliance "
-            f"as parameters) reaches {j:.2f} mm; against it the calibrated+residual network "
-            f"{_word(ratio)} ({n:.2f} mm, {ratio:.2f}x)"
+            f"as parameters) reaches {j:.2f} mm; the calibrated+residual network "
+            f"{_word(ratio)} it ({n:.2f} mm, {ratio:.2f}x)"
             + (
                 ": the gain over geometric calibration comes from the parametric model, not "
                 "from the network."
