@@ -82,7 +82,7 @@ def reach(
         Encoder noise and tracker randomness.
     load_data : bool
         The controller's dynamics carry the spec's tool and payload masses at the
-        assumed tool point (:func:`~armjac.mismatch.real_arm.nominal_with_load`, the
+        assumed tool point (:attr:`~armjac.mismatch.real_arm.RealArm.load_data_arm`, the
         load data a user enters), as in the adaptive scenarios. Without them the
         real task inertia at kuka's light wrist is several times the model's, and
         the integral loop takes seconds to settle (docs/adaptation.md).
@@ -96,7 +96,6 @@ def reach(
     from armjac.control import OSC
     from armjac.control.null_space import JointDamping, RestingPosture
     from armjac.errors import SimulationError
-    from armjac.mismatch.real_arm import nominal_with_load
     from armjac.sim import ArmSim
 
     if feedback not in FEEDBACKS:
@@ -105,7 +104,7 @@ def reach(
     if target.shape != (3,) or not np.isfinite(target).all():
         raise InputError(f"target must be 3 finite numbers (m); got {target}")
     nominal = real.nominal
-    dynamics = nominal_with_load(real.spec, nominal=nominal) if load_data else nominal
+    dynamics = real.load_data_arm if load_data else nominal
     q0 = nominal.home if q0 is None else np.asarray(q0, float)
     rng = np.random.default_rng(seed)
     tracker = real.tracker(seed + 1)

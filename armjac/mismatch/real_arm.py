@@ -17,6 +17,7 @@ the assumed tool point and the sensors.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import tempfile
 from pathlib import Path
@@ -70,6 +71,12 @@ class RealArm:
     def tip(self, q_link) -> np.ndarray:
         """True tool-tip position (3,)/(B, 3) at the true link angles ``q_link``."""
         return self.arm.position(q_link, point=self.tool_point)
+
+    @functools.cached_property
+    def load_data_arm(self):
+        """The nominal arm carrying the spec's tool and payload masses as load data
+        (:func:`nominal_with_load`), built once per real arm."""
+        return nominal_with_load(self.spec, nominal=self.nominal)
 
     def tip_jacobian(self, q_link) -> np.ndarray:
         """True tool-tip Jacobian (3, N)/(B, 3, N) with respect to the link angles."""
