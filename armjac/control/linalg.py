@@ -26,23 +26,28 @@ except TypeError:
     _EXTOBJ = None
 
 
-def _quiet(gufunc):
+def _quiet(gufunc, signature: str = "d->d"):
     """``gufunc`` on float64 with floating-point errors ignored (NaN out, no warning).
 
     On numpy 1.x this is a ``functools.partial`` (no Python frame per call).
     """
     if _EXTOBJ is not None:
-        return partial(gufunc, signature="d->d", extobj=_EXTOBJ)
+        return partial(gufunc, signature=signature, extobj=_EXTOBJ)
 
-    def call(a: np.ndarray) -> np.ndarray:
+    def call(*args: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
-            return gufunc(a, signature="d->d")
+            return gufunc(*args, signature=signature)
 
     return call
 
 
 inverse = _quiet(_inv)
 inverse.__doc__ = "Inverse of a small square float64 matrix; NaN (never a warning) when singular."
+solve = _quiet(_umath_linalg.solve, "dd->d")
+solve.__doc__ = (
+    "``a^-1 b`` for a small square float64 ``a`` and a matrix ``b`` (one LU, no inverse "
+    "formed); NaN (never a warning) when ``a`` is singular."
+)
 
 
 def damped_inverse_sym(a: np.ndarray, threshold: float) -> np.ndarray:

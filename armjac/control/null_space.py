@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from armjac.errors import InputError
-from armjac.validation import as_float_array, check_gain, excerpt
+from armjac.validation import as_float_array, as_vector, check_gain, excerpt
 
 
 class JointDamping:
@@ -142,7 +142,7 @@ class JointLimitAvoidance:
         self._cap = np.full(self.dof, self.gain)
         self._zeros = np.zeros(self.dof)
         self._zeros.flags.writeable = False
-        self._ones = np.ones(self.dof)
+        self._all_clear = np.ones(self.dof, dtype=bool).tobytes()
 
     def generate(self, q: np.ndarray, dq: np.ndarray) -> np.ndarray:
         """Desired joint acceleration (N,), rad/s^2: zero away from the limits.
@@ -152,13 +152,90 @@ class JointLimitAvoidance:
         q, dq : (N,) arrays
             Joint positions and velocities (unused).
         """
+        push = self.push(q)
+        return self._zeros if push is None else push
+
+    def push(self, q: np.ndarray) -> np.ndarray | None:
+        """:meth:`generate`, or None when every joint is clear of its limits (the usual case)."""
         d = q - self._mid
-        excess = np.maximum(np.abs(d) - self._inner, self._zeros)
-        if excess.dot(self._ones) == 0.0:  # the usual case: every joint clear of its limits
-            return self._zeros
-        push = np.minimum(excess * self._scale, self._cap)
+        far = np.abs(d)
+        # Every joint clear: all True (a NaN is not, and comes out as a NaN push).
+        if (far <= self._inner).tobytes() == self._all_clear:
+            return None
+        far -= self._inner
+        push = np.minimum(np.maximum(far, self._zeros) * self._scale, self._cap)
         # Push towards the middle of the range.
         return np.copysign(push, -d)
 
     def __repr__(self) -> str:
         return f"JointLimitAvoidance(margin={self.margin:g}, gain={self.gain:g})"
+
+
+class NullSpaceSum:
+    """The sum of null-space tasks' accelerations, the built-in ones in one pass.
+
+    The first :class:`RestingPosture` and :class:`JointLimitAvoidance` of the
+    arm's size and every :class:`JointDamping` are evaluated together: one
+    wrapped posture error, one velocity term for all the damping, and the
+    joint-limit push only where a joint is within its margin. Their outputs
+    have the right shape by construction. Any other task is called as given and
+    its output checked, naming the task.
+
+    Parameters
+    ----------
+    tasks : sequence
+        Objects with ``generate(q, dq) -> (N,) array``.
+    dof : int
+        The number of joints N.
+    """
+
+    def __init__(self, tasks: Sequence, dof: int):
+        self.tasks = list(tasks)
+        self.dof = dof
+        self._posture = self._limits = None
+        damping = []
+        self._others = []
+        for task in self.tasks:
+            kind = type(task)
+            if kind is RestingPosture and task.dof == dof and self._posture is None:
+                self._posture = task
+            elif kind is JointLimitAvoidance and task.dof == dof and self._limits is None:
+                self._limits = task
+            elif kind is JointDamping:
+                damping.append(task.kv)
+            else:
+                self._others.append(task)
+        kv = np.full(dof, float(sum(damping)))
+        if self._posture is not None:
+            kv += self._posture._wkv
+        self._neg_kv = -kv if (kv != 0).any() else None
+
+    def generate(self, q: np.ndarray, dq: np.ndarray) -> np.ndarray | None:
+        """The summed acceleration (N,), rad/s^2, or None when every task gives zero.
+
+        Raises
+        ------
+        InputError
+            A task other than the built-in ones returns something that is not N floats.
+        """
+        posture, total = self._posture, None
+        if posture is not None:
+            # RestingPosture.generate, with every damping task's -kv dq folded in.
+            total = np.remainder(posture._shift - q, posture._two_pi)
+            total -= posture._pi
+            total *= posture._wkp
+            if self._neg_kv is not None:
+                total += self._neg_kv * dq
+        elif self._neg_kv is not None:
+            total = self._neg_kv * dq
+        if self._limits is not None:
+            push = self._limits.push(q)
+            if push is not None:
+                total = push if total is None else total + push
+        shape = (self.dof,)
+        for task in self._others:
+            r = task.generate(q, dq)
+            if r.__class__ is not np.ndarray or r.shape != shape or r.dtype.char != "d":
+                r = as_vector(r, self.dof, f"the output of null-space task {task!r}", finite=False)
+            total = r if total is None else total + r
+        return total

@@ -44,9 +44,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from armjac.control.linalg import DampedSolver, inverse
+from armjac.control.linalg import DampedSolver, solve
 from armjac.control.model import ControlModel
-from armjac.control.null_space import JointLimitAvoidance
+from armjac.control.null_space import JointLimitAvoidance, NullSpaceSum
 from armjac.control.orientation import (
     as_quaternion,
     orientation_error,
@@ -282,8 +282,11 @@ class OSC:
         # (rows, limit) of the linear and angular parts that are controlled and limited.
         limits = (np.inf, np.inf) if self.vmax is None else self.vmax
         parts = ((slice(0, nl), limits[0], nl), (slice(nl, None), limits[1], self.rows.size - nl))
+        # (rows or None for all, limit, limit^2): the squared test skips a sqrt under the limit.
         self._speed_parts = [
-            (part, float(limit)) for part, limit, size in parts if size and math.isfinite(limit)
+            (None if size == self.rows.size else part, float(limit), float(limit) ** 2)
+            for part, limit, size in parts
+            if size and math.isfinite(limit)
         ]
         self.use_dJ, self.use_g, self.use_C = p["use_dJ"], p["use_g"], p["use_C"]
         self.null_metric = p["null_metric"]
@@ -302,6 +305,7 @@ class OSC:
         # The null space is empty when as many axes as joints are controlled.
         self._redundant = n > self.rows.size
         self._null = list(self.null_controllers) if self._redundant else []
+        self._null_sum = NullSpaceSum(self._null, n).generate
         self._damp = self._redundant and self.null_damping > 0
         self._damp_task = np.full(self.rows.size, self.null_damping)
         self._damp_joint = np.full(n, -self.null_damping)
@@ -312,7 +316,7 @@ class OSC:
         self._clamp = None if lim is None or np.isinf(lim).all() else (-lim, lim)
         self._ones = np.ones(n)
         self._ones3, self._ones6, self._ones7 = np.ones(3), np.ones(6), np.ones(7)
-        self._task_rows_all = self.rows.size == 6
+        self._task_rows = _rows_index(self.rows, 6)  # picks the controlled rows of a 6-vector
         self._point = self.model.point
         self._differencing = self.task_velocity == "sensor" or (
             self.use_dJ and not self._terms_have_djdq()
@@ -355,14 +359,16 @@ class OSC:
     # -- inputs ----------------------------------------------------------------------
     def _state(self, q, dq) -> tuple[np.ndarray, np.ndarray]:
         """``q``, ``dq`` as finite float64 (N,) arrays; a cheap check on the usual input."""
-        n, ones = self.dof, self._ones
+        n = self.dof
         if (
             q.__class__ is np.ndarray
             and dq.__class__ is np.ndarray
             and q.dtype.char == "d"
             and dq.dtype.char == "d"
             and q.shape == dq.shape == (n,)
-            and math.isfinite(ones.dot(q) + ones.dot(dq))  # NaN or inf anywhere fails
+            # Finite only if every q_i dq_i is: NaN or inf anywhere fails (0 inf is NaN).
+            # A product that overflows takes the full check, which accepts it.
+            and math.isfinite(q.dot(dq))
         ):
             return q, dq
         return as_vector(q, n, "q"), as_vector(dq, n, "dq")
@@ -375,7 +381,8 @@ class OSC:
             and v.shape == (6,)
             and math.isfinite(v.dot(self._ones6))
         ):
-            return v if self._task_rows_all else v[self.rows]  # the usual case, checked cheaply
+            rows = self._task_rows  # the usual case, checked cheaply
+            return v if rows is None else v[rows]
         v = as_float_array(v, what)
         if v.shape == (3,):
             v = np.concatenate((v, np.zeros(3)))
@@ -469,10 +476,12 @@ class OSC:
         else:
             # Cap the speed the stiffness asks for, then track it with the damping.
             v = self._kp_kv * e
-            for part, limit in self._speed_parts:
-                speed = _norm(v[part])
-                if speed > limit:
-                    v[part] *= limit / speed
+            for part, limit, limit_sq in self._speed_parts:
+                w = v if part is None else v[part]  # a view: scaling it scales v
+                if w.dot(w) > limit_sq:  # overflow (inf) lands here too
+                    speed = _norm(w)
+                    if speed > limit:
+                        w *= limit / speed
             v -= xdot
             if target_velocity is not None:
                 v += target_velocity
@@ -504,11 +513,11 @@ class OSC:
         s.e = self.error = self._error(pos, quat, t_pos, t_quat)
         rows = self._jac_rows
         jac = t.J if rows is None else t.J[rows]
-        mass = t.M
-        minv_jt = inverse(mass).dot(jac.T)
+        s.mass = mass = t.M
+        s.minv_jt = minv_jt = solve(mass, jac.T)
         s.lam = lam = self._pair[0]  # J M^-1 J^T, the inverse of the task-space inertia Mx
         jac.dot(minv_jt, out=lam)
-        s.q, s.dq, s.jac, s.minv_jt, s.mass = q, dq, jac, minv_jt, mass
+        s.q, s.dq, s.jac = q, dq, jac
         s.bias = t.h if self.use_g else (self._bias(t, q) if self.use_C else None)
         djdq = t.dJdq if self.use_dJ else None
         if djdq is not None and rows is not None:
@@ -551,28 +560,33 @@ class OSC:
         if s.djdq is not None:
             a = a - s.djdq
         jac = s.jac
-        joint = self._damp_joint * s.dq if self._damp else None  # damping: inertia metric
-        if joint is not None:
+        joint = None  # joint accelerations in the inertia metric, turned into torques by M
+        if self._damp:
+            joint = self._damp_joint * s.dq
             a = a + self._damp_task * s.jdq  # -J (-kvn dq)
-        qdd = self._null_accel(s.q, s.dq) if self._null else None
-        if qdd is not None and not self._project:
-            a = a - jac.dot(qdd)
-        if self._project:
+        qdd = self._null_sum(s.q, s.dq) if self._null else None  # None: all tasks at rest
+        if qdd is not None and self._project:
             pair, rhs = self._pair, self._rhs
             jac.dot(jac.T, out=pair[1])
             jac.dot(qdd, out=rhs[1])
             rhs[0] = a
-            f, y = self._pair_solver.solve(pair, rhs)  # Mx a, (J J^T)^-1 J qdd
-            qdd = qdd - jac.T.dot(y)
+            fy = self._pair_solver.solve(pair, rhs)  # [Mx a; (J J^T)^-1 J qdd]
+            if force is not None:
+                fy[0] += force
+            jt = fy.dot(jac)  # [J^T f; J^T y] in one product
+            joint = qdd - jt[1] if joint is None else joint + (qdd - jt[1])  # P qdd
+            u = s.mass.dot(joint)
+            u += jt[0]
         else:
+            if qdd is not None:
+                a = a - jac.dot(qdd)
+                joint = qdd if joint is None else joint + qdd
             f = self._task_solver.solve(s.lam, a)  # Mx a
-        if force is not None:
-            f = f + force
-        u = jac.T.dot(f)
-        if qdd is not None:
-            joint = qdd if joint is None else joint + qdd
-        if joint is not None:
-            u += s.mass.dot(joint)
+            if force is not None:
+                f = f + force
+            u = jac.T.dot(f)
+            if joint is not None:
+                u += s.mass.dot(joint)
         if s.bias is not None:
             u += s.bias
         if not math.isfinite(self._ones.dot(u)):
@@ -581,17 +595,6 @@ class OSC:
             np.maximum(u, self._clamp[0], out=u)
             np.minimum(u, self._clamp[1], out=u)
         return u
-
-    def _null_accel(self, q, dq) -> np.ndarray:
-        """Sum of the null-space tasks' accelerations, each output checked."""
-        shape = (self.dof,)
-        total = None
-        for task in self._null:
-            r = task.generate(q, dq)
-            if r.__class__ is not np.ndarray or r.shape != shape or r.dtype.char != "d":
-                r = as_vector(r, self.dof, f"the output of null-space task {task!r}", finite=False)
-            total = r if total is None else total + r
-        return total
 
     def _diagnose(self, s: _Step, a: np.ndarray, qdd) -> None:
         """Raise an error naming why this step's torques are not finite."""
