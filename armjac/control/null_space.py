@@ -174,8 +174,8 @@ class JointLimitAvoidance:
 class NullSpaceSum:
     """The sum of null-space tasks' accelerations, the built-in ones in one pass.
 
-    The first :class:`RestingPosture` and :class:`JointLimitAvoidance` of the
-    arm's size and every :class:`JointDamping` are evaluated together: one
+    The first :class:`RestingPosture` and :class:`JointLimitAvoidance` and
+    every :class:`JointDamping` are evaluated together: one
     wrapped posture error, one velocity term for all the damping, and the
     joint-limit push only where a joint is within its margin. Their outputs
     have the right shape by construction. Any other task is called as given and
@@ -187,6 +187,11 @@ class NullSpaceSum:
         Objects with ``generate(q, dq) -> (N,) array``.
     dof : int
         The number of joints N.
+
+    Raises
+    ------
+    InputError
+        A posture or joint-limit task made for another number of joints.
     """
 
     def __init__(self, tasks: Sequence, dof: int):
@@ -197,17 +202,25 @@ class NullSpaceSum:
         self._others = []
         for task in self.tasks:
             kind = type(task)
-            if kind is RestingPosture and task.dof == dof and self._posture is None:
+            if kind in (RestingPosture, JointLimitAvoidance) and task.dof != dof:
+                raise InputError(f"{task!r} is for {task.dof} joints; the arm has {dof}")
+            if kind is RestingPosture and self._posture is None:
                 self._posture = task
-            elif kind is JointLimitAvoidance and task.dof == dof and self._limits is None:
+            elif kind is JointLimitAvoidance and self._limits is None:
                 self._limits = task
             elif kind is JointDamping:
                 damping.append(task.kv)
             else:
                 self._others.append(task)
         kv = np.full(dof, float(sum(damping)))
-        if self._posture is not None:
-            kv += self._posture._wkv
+        posture = self._posture
+        if posture is not None:
+            kv += posture._wkv
+            # wkp (wrap - pi) - kv dq as one product: [diag(wkp) | -diag(kv) | -wkp pi] [wrap; dq; 1]
+            wkp = posture._wkp
+            self._gains = np.hstack((np.diag(wkp), np.diag(-kv), (-np.pi * wkp)[:, None]))
+            self._stacked = np.ones(2 * dof + 1)
+            self._wrap, self._dq = self._stacked[:dof], self._stacked[dof : 2 * dof]
         self._neg_kv = -kv if (kv != 0).any() else None
 
     def generate(self, q: np.ndarray, dq: np.ndarray) -> np.ndarray | None:
@@ -221,11 +234,11 @@ class NullSpaceSum:
         posture, total = self._posture, None
         if posture is not None:
             # RestingPosture.generate, with every damping task's -kv dq folded in.
-            total = np.remainder(posture._shift - q, posture._two_pi)
-            total -= posture._pi
-            total *= posture._wkp
-            if self._neg_kv is not None:
-                total += self._neg_kv * dq
+            wrap = self._wrap
+            np.subtract(posture._shift, q, out=wrap)
+            np.remainder(wrap, posture._two_pi, out=wrap)  # + pi: the shortest way round
+            self._dq[:] = dq
+            total = self._gains.dot(self._stacked)
         elif self._neg_kv is not None:
             total = self._neg_kv * dq
         if self._limits is not None:

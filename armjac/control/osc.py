@@ -44,7 +44,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from armjac.control.linalg import DampedSolver, solve
+from armjac.control.linalg import DampedSolver, clip, solve
 from armjac.control.model import ControlModel
 from armjac.control.null_space import JointLimitAvoidance, NullSpaceSum
 from armjac.control.orientation import (
@@ -304,8 +304,9 @@ class OSC:
                 raise InputError(f"a null-space task needs generate(q, dq); {task!r} has none")
         # The null space is empty when as many axes as joints are controlled.
         self._redundant = n > self.rows.size
+        null_sum = NullSpaceSum(self.null_controllers, n)  # checks the tasks' sizes
         self._null = list(self.null_controllers) if self._redundant else []
-        self._null_sum = NullSpaceSum(self._null, n).generate
+        self._null_sum = null_sum.generate
         self._damp = self._redundant and self.null_damping > 0
         self._damp_task = np.full(self.rows.size, self.null_damping)
         self._damp_joint = np.full(n, -self.null_damping)
@@ -592,8 +593,7 @@ class OSC:
         if not math.isfinite(self._ones.dot(u)):
             self._diagnose(s, a, qdd)
         if self._clamp is not None:
-            np.maximum(u, self._clamp[0], out=u)
-            np.minimum(u, self._clamp[1], out=u)
+            clip(u, self._clamp[0], self._clamp[1], out=u)
         return u
 
     def _diagnose(self, s: _Step, a: np.ndarray, qdd) -> None:

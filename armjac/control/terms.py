@@ -87,13 +87,12 @@ class FusedTerms:
     """Per-step terms from one ``control_terms`` call on the source, into a reused buffer.
 
     ``h`` from the fused call is ``C dq + g``; without Coriolis compensation
-    ``g`` comes from ``gravity(q)`` instead.
+    ``g`` from ``gravity(q)`` is written over it.
 
     Attributes
     ----------
     terms : callable
-        ``terms(q, dq)`` -> the filled :class:`~armjac.terms.ControlTerms`
-        (or a :class:`TermsView` of it with ``h = g``).
+        ``terms(q, dq)`` -> the filled :class:`~armjac.terms.ControlTerms`.
     """
 
     def __init__(self, source, link=None, point=None, *, use_C):
@@ -107,13 +106,11 @@ class FusedTerms:
 
         else:
             grav = source.gravity
-            view = TermsView()
 
             def terms(q: np.ndarray, dq: np.ndarray):
                 t = call(q, dq, link, point, out)
-                view.T, view.x, view.J, view.dJdq, view.M = t.T, t.x, t.J, t.dJdq, t.M
-                view.h = grav(q)
-                return view
+                t.h[:] = grav(q)  # the compensated torques are g alone
+                return t
 
         self.terms = terms
 

@@ -223,9 +223,9 @@ class ArmSim:
             values.__class__ is np.ndarray
             and values.shape == (n,)
             and values.dtype.char == "d"
-            and math.isfinite(values.sum())
+            and math.isfinite(values.dot(values))  # a dot: a third of sum()'s cost
         ):
-            return values  # the usual case, checked cheaply
+            return values  # the usual case, checked cheaply (an overflow takes the full check)
         return as_vector(values, n, f"{what} (for {self.arm.name})")
 
     def reset(self, q: Sequence[float] | None = None, dq: Sequence[float] | None = None) -> None:
@@ -245,9 +245,8 @@ class ArmSim:
 
     def _read_state(self) -> None:
         states = pb.getJointStates(self.body_id, self.chain, physicsClientId=self.client_id)
-        n = self.dof
-        self._q = np.fromiter([s[0] for s in states], float, n)
-        self._dq = np.fromiter([s[1] for s in states], float, n)
+        q, dq, _, _ = zip(*states)  # per joint: position, velocity, reaction, motor torque
+        self._q, self._dq = np.array(q), np.array(dq)
 
     def get_feedback(self) -> dict[str, np.ndarray | float]:
         """Current joint state: ``q``, ``dq``, the last torques ``u`` and ``time``."""
