@@ -265,25 +265,31 @@ def _loop(sim, scenario, log, n, dt, gif, gui, progress, frames, step_times) -> 
     render_time = 0.0
     try:
         scenario.setup(sim)
+        # Bound once: the loop below runs at every control step.
+        get_feedback, send_forces = sim.get_feedback, sim.send_forces
+        ee_pose, command = scenario.ee_pose, scenario.command
+        log_pos, log_quat, log_u, log_q = log["ee_pos"], log["ee_quat"], log["u"], log["q"]
+        log_force = log["force"] if scenario.force_scenario else None
         perf = time.perf_counter
         wall0 = perf()
         for k in range(n):
             while ev < len(events) and events[ev][0] <= k * dt + 1e-12:
                 events[ev][2](sim)
                 ev += 1
-            fb = sim.get_feedback()
-            log["ee_pos"][k], log["ee_quat"][k] = scenario.ee_pose(sim, fb)
+            fb = get_feedback()
+            q = fb["q"]
+            log_pos[k], log_quat[k] = ee_pose(sim, fb)
             t0 = perf()
-            u = scenario.command(k, fb["q"], fb["dq"], sim)
+            u = command(k, q, fb["dq"], sim)
             step_times[k] = perf() - t0
             try:
-                sim.send_forces(u)
+                send_forces(u)
             except InputError as exc:
                 raise SimulationError(f"controller failed at t={k * dt:.3f} s: {exc}") from None
-            log["u"][k] = u
-            log["q"][k] = fb["q"]
-            if scenario.force_scenario:
-                log["force"][k] = scenario.last_force
+            log_u[k] = u
+            log_q[k] = q
+            if log_force is not None:
+                log_force[k] = scenario.last_force
             if gif and k % frame_every == 0:
                 r0 = perf()
                 frames.append(sim.camera_image())
