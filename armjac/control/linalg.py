@@ -46,9 +46,10 @@ inverse.__doc__ = "Inverse of a small square float64 matrix; NaN (never a warnin
 # clip(x, lo, hi, out=None): numpy's clip ufunc itself, without np.clip's Python
 # wrapper (a tenth of its cost on a 7-vector; half that of np.maximum then np.minimum).
 try:  # numpy 2
-    from numpy._core.umath import clip
+    from numpy._core import umath as _umath
 except ImportError:  # numpy 1.x
-    from numpy.core.umath import clip
+    from numpy.core import umath as _umath
+clip = _umath.clip
 solve = _quiet(_umath_linalg.solve, "dd->d")
 solve.__doc__ = (
     "``a^-1 b`` for a small square float64 ``a`` and a matrix ``b`` (one LU, no inverse "

@@ -216,7 +216,7 @@ class NullSpaceSum:
         posture = self._posture
         if posture is not None:
             kv += posture._wkv
-            # wkp (wrap - pi) - kv dq as one product: [diag(wkp) | -diag(kv) | -wkp pi] [wrap; dq; 1]
+            # wkp (wrap - pi) - kv dq, one product: [diag(wkp) | -diag(kv) | -wkp pi] [wrap; dq; 1]
             wkp = posture._wkp
             self._gains = np.hstack((np.diag(wkp), np.diag(-kv), (-np.pi * wkp)[:, None]))
             self._stacked = np.ones(2 * dof + 1)

@@ -245,7 +245,8 @@ class ArmSim:
 
     def _read_state(self) -> None:
         states = pb.getJointStates(self.body_id, self.chain, physicsClientId=self.client_id)
-        q, dq, _, _ = zip(*states)  # per joint: position, velocity, reaction, motor torque
+        # Per joint: position, velocity, reaction forces, motor torque.
+        q, dq, _, _ = zip(*states, strict=True)
         self._q, self._dq = np.array(q), np.array(dq)
 
     def get_feedback(self) -> dict[str, np.ndarray | float]:
