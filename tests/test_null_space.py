@@ -40,7 +40,13 @@ def test_joint_limit_push_ramps_to_the_gain_and_is_zero_when_clear():
     np.testing.assert_array_equal(task.generate(np.array([0.0, 0.2, 1e6, 0.25]), None), 0.0)
     q = np.array([1.9, -0.95, 0.0, 0.6])  # 0.1 into the margin, 0.15 in, free, past the limit
     np.testing.assert_allclose(task.push(q), [-25.0, 37.5, 0.0, -50.0], rtol=1e-12)
-    assert np.isnan(task.generate(np.array([np.nan, 0.0, 0.0, 0.25]), None)[0])
+    # On the edge of a margin: clear; just inside it: pushed.
+    assert task.push(np.array([1.8, 0.2, 0.0, 0.25])) is None
+    assert task.push(np.array([np.nextafter(1.8, 2.0), 0.2, 0.0, 0.25]))[0] < 0
+    # Margins that overlap: always pushed, towards the middle.
+    narrow = JointLimitAvoidance(np.array([[0.0, 0.3]]), margin=0.2)
+    np.testing.assert_allclose(narrow.push(np.array([0.1])), [25.0], rtol=1e-12)
+    np.testing.assert_allclose(narrow.push(np.array([0.2])), [-25.0], rtol=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from armjac.control.linalg import clip
 from armjac.errors import InputError
 from armjac.validation import as_float_array, as_vector, check_gain, excerpt
 
@@ -142,7 +143,8 @@ class JointLimitAvoidance:
         self._cap = np.full(self.dof, self.gain)
         self._zeros = np.zeros(self.dof)
         self._zeros.flags.writeable = False
-        self._all_clear = np.ones(self.dof, dtype=bool).tobytes()
+        # Where no joint is pushed; low > high when the margins overlap (always pushed).
+        self._clear_low, self._clear_high = lower + self.margin, upper - self.margin
 
     def generate(self, q: np.ndarray, dq: np.ndarray) -> np.ndarray:
         """Desired joint acceleration (N,), rad/s^2: zero away from the limits.
@@ -156,12 +158,13 @@ class JointLimitAvoidance:
         return self._zeros if push is None else push
 
     def push(self, q: np.ndarray) -> np.ndarray | None:
-        """:meth:`generate`, or None when every joint is clear of its limits (the usual case)."""
+        """:meth:`generate` for a finite ``q``, or None when every joint is clear of its
+        limits (the usual case)."""
+        # Every joint clear of its margins: clipping to them leaves q as it is (one ufunc).
+        if clip(q, self._clear_low, self._clear_high).tobytes() == q.tobytes():
+            return None
         d = q - self._mid
         far = np.abs(d)
-        # Every joint clear: all True (a NaN is not, and comes out as a NaN push).
-        if (far <= self._inner).tobytes() == self._all_clear:
-            return None
         far -= self._inner
         push = np.minimum(np.maximum(far, self._zeros) * self._scale, self._cap)
         # Push towards the middle of the range.

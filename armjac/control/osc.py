@@ -316,7 +316,6 @@ class OSC:
         lim = self.torque_limits
         self._clamp = None if lim is None or np.isinf(lim).all() else (-lim, lim)
         self._ones = np.ones(n)
-        self._ones3, self._ones6, self._ones7 = np.ones(3), np.ones(6), np.ones(7)
         self._task_rows = _rows_index(self.rows, 6)  # picks the controlled rows of a 6-vector
         self._point = self.model.point
         self._differencing = self.task_velocity == "sensor" or (
@@ -380,7 +379,7 @@ class OSC:
             v.__class__ is np.ndarray
             and v.dtype.char == "d"
             and v.shape == (6,)
-            and math.isfinite(v.dot(self._ones6))
+            and math.isfinite(v.dot(v))  # an overflow takes the full check
         ):
             rows = self._task_rows  # the usual case, checked cheaply
             return v if rows is None else v[rows]
@@ -404,7 +403,7 @@ class OSC:
             target.__class__ is np.ndarray
             and target.dtype.char == "d"
             and (target.shape == (7,) or (target.shape == (3,) and not self._orient))
-            and math.isfinite(target.dot(self._ones7 if target.size == 7 else self._ones3))
+            and math.isfinite(target.dot(target))  # an overflow takes the full check
         ):
             if not self._orient:
                 return target[:3], None

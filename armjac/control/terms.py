@@ -10,6 +10,8 @@ individual calls, so the controller never cares where its Jacobian came from.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 
@@ -106,13 +108,25 @@ class FusedTerms:
 
         else:
             grav = source.gravity
+            into = out is not None and _takes_out(grav)  # g straight into the buffer
 
             def terms(q: np.ndarray, dq: np.ndarray):
                 t = call(q, dq, link, point, out)
-                t.h[:] = grav(q)  # the compensated torques are g alone
+                if into:
+                    grav(q, out=t.h)  # the compensated torques are g alone
+                else:
+                    t.h[:] = grav(q)
                 return t
 
         self.terms = terms
+
+
+def _takes_out(fn) -> bool:
+    """Whether ``fn`` has an ``out`` parameter (writes into a given array)."""
+    try:
+        return "out" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def has_fused_terms(obj) -> bool:
