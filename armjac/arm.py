@@ -20,8 +20,9 @@ from numpy.typing import ArrayLike
 from armjac.codegen.cache import KernelCache
 from armjac.errors import InputError, SingularityError
 from armjac.jsonutil import slug
+from armjac.model.adjustment import Adjustment, adjusted_model
 from armjac.model.registry import ArmSpec, resolve
-from armjac.model.tree import STANDARD_GRAVITY, RobotModel
+from armjac.model.tree import STANDARD_GRAVITY, Inertial, RobotModel
 from armjac.model.urdf import load_urdf
 from armjac.terms import ControlTerms
 from armjac.validation import as_batch, as_count, check_finite, check_out, check_point, excerpt
@@ -52,6 +53,10 @@ class Arm:
         Kernel cache folder; defaults to ``$ARMJAC_CACHE_DIR`` or the user cache.
     spec : ArmSpec, optional
         Where the arm came from (set by :func:`load_arm`).
+    adjustment : Adjustment, optional
+        Joint-origin offsets and an end-effector load applied to ``model``
+        without compiling it anew (see :meth:`adjusted`); ``self.model`` is then
+        the adjusted tree and ``self.base_model`` the one the kernels were derived from.
     """
 
     def __init__(
@@ -65,8 +70,9 @@ class Arm:
         backend: str = "auto",
         cache_dir: str | os.PathLike | None = None,
         spec: ArmSpec | None = None,
+        adjustment: Adjustment | None = None,
     ):
-        self.model = model
+        self.model = self.base_model = model
         self.spec = spec
         self.ee_link = ee_link or _default_ee(model)
         model.link(self.ee_link)  # raises with the list of links
@@ -89,6 +95,13 @@ class Arm:
             raise InputError(f"home posture has {len(home)} values; {self.name} has dof={self.dof}")
         self.home = np.zeros(self.dof) if home is None else np.asarray(home, dtype=float)
         self.backend = backend
+        self.adjustment, self._extra = adjustment, None
+        if adjustment is not None:
+            self._extra = adjustment.vector(self.dof)
+            self.model = adjusted_model(
+                model, self.joint_names, self.ee_link, self._extra, adjustment.source
+            )
+            self.joints = tuple(j for j in self.model.path_to(self.ee_link) if j.movable)
         self._cache = KernelCache(cache_dir)
         self._kernels: dict[tuple[str, str], object] = {}
         self._ee: dict[str, object] = {}
@@ -115,27 +128,80 @@ class Arm:
         out as a sympy Matrix in ``q``, ``dq`` and the point ``p``."""
         from armjac.symbolic.derivation import ChainDerivation
 
-        return ChainDerivation(self.model, self.joint_names, self.gravity_vector)
+        at = None if self.adjustment is None else self.ee_link
+        return ChainDerivation(self.base_model, self.joint_names, self.gravity_vector, at)
+
+    def adjusted(
+        self,
+        origin_offsets: ArrayLike | None = None,
+        load: Inertial | ArrayLike | None = None,
+        *,
+        name: str | None = None,
+        source: str | None = None,
+    ) -> Arm:
+        """This arm with its chain joints' origins moved and a load on its end effector,
+        with no new compilation: every adjusted arm of one URDF shares one family of
+        kernels that take the adjustment as input (:mod:`armjac.model.adjustment`).
+
+        Parameters
+        ----------
+        origin_offsets : (N, 3) array, optional
+            Added to each chain joint's origin ``xyz`` (parent frame), m.
+        load : Inertial or (10,) array, optional
+            Mass properties fixed to the end-effector link (its frame), added to
+            any load this arm already carries.
+        name : str, optional
+            Display name (default ``<name>-adjusted``).
+        source : str, optional
+            The URDF file of the adjusted tree, where one is written.
+
+        Returns
+        -------
+        Arm
+            Its ``model`` is the adjusted tree, ``base_model`` this arm's URDF.
+        """
+        extra = Adjustment(origin_offsets, load).vector(self.dof)
+        if self._extra is not None:
+            extra = extra + self._extra
+        n3 = 3 * self.dof
+        total = Adjustment(extra[:n3].reshape(self.dof, 3), extra[n3:], source)
+        return Arm(
+            self.base_model,
+            self.ee_link,
+            name=name or f"{self.name}-adjusted",
+            gravity=self.gravity_vector,
+            home=self.home,
+            backend=self.backend,
+            cache_dir=self._cache.root,
+            adjustment=total,
+        )
 
     # -- kernels ------------------------------------------------------------------------
     def _fields(self, link: str, with_dynamics: bool) -> dict:
-        return {
-            "model": self.model.fingerprint(),
+        fields = {
+            "model": self.base_model.fingerprint(),
             "joints": list(self.joint_names),
             "gravity": list(self.gravity_vector),
             "link": link,
             "dynamics": with_dynamics,
         }
+        if self._extra is not None:  # the adjustable family of base_model
+            fields.update(adjustable_at=self.ee_link, extra=len(self._extra))
+        return fields
 
     def _load_link_kernels(self, link: str, with_dynamics: bool = False) -> None:
-        tag = f"L{self.model.link_names.index(link)}"
+        tag = f"L{self.base_model.link_names.index(link)}"
 
         def specs():
             from armjac.codegen.specs import link_kernels
 
             return link_kernels(self.symbolic, link, tag, with_dynamics)
 
-        label = f"{slug(self.name, 40, 'arm')}-{tag}" + ("-dyn" if with_dynamics else "")
+        if self._extra is None:
+            label = slug(self.name, 40, "arm")
+        else:  # one family for every adjusted arm of this URDF
+            label = f"{slug(self.base_model.name, 36, 'arm')}-adj"
+        label += f"-{tag}" + ("-dyn" if with_dynamics else "")
         kernels = self._cache.load_or_build(
             label,
             self._fields(link, with_dynamics),
@@ -143,6 +209,7 @@ class Arm:
             self.dof,
             self.backend,
             owner=f"{self.name} (dof={self.dof})",
+            extra=self._extra,
         )
         for kname, kern in kernels.items():
             kind = kname.split("_")[0]
@@ -158,7 +225,7 @@ class Arm:
         except (KeyError, TypeError):
             if not isinstance(link, str):
                 raise InputError(f"link must be a link name or None; got {excerpt(link)}") from None
-            self.model.link(link)  # unknown name: raises with the valid ones
+            self.base_model.link(link)  # unknown name: raises with the valid ones
             self._load_link_kernels(link)
             return self._kernels[(kind, link)]
 

@@ -1,11 +1,13 @@
 """Sweep executors side by side: a mismatch sweep serial, on the local pool and on Ray,
 and the cost per job of each executor.
 
-Each executor starts from a copy of one kernel cache that holds the nominal
-arm's kernels only, so every run builds the same per-draw kernels. The
-records of the three runs are compared bit for bit. Usage::
+Each executor starts from a copy of one kernel cache, warmed by one draw
+outside the sweep (the nominal arm's kernels and its adjustable family, which
+every drawn and calibrated arm shares). The records of the three runs are
+compared bit for bit. Usage::
 
-    python benchmarks/bench_sweep.py [--jobs 20] [--workers 2] [--skip-ray] [--noop 40]
+    python benchmarks/bench_sweep.py [--sweep mismatch_reach] [--jobs 20] [--workers 2]
+                                     [--skip-ray] [--noop 40]
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="armjac-bench-sweep-"))
     warm = tmp / "cache-warm"
     os.environ["ARMJAC_CACHE_DIR"] = str(warm)
-    # nominal-arm kernels (and calibration's) built once, from a draw outside the sweep
+    # nominal-arm kernels and the adjustable family built once, from a draw outside the sweep
     run({**base, "axes": {"draw": [10_000]}}, tmp / "warm", executor="serial", progress=False,
         plots=False, log=None)  # fmt: skip
     rows: list[dict] = []

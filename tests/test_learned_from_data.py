@@ -84,6 +84,8 @@ def test_save_load_round_trip_rebuilds_the_nominal(real, data, residual, base, t
     if base == "calibrated":
         assert "calibration" in back.metrics
         assert back.nominal.arm.offsets.any()
+        # saved as the URDF plus its adjustment: the loaded chain is an adjusted arm
+        assert back.nominal.arm.base.adjustment is not None
 
 
 def test_calibrated_base_is_exact_on_geometric_errors():

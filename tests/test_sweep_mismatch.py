@@ -98,3 +98,17 @@ def test_reaches_show_what_the_tracker_buys(tmp_path):
     # with encoders only the nominal FK error stays in the final error; the tracker removes it
     assert m["reach_tracker_mm.nominal"] < 0.2 * m["reach_encoders_mm.nominal"]
     assert m["reach_encoders_mm.nominal"] > 0.3 * m["fk_median_mm.nominal"]
+
+
+def test_draws_after_the_first_compile_nothing(tmp_path, monkeypatch):
+    """Drawn and calibrated arms are adjustments of the nominal arm: once the first
+    draw has built the adjustable family, further draws add no cache entry."""
+    monkeypatch.setenv("ARMJAC_CACHE_DIR", str(tmp_path / "cache"))
+    cfg = _cfg()
+    cfg["axes"] = {"draw": [0]}
+    run(cfg, tmp_path / "first", executor="serial", progress=False, log=None)
+    entries = sorted(p.name for p in (tmp_path / "cache").iterdir())
+    cfg["axes"] = {"draw": [1, 2, 3]}
+    s = run(cfg, tmp_path / "more", executor="serial", progress=False, log=None)
+    assert s["n_ok"] == 3
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == entries

@@ -141,8 +141,6 @@ def calibrate(
     """
     import time
 
-    from armjac.arm import Arm
-    from armjac.model.tree import RobotModel
 
     t0 = time.perf_counter()
     q, x = as_measurements(q, x, nominal.dof, minimum=4)
@@ -209,23 +207,7 @@ def calibrate(
         if not improved or rel < tol:
             break
     offsets = th[: 4 * nominal.dof].reshape(nominal.dof, 4)
-    chain = set(nominal.joint_names)
-    joints = []
-    for j in nominal.model.joints:
-        if j.name in chain:
-            d = offsets[nominal.joint_names.index(j.name), :3]
-            j = dataclasses.replace(j, xyz=tuple(float(v) for v in np.asarray(j.xyz) + d))
-        joints.append(j)
-    name = f"{nominal.model.name}_calibrated"
-    corrected = RobotModel(name, nominal.model.links, tuple(joints), source=f"<{name}>")
-    arm = Arm(
-        corrected,
-        ee_link=nominal.ee_link,
-        name=f"{nominal.name}-calibrated",
-        gravity=nominal.gravity_vector,
-        home=nominal.home,
-        backend=nominal.backend,
-    )
+    arm = nominal.adjusted(offsets[:, :3], name=f"{nominal.name}-calibrated")
     if joint_errors:
         corrected_arm = JointErrorArm(arm, offsets[:, 3], th[n_geo:], nominal, p0)
     else:

@@ -110,7 +110,7 @@ _PRELUDE = (
 
 INLINE_MAX = 300  # kernels needing more steps than this share chunk functions
 CHUNK = 120  # steps per chunk function: register allocation grows faster than size
-_NAME = re.compile(r"\b(v|dq|q)(\d+)\b|\bp([xyz])\b")
+_NAME = re.compile(r"\b(v|dq|q)(\d+)\b|\b(p[xyz]|pk\d+)\b")
 
 
 def _balance(costs: Sequence[float]) -> list[int]:
@@ -145,7 +145,7 @@ def source(kernels: Sequence[Lowered], dof: int) -> str:
     def mem(text: str) -> str:
         def repl(m):
             if m.group(3):
-                return f"p[{'xyz'.index(m.group(3))}]"
+                return f"p[{input_index(m.group(3))[1]}]"
             kind, idx = m.group(1), m.group(2)
             return f"v[{slot[kind + idx]}]" if kind == "v" else f"{kind}[{idx}]"
 
@@ -273,22 +273,23 @@ class CKernel:
     extension is unavailable); see :mod:`armjac.codegen.kernel` for the
     convention. Every call converts its arguments first, so any layout works."""
 
-    __slots__ = ("name", "shape", "_fn", "_prepare", "_fail")
+    __slots__ = ("name", "shape", "_fn", "_prepare", "_fail", "_extra")
 
-    def __init__(self, fn, name: str, shape: tuple[int, ...], prepare, fail):
+    def __init__(self, fn, name: str, shape: tuple[int, ...], prepare, fail, extra=None):
         fn.restype = ctypes.c_int
         fn.argtypes = (ctypes.c_long,) + (ctypes.c_void_p,) * 4
         self.name, self.shape, self._fn = name, shape, fn
-        self._prepare, self._fail = prepare, fail
+        self._prepare, self._fail, self._extra = prepare, fail, extra
 
     def __call__(self, q, dq, p, out) -> np.ndarray:
         q, dq, p, out = self._prepare(q, dq, p, out)
+        p = with_extra(p, self._extra)
         nb = 1 if q.ndim == 1 else q.shape[0]
         rc = self._fn(
             nb,
             q.ctypes.data,
             None if dq is None else dq.ctypes.data,
-            ORIGIN.ctypes.data if p is None else p.ctypes.data,
+            p.ctypes.data,
             out.ctypes.data,
         )
         if rc:
@@ -299,6 +300,13 @@ class CKernel:
 ORIGIN = np.zeros(3)
 
 
+def with_extra(p: np.ndarray | None, extra: np.ndarray | None) -> np.ndarray:
+    """The array a kernel reads as ``p``: the point (origin if None), then an
+    adjusted arm's extra numbers."""
+    p = ORIGIN if p is None else p
+    return p if extra is None else np.concatenate([p, extra])
+
+
 def load(
     so_path: str,
     kernels: dict[str, tuple[int, ...]],
@@ -306,8 +314,10 @@ def load(
     uses_dq: dict[str, bool],
     owner: str = "",
     dispatch=None,
+    extra: np.ndarray | None = None,
 ) -> dict:
-    """Open the built library and wrap each named kernel (``kernels``: name -> shape)."""
+    """Open the built library and wrap each named kernel (``kernels``: name -> shape);
+    ``extra`` are the numbers an adjusted arm's kernels read after the point."""
     try:
         lib = ctypes.CDLL(os.path.abspath(so_path))
     except OSError as exc:
@@ -318,7 +328,7 @@ def load(
         prepare = preparer(dof, shape, owner, name, uses_dq[name])
         if dispatch is not None:
             addr = ctypes.cast(fn, ctypes.c_void_p).value
-            out[name] = dispatch(addr, dof, uses_dq[name], shape, prepare, failer(name))
+            out[name] = dispatch(addr, dof, uses_dq[name], shape, prepare, failer(name), extra)
         else:
-            out[name] = CKernel(fn, name, shape, prepare, failer(name))
+            out[name] = CKernel(fn, name, shape, prepare, failer(name), extra)
     return out

@@ -237,18 +237,20 @@ class KernelCache:
         dof: int,
         backend: str = "auto",
         owner: str = "",
+        extra=None,
     ) -> dict:
         """Kernels for ``fields``, from the cache if valid, else freshly built.
 
         ``specs`` is only called on a miss, so the symbolic derivation is skipped
-        entirely when the cache is warm. ``owner`` names the arm in input errors.
+        entirely when the cache is warm. ``owner`` names the arm in input errors;
+        ``extra`` are the numbers an adjusted arm's kernels read after the point.
         """
         backend = resolve_backend(backend)
         key = self.key(fields, backend)
         path = self.entry_dir(label, key)
         if os.path.lexists(path):
             try:
-                return self._load(path, key, dof, owner)
+                return self._load(path, key, dof, owner, extra)
             except CacheError as exc:
                 warnings.warn(
                     f"armjac: discarding cache entry {path}: {exc}; regenerating", stacklevel=3
@@ -261,14 +263,14 @@ class KernelCache:
             path = self.entry_dir(label, key)
             if path.is_dir():
                 try:
-                    return self._load(path, key, dof, owner)
+                    return self._load(path, key, dof, owner, extra)
                 except CacheError:
                     _remove(path)
         clean_stale_builds(self.root)
         t0 = time.perf_counter()
         self._build(path, key, fields, specs(), dof, backend)
         self.last_build_seconds = time.perf_counter() - t0
-        return self._load(path, key, dof, owner)
+        return self._load(path, key, dof, owner, extra)
 
     def dispatcher(self):
         """The compiled dispatcher's Kernel type, or None (then kernels are called
@@ -307,17 +309,20 @@ class KernelCache:
         return kernel_type
 
     # -- internals ---------------------------------------------------------------
-    def _load(self, path: Path, key: str, dof: int, owner: str) -> dict:
+    def _load(self, path: Path, key: str, dof: int, owner: str, extra=None) -> dict:
         manifest = _manifest(path, key)
         try:
             kernels = {k: tuple(int(n) for n in v) for k, v in manifest["kernels"].items()}
             uses_dq = {k: bool(manifest["uses_dq"][k]) for k in kernels}
             lib, backend = str(path / manifest["library"]), manifest["backend"]
+            n_extra = int(manifest["fields"].get("extra", 0))
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise CacheError(f"incomplete entry ({exc!r})") from None
+        if n_extra != (0 if extra is None else len(extra)):  # kernels would read past p
+            raise CacheError(f"its kernels read {n_extra} extra numbers, not {len(extra or ())}")
         if backend == "c":
-            return c_backend.load(lib, kernels, dof, uses_dq, owner, self.dispatcher())
-        return numpy_backend.load(lib, kernels, dof, uses_dq, owner)
+            return c_backend.load(lib, kernels, dof, uses_dq, owner, self.dispatcher(), extra)
+        return numpy_backend.load(lib, kernels, dof, uses_dq, owner, extra)
 
     def _build(self, path: Path, key: str, fields: dict, specs, dof: int, backend: str) -> None:
         lowered = [lower(s, "numpy." if backend == "numpy" else "armjac_") for s in specs]

@@ -1,6 +1,6 @@
 /* Kernel objects: call a generated kernel on numpy arrays in one C call.
  *
- *   Kernel(address, dof, needs_dq, shape, prepare, fail)(q, dq, p, out) -> ndarray
+ *   Kernel(address, dof, needs_dq, shape, prepare, fail[, extra])(q, dq, p, out) -> ndarray
  *
  * The fast path accepts exactly what kernels read: native float64 C-contiguous arrays,
  * q of shape (dof,) or (B, dof), dq of q's shape or None, p of shape (3,) or
@@ -8,10 +8,12 @@
  * else goes through the Python callable prepare(q, dq, p, out), which converts
  * or raises armjac's clear errors, and is then checked again. A kernel's
  * non-zero status (non-finite input or output) goes to fail(status, q, dq),
- * which raises. */
+ * which raises. A kernel given extra numbers (an arm's adjustment) reads them after
+ * the point: it is called with p = (point, extra). */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stddef.h>
+#include <string.h>
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
 #include <numpy/arrayobject.h>
 
@@ -26,6 +28,8 @@ typedef struct {
     npy_intp shape[2];
     PyObject *prepare;
     PyObject *fail;
+    double *extra;
+    npy_intp nextra;
     vectorcallfunc vectorcall;
 } Kernel;
 
@@ -66,6 +70,15 @@ static int usable(Kernel *k, PyObject *q, PyObject *dq, PyObject *p, PyObject *o
     return 1;
 }
 
+static int call(Kernel *k, long nb, const double *q, const double *dq, const double *p,
+                double *out) {
+    if (k->nextra == 0) return k->fn(nb, q, dq, p, out);
+    double buf[3 + k->nextra]; /* on the stack: no state shared between threads */
+    memcpy(buf, p, 3 * sizeof(double));
+    memcpy(buf + 3, k->extra, (size_t)k->nextra * sizeof(double));
+    return k->fn(nb, q, dq, buf, out);
+}
+
 static PyObject *run(Kernel *k, PyObject *q, PyObject *dq, PyObject *p, PyObject *out) {
     PyArrayObject *aq = (PyArrayObject *)q;
     int batched = PyArray_NDIM(aq) == 2;
@@ -82,8 +95,8 @@ static PyObject *run(Kernel *k, PyObject *q, PyObject *dq, PyObject *p, PyObject
     }
     const double *pp = p == Py_None ? ORIGIN : (const double *)PyArray_DATA((PyArrayObject *)p);
     const double *pdq = dq == Py_None ? NULL : (const double *)PyArray_DATA((PyArrayObject *)dq);
-    int rc = k->fn((long)nb, (const double *)PyArray_DATA(aq), pdq, pp,
-                   (double *)PyArray_DATA((PyArrayObject *)out));
+    int rc = call(k, (long)nb, (const double *)PyArray_DATA(aq), pdq, pp,
+                  (double *)PyArray_DATA((PyArrayObject *)out));
     if (rc) {
         Py_DECREF(out);
         PyObject *r = PyObject_CallFunction(k->fail, "iOO", rc, q, dq);
@@ -122,11 +135,29 @@ static PyObject *kernel_vectorcall(PyObject *self, PyObject *const *args, size_t
 
 static int kernel_init(PyObject *self, PyObject *args, PyObject *kw) {
     Kernel *k = (Kernel *)self;
-    PyObject *addr, *shape, *prepare, *fail;
+    PyObject *addr, *shape, *prepare, *fail, *extra = Py_None;
     Py_ssize_t dof;
     int needs_dq;
-    if (!PyArg_ParseTuple(args, "OnpOOO", &addr, &dof, &needs_dq, &shape, &prepare, &fail))
+    if (!PyArg_ParseTuple(args, "OnpOOO|O", &addr, &dof, &needs_dq, &shape, &prepare, &fail,
+                          &extra))
         return -1;
+    if (extra != Py_None) {
+        PyArrayObject *a = (PyArrayObject *)PyArray_FROMANY(
+            extra, NPY_DOUBLE, 1, 1, NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED);
+        if (a == NULL) return -1;
+        npy_intp n = PyArray_DIM(a, 0);
+        double *copy = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
+        if (copy == NULL) {
+            Py_DECREF(a);
+            PyErr_NoMemory();
+            return -1;
+        }
+        memcpy(copy, PyArray_DATA(a), (size_t)n * sizeof(double));
+        Py_DECREF(a);
+        PyMem_Free(k->extra);
+        k->extra = copy;
+        k->nextra = n;
+    }
     k->needs_dq = needs_dq;
     k->fn = (kernel_fn)PyLong_AsVoidPtr(addr);
     if (PyErr_Occurred()) return -1;
@@ -152,6 +183,7 @@ static void kernel_dealloc(PyObject *self) {
     Kernel *k = (Kernel *)self;
     Py_XDECREF(k->prepare);
     Py_XDECREF(k->fail);
+    PyMem_Free(k->extra);
     Py_TYPE(self)->tp_free(self);
 }
 

@@ -97,6 +97,8 @@ def input_index(name: str) -> tuple[str, int]:
     """Map a symbol name (q3, dq0, px) to (array, index)."""
     if name in ("px", "py", "pz"):
         return "p", "xyz".index(name[1])
+    if name.startswith("pk") and name[2:].isdigit():  # adjustment inputs follow the point
+        return "p", 3 + int(name[2:])
     for prefix in ("dq", "q"):
         if name.startswith(prefix) and name[len(prefix) :].isdigit():
             return prefix, int(name[len(prefix) :])

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from armjac.codegen.c_backend import with_extra
 from armjac.codegen.kernel import Lowered, failer, input_index, preparer
 
 
@@ -35,13 +36,20 @@ class NumpyKernel:
     """A generated numpy kernel, called as ``kernel(q, dq, p, out)`` like a C kernel
     (see :mod:`armjac.codegen.kernel`)."""
 
-    __slots__ = ("name", "shape", "_fn", "_dof", "_prepare", "_fail")
+    __slots__ = ("name", "shape", "_fn", "_dof", "_prepare", "_fail", "_extra")
 
     def __init__(
-        self, fn: Callable[..., None], name: str, shape: tuple[int, ...], dof: int, prepare, fail
+        self,
+        fn: Callable[..., None],
+        name: str,
+        shape: tuple[int, ...],
+        dof: int,
+        prepare,
+        fail,
+        extra: np.ndarray | None = None,
     ):
         self.name, self.shape, self._fn, self._dof = name, shape, fn, dof
-        self._prepare, self._fail = prepare, fail
+        self._prepare, self._fail, self._extra = prepare, fail, extra
 
     def __call__(self, q, dq, p, out) -> np.ndarray:
         q, dq, p, out = self._prepare(q, dq, p, out)
@@ -51,15 +59,11 @@ class NumpyKernel:
             self._fail(2, q, dq)
         q2 = q.reshape(-1, self._dof)
         with np.errstate(all="ignore"):
-            self._fn(
-                q2, None if dq is None else dq.reshape(q2.shape), _ORIGIN if p is None else p, out
-            )
+            dq2 = None if dq is None else dq.reshape(q2.shape)
+            self._fn(q2, dq2, with_extra(p, self._extra), out)
         if not np.isfinite(out).all():
             self._fail(3, q, dq)
         return out
-
-
-_ORIGIN = np.zeros(3)
 
 
 def load(
@@ -68,8 +72,10 @@ def load(
     dof: int,
     uses_dq: dict[str, bool],
     owner: str = "",
+    extra: np.ndarray | None = None,
 ) -> dict[str, NumpyKernel]:
-    """Execute the generated module and wrap each named kernel."""
+    """Execute the generated module and wrap each named kernel (``extra`` as in
+    :func:`armjac.codegen.c_backend.load`)."""
     with open(py_path, encoding="utf-8") as fh:
         code = compile(fh.read(), py_path, "exec")
     namespace: dict = {}
@@ -82,6 +88,7 @@ def load(
             dof,
             preparer(dof, shape, owner, name, uses_dq[name]),
             failer(name),
+            extra,
         )
         for name, shape in kernels.items()
     }

@@ -174,7 +174,10 @@ def read(path: str | os.PathLike) -> dict:
     if meta.get("nominal_record") is not None:  # a model learned from data
         from armjac.learned.residual import rebuild
 
-        nominal = rebuild(path, meta["nominal_record"])
+        try:
+            nominal = rebuild(path, meta["nominal_record"])
+        except (InputError, KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(f"{meta_file}: cannot rebuild the nominal arm ({exc!r})") from None
     metrics = meta.get("metrics")
     if metrics is not None and not isinstance(metrics, dict):
         raise fields.fail("metrics", f"must be a mapping; got {validation.excerpt(metrics)}")

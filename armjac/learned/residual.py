@@ -8,7 +8,9 @@ A residual model's Jacobian is therefore exactly ``J_nominal + J_network``.
 
 Saved with a model as ``nominal.urdf`` (the chain, floats written exactly) and
 a JSON record (EE link, point, joint zero offsets, gravity, home), from which
-:func:`rebuild` makes the identical nominal on load.
+:func:`rebuild` makes the identical nominal on load. A calibrated chain (an
+adjusted arm, :meth:`armjac.arm.Arm.adjusted`) is saved as its base URDF plus
+its adjustment, so loading it compiles nothing once that URDF's kernels are cached.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ class TipNominal:
             "gravity": list(arm.gravity_vector),
             "home": arm.home.tolist(),
         }
+        if arm.adjustment is not None:
+            out["adjustment"] = arm.adjustment.vector(arm.dof).tolist()
         if hasattr(self.arm, "weights"):  # a JointErrorArm
             out["joint_errors"] = self.arm.weights.tolist()
             out["feature_point"] = self.arm.feature_point.tolist()
@@ -75,7 +79,7 @@ class TipNominal:
         """Write ``nominal.urdf`` of the chain into ``folder``."""
         from armjac.model.urdf_write import write_urdf
 
-        write_urdf(getattr(self.arm, "base", self.arm).model, Path(folder) / NOMINAL_URDF)
+        write_urdf(getattr(self.arm, "base", self.arm).base_model, Path(folder) / NOMINAL_URDF)
         if hasattr(self.arm, "weights"):
             write_urdf(self.arm.feature_arm.model, Path(folder) / FEATURES_URDF)
 
@@ -96,6 +100,10 @@ def rebuild(folder, record: dict) -> TipNominal:
         )
 
     arm = chain(NOMINAL_URDF, record["name"])
+    if record.get("adjustment") is not None:
+        extra = np.asarray(record["adjustment"], float)
+        n3 = 3 * arm.dof
+        arm = arm.adjusted(extra[:n3].reshape(-1, 3), extra[n3:], name=record["name"])
     offsets = np.asarray(record["zero_offsets"], float)
     if "joint_errors" in record:
         from armjac.calibration.joint_errors import JointErrorArm

@@ -2,13 +2,14 @@
 
 What changes in the URDF (the physical chain ArmSim simulates): every movable
 joint origin on the chain moves by the drawn offset (and its length scales by
-``1 + link_scale``), and a tool link carries the tool and payload masses. The
+``1 + link_scale``), and a load link carries the tool and payload masses. Both
+are an :class:`~armjac.model.adjustment.Adjustment` of the nominal arm, so
+every drawn arm runs on the nominal URDF's one adjustable family of kernels,
+with no compilation per draw. The
 joint zero offsets are not written into the URDF: a zero offset *is* an
 encoder offset (the reading is zero where the kinematic angle is not), so it
 lives in the encoder model, together with eccentricity and deflection
-(:class:`~armjac.mismatch.sensors.Encoders`). That keeps the joint origins'
-right-angle rotations exact, so the real arm's kernels generate as fast as the
-nominal's.
+(:class:`~armjac.mismatch.sensors.Encoders`).
 
 Ground truth (``truth``) is for metrics only: controllers see the nominal arm,
 the assumed tool point and the sensors.
@@ -25,12 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from armjac.mismatch.sensors import Encoders, Tracker
-from armjac.model.tree import Inertial, Joint, Link, RobotModel
+from armjac.model.tree import Inertial, RobotModel
 from armjac.model.urdf import load_urdf
 from armjac.model.urdf_write import write_urdf
-
-TOOL_LINK = "mismatch_tool"
-TOOL_JOINT = "mismatch_tool_joint"
 
 
 @dataclasses.dataclass
@@ -101,7 +99,7 @@ class RealArm:
         return Tracker(self.tracker_spec, seed=self.seed + 7919 if seed is None else seed)
 
 
-def _tool_link(point: np.ndarray, tool_mass: float, payload_mass: float) -> Link:
+def _tool_inertial(point: np.ndarray, tool_mass: float, payload_mass: float) -> Inertial:
     """A rod of ``tool_mass`` from the origin to ``point``, plus a point payload there."""
     total = tool_mass + payload_mass
     com = (0.5 * tool_mass + payload_mass) * point / total
@@ -116,7 +114,7 @@ def _tool_link(point: np.ndarray, tool_mass: float, payload_mass: float) -> Link
     inertia = tuple(
         float(tensor[i, j]) for i, j in ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))
     )
-    return Link(TOOL_LINK, Inertial(mass=float(total), xyz=tuple(map(float, com)), inertia=inertia))
+    return Inertial(mass=float(total), xyz=tuple(map(float, com)), inertia=inertia)
 
 
 def make_real_arm(spec, seed: int = 0, *, nominal=None, out_dir=None) -> RealArm:
@@ -133,11 +131,10 @@ def make_real_arm(spec, seed: int = 0, *, nominal=None, out_dir=None) -> RealArm
         Where ``real.urdf`` goes (default: a folder under the system's temporary
         folder named by the real chain's fingerprint, so the same arm is written once).
     """
-    from armjac.arm import Arm, load_arm
+    from armjac.arm import load_arm
 
     nominal = load_arm(spec.arm) if nominal is None else nominal
     rng = np.random.default_rng(seed)
-    chain = set(nominal.joint_names)
     n = nominal.dof
     origin = rng.normal(0.0, spec.joint_origin_mm * 1e-3, (n, 3))
     scale = rng.normal(0.0, spec.link_scale, n)
@@ -148,32 +145,18 @@ def make_real_arm(spec, seed: int = 0, *, nominal=None, out_dir=None) -> RealArm
     ecc_amp = np.radians(spec.eccentricity_deg) * rng.uniform(0.5, 1.0, n)
     ecc_phase = rng.uniform(0.0, 2 * np.pi, n)
 
-    joints = []
-    for j in nominal.model.joints:
-        if j.name in chain:
-            i = nominal.joint_names.index(j.name)
-            xyz = np.asarray(j.xyz) * (1.0 + scale[i]) + origin[i]
-            j = dataclasses.replace(j, xyz=tuple(float(v) for v in xyz))
-        joints.append(j)
-    links = list(nominal.model.links)
+    xyz = np.array([j.xyz for j in nominal.joints])
+    offsets = xyz * scale[:, None] + origin  # xyz (1 + scale) + origin
+    load = None
     if spec.tool_mass + spec.payload_mass > 0:
-        links.append(_tool_link(tool_point, spec.tool_mass, spec.payload_mass))
-        joints.append(Joint(TOOL_JOINT, "fixed", nominal.ee_link, TOOL_LINK))
-    model = RobotModel(f"{nominal.model.name}_real", tuple(links), tuple(joints))
+        load = _tool_inertial(tool_point, spec.tool_mass, spec.payload_mass)
+    arm = nominal.adjusted(offsets, load, name=f"{nominal.name}-real-{seed}")
     if out_dir is None:
-        out_dir = Path(tempfile.gettempdir()) / "armjac-real" / model.fingerprint()[:16]
+        out_dir = Path(tempfile.gettempdir()) / "armjac-real" / arm.model.fingerprint()[:16]
     urdf = Path(out_dir) / "real.urdf"
-    model = dataclasses.replace(model, source=str(urdf))
-    if not urdf.is_file() or load_urdf(urdf) != model:
-        _write_atomically(model, urdf)
-    arm = Arm(
-        model,
-        ee_link=nominal.ee_link,
-        name=f"{nominal.name}-real-{seed}",
-        gravity=nominal.gravity_vector,
-        home=nominal.home,
-        backend=nominal.backend,
-    )
+    arm = nominal.adjusted(offsets, load, name=arm.name, source=str(urdf))  # now with its file
+    if not urdf.is_file() or load_urdf(urdf) != arm.model:
+        _write_atomically(arm.model, urdf)
     stiffness = None
     if spec.stiffness is not None:
         stiffness = (

@@ -128,11 +128,7 @@ class _Adaptive(Track):
         payload masses at the assumed tool point, the load data a user configures
         (:func:`~armjac.mismatch.real_arm.nominal_with_load`); else ``dyn`` (the bare
         nominal). A load attached during the run (``tool_mass``) stays unknown."""
-        if not self.load_data:
-            return dyn
-        from armjac.mismatch.real_arm import nominal_with_load
-
-        return nominal_with_load(self.real.spec, nominal=self.arm)
+        return self.real.load_data_arm if self.load_data else dyn
 
     def build(self, make) -> None:
         """One OSC whose position feedback is the model's FK of the readings."""

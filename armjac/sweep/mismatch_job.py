@@ -12,13 +12,13 @@ A job config::
     reach: {n_targets: 0, duration: 3.0, seed: 3}   # encoder-only and tracker reaches
     backend: c                 # kernels of the nominal and the drawn arm: c, numpy or auto
 
-Each draw compiles two arms (the drawn one and its calibration), 3-4 s of
-compiler CPU spread over both cores, so on 2 cores a process pool has little
-to overlap (measured: 1.0x over serial). ``backend: numpy`` needs no compiler
-(1.4 s on one core per static kuka draw, 1.77x on the pool) but numpy's
-vectorised sin/cos are not bit-reproducible across processes: its metrics then
-agree between executors to about 1e-9 relative, not bit for bit. The default
-keeps the bit-identical guarantee.
+The drawn arm, its calibration and the load-data arm are adjustments of the
+nominal arm (:meth:`armjac.arm.Arm.adjusted`): they run on the nominal URDF's
+one adjustable family of kernels, built once per cache, so a draw compiles
+nothing. ``backend: numpy`` needs no compiler at all, but numpy's vectorised
+sin/cos are not bit-reproducible across processes: its metrics then agree
+between executors to about 1e-9 relative, not bit for bit. The default keeps
+the bit-identical guarantee.
 
 The models are those of the comparison's mismatch section
 (:func:`armjac.compare.mismatch.build_models`), scored the same way: for each

@@ -51,6 +51,7 @@ from armjac.symbolic.program import (
 from armjac.symbolic.transforms import axis_rotation, constant, origin_matrix, rpy_matrix_numeric
 
 Frame = tuple[list[Vec], Vec]  # (rotation as nested lists, origin)
+_SYM = ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))  # a symmetric tensor's 6 entries
 
 
 def _zeros(rows: int, cols: int) -> list[list[Poly]]:
@@ -82,6 +83,11 @@ class ChainDerivation:
         be movable. Other movable joints are held at zero.
     gravity : 3 floats
         Gravity acceleration in the world (root link) frame.
+    adjustable_at : str, optional
+        When given, the results also depend on the inputs of an
+        :class:`~armjac.model.adjustment.Adjustment`: an offset of each chain
+        joint's origin and a load fixed to this link (``pk0`` .. ``pk{3N+9}``,
+        read after the point offset).
     """
 
     def __init__(
@@ -89,6 +95,7 @@ class ChainDerivation:
         model: RobotModel,
         joint_names: Sequence[str],
         gravity: Sequence[float] = STANDARD_GRAVITY,
+        adjustable_at: str | None = None,
     ):
         self.model = model
         self.joint_names = tuple(joint_names)
@@ -103,6 +110,12 @@ class ChainDerivation:
         self.q = [self.prog.input(f"q{i}") for i in range(n)]
         self.dq = [self.prog.input(f"dq{i}") for i in range(n)]
         self.p = [self.prog.input(f"p{c}") for c in "xyz"]
+        self.adjustable_at = adjustable_at
+        if adjustable_at is not None:
+            model.link(adjustable_at)
+            k = [self.prog.input(f"pk{i}") for i in range(3 * n + 10)]
+            self.origin_offsets = [k[3 * i : 3 * i + 3] for i in range(n)]
+            self.load = k[3 * n :]
         self.gravity_vector = tuple(float(g) for g in gravity)
         eye = [[Poly.of(int(i == j)) for j in range(3)] for i in range(3)]
         self._frames: dict[str, Frame] = {model.root: (eye, list(ZERO3))}
@@ -155,9 +168,13 @@ class ChainDerivation:
         """World frame in which ``joint.axis`` is expressed (before its motion)."""
         if joint.name not in self._joint_frames:
             anchor, const = self._anchor(joint.parent)
-            self._joint_frames[joint.name] = self._placed(
-                anchor, const @ origin_matrix(joint.xyz, joint.rpy)
-            )
+            rot, pos = self._placed(anchor, const @ origin_matrix(joint.xyz, joint.rpy))
+            if self.adjustable_at is not None and joint.name in self.index:
+                # Trans(xyz + d) Rot(rpy): d moves the origin in the parent's axes
+                c_rot = [[constant(const[i, j]) for j in range(3)] for i in range(3)]
+                d = matvec(anchor[0], matvec(c_rot, self.origin_offsets[self.index[joint.name]]))
+                pos = self.prog.vec(add(pos, d))
+            self._joint_frames[joint.name] = rot, pos
         return self._joint_frames[joint.name]
 
     def _moved(self, joint: Joint) -> Frame:
@@ -304,7 +321,36 @@ class ChainDerivation:
             ]
             total = [[turned[i][j] + shift[i][j] for j in range(3)] for i in range(3)]
             out.append(sv.Inertia(m, h, total).bound(self.prog))
+        if self.adjustable_at is not None:
+            above = self.chain_joints_above(self.adjustable_at)
+            if above:  # a load before the first chain joint never moves
+                k = self.joints.index(above[-1])
+                out[k] = (out[k] + self._load_inertia()).bound(self.prog)
         return tuple(out)
+
+    def _load_inertia(self) -> sv.Inertia:
+        """The adjustable load about the world origin, from its linear parameters in
+        the load link's frame: mass m, first moment h and inertia I_o about the link
+        origin o, so ``I = R I_o R^T + m (|o|^2 1 - o o^T) + 2 (o . h_w) 1 - o h_w^T - h_w o^T``
+        with ``h_w = R h``."""
+        rot, o = self.frame(self.adjustable_at)
+        m, h, i_o = self.load[0], self.load[1:4], self.load[4:]
+        tensor = [[i_o[_SYM.index((min(a, b), max(a, b)))] for b in range(3)] for a in range(3)]
+        h_w = self.prog.vec(matvec(rot, h))
+        turned = matmul([self.prog.vec(r) for r in matmul(rot, tensor)], transpose(rot))
+        oh, oo = dot(o, h_w), dot(o, o)
+        total = [
+            [
+                turned[a][b]
+                + (m * oo + 2 * oh if a == b else 0)
+                - m * o[a] * o[b]
+                - o[a] * h_w[b]
+                - h_w[a] * o[b]
+                for b in range(3)
+            ]
+            for a in range(3)
+        ]
+        return sv.Inertia(m, add(scale(m, o), h_w), total)
 
     def _rotated_inertia(self, rot: list[Vec], inertia: np.ndarray) -> list[list[Poly]]:
         """``R I R^T``. A physical tensor is ``sum_a w_a w_a^T`` over its principal
