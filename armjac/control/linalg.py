@@ -26,17 +26,19 @@ except TypeError:
     _EXTOBJ = None
 
 
-def _quiet(gufunc, signature: str = "d->d"):
-    """``gufunc`` on float64 with floating-point errors ignored (NaN out, no warning).
+def _quiet(gufunc):
+    """``gufunc`` with floating-point errors ignored (NaN out, no warning).
 
+    The inputs must be float64 (the control law's always are): no ``signature``
+    is passed, as parsing one costs more than a small Cholesky factorisation.
     On numpy 1.x this is a ``functools.partial`` (no Python frame per call).
     """
     if _EXTOBJ is not None:
-        return partial(gufunc, signature=signature, extobj=_EXTOBJ)
+        return partial(gufunc, extobj=_EXTOBJ)
 
     def call(*args: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
-            return gufunc(*args, signature=signature)
+            return gufunc(*args)
 
     return call
 
@@ -50,7 +52,7 @@ try:  # numpy 2
 except ImportError:  # numpy 1.x
     from numpy.core import umath as _umath
 clip = _umath.clip
-solve = _quiet(_umath_linalg.solve, "dd->d")
+solve = _quiet(_umath_linalg.solve)
 solve.__doc__ = (
     "``a^-1 b`` for a small square float64 ``a`` and a matrix ``b`` (one LU, no inverse "
     "formed); NaN (never a warning) when ``a`` is singular."
