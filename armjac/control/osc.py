@@ -65,6 +65,8 @@ TASK_VELOCITIES = ("auto", "jacobian", "sensor")
 _PROJECTION_THRESHOLD = 1e-6
 # Beyond this joint speed (rad/s) a state is no physical arm's: named when terms overflow.
 _ABSURD_SPEED = 1e6
+# The dtype of native float64 arrays, a singleton: the fast input checks test identity.
+_FLOAT64 = np.dtype(np.float64)
 
 
 def check_ctrlr_dof(name: str, value: object) -> np.ndarray:
@@ -363,8 +365,8 @@ class OSC:
         if (
             q.__class__ is np.ndarray
             and dq.__class__ is np.ndarray
-            and q.dtype.char == "d"
-            and dq.dtype.char == "d"
+            and q.dtype is _FLOAT64
+            and dq.dtype is _FLOAT64
             and q.shape == dq.shape == (n,)
             # Finite only if every q_i dq_i is: NaN or inf anywhere fails (0 inf is NaN).
             # A product that overflows takes the full check, which accepts it.
@@ -377,7 +379,7 @@ class OSC:
         """A velocity/acceleration target of length 3 (linear) or 6, as controlled rows."""
         if (
             v.__class__ is np.ndarray
-            and v.dtype.char == "d"
+            and v.dtype is _FLOAT64
             and v.shape == (6,)
             and math.isfinite(v.dot(v))  # an overflow takes the full check
         ):
@@ -401,7 +403,7 @@ class OSC:
         """
         if (
             target.__class__ is np.ndarray
-            and target.dtype.char == "d"
+            and target.dtype is _FLOAT64
             and (target.shape == (7,) or (target.shape == (3,) and not self._orient))
             and math.isfinite(target.dot(target))  # an overflow takes the full check
         ):
