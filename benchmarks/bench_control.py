@@ -5,9 +5,10 @@ Prints, for kuka_iiwa and franka_panda:
 1. the OSC step (medians, microseconds) for the analytic and PyBullet sources,
    split into the model terms (one fused ``control_terms`` call for the
    analytic arm; separate fk/J/dJdq/M/g calls otherwise) and the control law;
-2. the whole scenario loop of ``reach`` (kuka_iiwa, 1 kHz, DIRECT): sensors,
-   terms, control law, simulator step and logging per step, and the realtime
-   factor of ``run_scenario("reach")`` itself;
+2. the whole scenario loop of ``reach`` (kuka_iiwa, 1 kHz, DIRECT, the
+   scenario's own controller and feed-forward reference): sensors, terms,
+   control law, simulator step and logging per step, and the realtime factor
+   of ``run_scenario("reach")`` itself;
 3. (``--circle``) pose tracking of a fast circle with and without Coriolis
    compensation (``use_C``);
 4. (unless ``--skip-scenarios``) every bundled scenario's metrics.
@@ -104,12 +105,14 @@ def bench_loop(steps: int) -> tuple[list[dict], dict]:
     """The reach scenario's loop, timed piece by piece, and its realtime factor."""
     from armjac.scenarios import load_scenario, run_scenario
     from armjac.scenarios.controllers import build_controller
+    from armjac.scenarios.registry import scenario_type
 
     cfg = load_scenario("reach")
     arm = load_arm(cfg.arm)
-    ctrl = build_controller(cfg, arm, arm, arm)
-    targets = np.array(cfg.task["targets"], dtype=float)
-    seg = round(cfg.task["segment_time"] / cfg.dt)
+    # The scenario's own reference: minimum-jerk lines with velocity and acceleration.
+    scenario = scenario_type(cfg.scenario)(cfg, arm, arm.home, np.random.default_rng(cfg.seed))
+    scenario.build(lambda kind=None: build_controller(cfg, arm, arm, arm, kind))
+    scenario.prepare(np.arange(steps) * cfg.dt)
     buf = arm.control_terms_buffer()
     parts = {k: np.empty(steps) for k in ("sensors", "control", "terms", "simulator", "logging")}
     log_q, log_u, log_x = (
@@ -124,7 +127,7 @@ def bench_loop(steps: int) -> tuple[list[dict], dict]:
             fb = sim.get_feedback()
             pos, _ = sim.ee_pose()
             t1 = perf()
-            u = ctrl.generate(fb["q"], fb["dq"], targets[(k // seg) % len(targets)])
+            u = scenario.command(k, fb["q"], fb["dq"], sim)
             t2 = perf()
             sim.send_forces(u)
             t3 = perf()
