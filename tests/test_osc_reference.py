@@ -134,3 +134,30 @@ def test_osc_step_matches_the_textbook_law(arms, rng, name, rows, tasks, metric,
         assert np.abs(u - ref).max() <= 1e-12 * scale, (trial, u, ref)
     # The unlimited case compares the law itself; the limited one its clamp too.
     assert clamped > 0 if limited else clamped == 0
+
+
+@pytest.mark.parametrize("metric", ["joint", "inertia"])
+@pytest.mark.parametrize("rows", [[0, 1, 2], [0, 1, 2, 3, 4, 5]])
+def test_hybrid_force_enters_as_jacobian_transpose_torque(arms, rng, metric, rows):
+    """With null-space tasks on: u(F) - u(0) = (1 + kp_force) F Jv^T n (no integral, no filter)."""
+    from armjac.control import HybridForceOSC
+
+    arm = arms("kuka_iiwa")
+    tasks = [RestingPosture(arm.home + 0.3, kp=10.0), JointLimitAvoidance(arm.joint_limits)]
+    direction = np.array([0.2, -0.3, 1.0]) / np.linalg.norm([0.2, -0.3, 1.0])
+    ctrl = HybridForceOSC(arm, force_direction=direction, kp_force=0.5, ki_force=0.0,
+                          force_filter=0.0, ctrlr_dof=[i in rows for i in range(6)],
+                          null_controllers=tasks, null_metric=metric,
+                          torque_limits=np.full(arm.dof, 1e9))  # fmt: skip
+    for _ in range(4):
+        q = arm.home + rng.normal(size=arm.dof) * 0.3
+        q[1] = arm.joint_limits[1, 1] - 0.05  # the limit task pushes too
+        dq = rng.normal(size=arm.dof) * 0.5
+        target = np.concatenate((arm.fk(q)[:3, 3] + 0.02, quat_from_matrix(arm.fk(q)[:3, :3])))
+        force = 7.0
+        ctrl.reset()
+        u0 = ctrl.generate(q, dq, target, force_target=0.0)
+        ctrl.reset()
+        u1 = ctrl.generate(q, dq, target, force_target=force)
+        expected = 1.5 * force * arm.jacobian(q)[:3].T @ direction
+        np.testing.assert_allclose(u1 - u0, expected, rtol=1e-10, atol=1e-10 * np.abs(u0).max())
