@@ -137,7 +137,7 @@ class HybridForceOSC(OSC):
         """Component of ``force`` (a 3-vector, or already the scalar) along the direction."""
         if force.__class__ is np.ndarray and force.shape == (3,) and force.dtype.char == "d":
             along = float(force.dot(self.direction))
-            if math.isfinite(along) and math.isfinite(force.dot(self._ones3)):
+            if math.isfinite(along) and math.isfinite(force.dot(force)):
                 return along  # the usual case, checked cheaply
         elif force.__class__ is float and math.isfinite(force):
             return force
