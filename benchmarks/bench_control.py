@@ -17,8 +17,9 @@ Usage::
 
     python benchmarks/bench_control.py [--repeat 3000] [--circle] [--skip-scenarios]
 
-Timings are medians of single calls interleaved over many repeats; on a busy
-machine they move, so compare rows of one run, not runs.
+Timings are medians of single calls, every row of a table timed in turn in
+each round (a busy spell slows them alike); on a busy machine they still move,
+so compare rows of one run, not runs.
 """
 
 from __future__ import annotations
@@ -41,25 +42,30 @@ from armjac.control.orientation import quat_from_matrix  # noqa: E402
 from armjac.sim import ArmSim, PyBulletModel  # noqa: E402
 
 
-def median_us(fn, repeat: int) -> float:
-    """Median time of one call (after a warm-up).
+def median_us(fns, repeat: int) -> list[float]:
+    """Median time of one call of each of ``fns`` (after a warm-up), interleaved.
 
-    Fast calls are timed in batches of 20 (the clock's own cost is then
-    negligible); slow ones one by one, so a preemption spoils one sample, not
-    a batch.
+    Each round times a batch of every function in turn, so a busy spell on a
+    shared machine slows every row alike instead of a few. Fast calls are
+    timed in batches of 20 (the clock's own cost is then negligible); slow ones
+    one by one, so a preemption spoils one sample, not a batch.
     """
     perf = time.perf_counter
-    t0 = perf()
-    for _ in range(50):
-        fn()
-    batch = 20 if (perf() - t0) / 50 < 20e-6 else 1
-    times = np.empty(max(1, repeat // batch))
-    for i in range(times.size):
+    batches = []
+    for fn in fns:
         t0 = perf()
-        for _ in range(batch):
+        for _ in range(50):
             fn()
-        times[i] = (perf() - t0) / batch
-    return float(np.median(times) * 1e6)
+        batches.append(20 if (perf() - t0) / 50 < 20e-6 else 1)
+    rounds = max(1, repeat // 20)
+    times = np.empty((len(fns), rounds))
+    for r in range(rounds):
+        for i, (fn, batch) in enumerate(zip(fns, batches, strict=True)):
+            t0 = perf()
+            for _ in range(batch):
+                fn()
+            times[i, r] = (perf() - t0) / batch
+    return [float(t) for t in np.median(times, axis=1) * 1e6]
 
 
 def _configs(arm) -> list[tuple[str, dict]]:
@@ -86,13 +92,14 @@ def bench_step(arm_name: str, repeat: int) -> list[dict]:
     pbm = PyBulletModel(arm)
     try:
         for label, src in (("analytic", arm), ("pybullet", pbm)):
-            for what, kw in _configs(arm):
-                if kw.get("use_C") and src is pbm:
-                    continue
-                ctrl = OSC(src, kp=200.0, **kw)
-                terms = ctrl._terms  # the per-step model call(s) the controller makes
-                t_terms = median_us(lambda f=terms: f(q, dq), repeat)
-                t_step = median_us(lambda c=ctrl: c.generate(q, dq, target), repeat)
+            ctrls = [(what, OSC(src, kp=200.0, **kw)) for what, kw in _configs(arm)
+                     if not (kw.get("use_C") and src is pbm)]  # fmt: skip
+            fns = []
+            for _, ctrl in ctrls:
+                # The per-step model call(s) the controller makes, and the whole step.
+                fns += [lambda f=ctrl._terms: f(q, dq), lambda c=ctrl: c.generate(q, dq, target)]
+            times = median_us(fns, repeat)
+            for (what, ctrl), t_terms, t_step in zip(ctrls, times[::2], times[1::2], strict=True):
                 rows.append({"arm": arm_name, "source": label, "OSC step": what,
                              "terms_us": t_terms, "law_us": t_step - t_terms,
                              "step_us": t_step, "fused": ctrl.model.fused})  # fmt: skip
@@ -154,12 +161,14 @@ def bench_loop(steps: int) -> tuple[list[dict], dict]:
         {"piece": "logging", "median_us": med["logging"]},
         {"piece": "loop total (sum of medians)", "median_us": loop},
     ]
-    runs = [run_scenario("reach", plots=False) for _ in range(3)]
-    best = max(runs, key=lambda m: m["realtime_factor"])
+    runs = [run_scenario("reach", plots=False) for _ in range(5)]
+    factors = [m["realtime_factor"] for m in runs]
+    best = runs[int(np.argmax(factors))]
     summary = {
         "loop_realtime_factor_from_medians": 1e6 * cfg.dt / loop,
-        "run_scenario_realtime_factor (best of 3)": best["realtime_factor"],
-        "run_scenario control_step_median_us": best["control_step_median_us"],
+        "run_scenario_realtime_factor (best of 5)": best["realtime_factor"],
+        "run_scenario_realtime_factor (median of 5)": float(np.median(factors)),
+        "run_scenario control_step_median_us (best run)": best["control_step_median_us"],
         "reach passed": all(m["passed"] for m in runs),
     }
     return rows, summary
