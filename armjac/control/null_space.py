@@ -238,8 +238,8 @@ class NullSpaceSum:
         if posture is not None:
             # RestingPosture.generate, with every damping task's -kv dq folded in.
             wrap = self._wrap
-            np.subtract(posture._shift, q, out=wrap)
-            np.remainder(wrap, posture._two_pi, out=wrap)  # + pi: the shortest way round
+            np.subtract(posture._shift, q, wrap)  # out positional (cheaper)
+            np.remainder(wrap, posture._two_pi, wrap)  # + pi: the shortest way round
             self._dq[:] = dq
             total = self._gains.dot(self._stacked)
         elif self._neg_kv is not None:

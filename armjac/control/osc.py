@@ -359,21 +359,41 @@ class OSC:
         self._last = None
 
     # -- inputs ----------------------------------------------------------------------
-    def _state(self, q, dq) -> tuple[np.ndarray, np.ndarray]:
-        """``q``, ``dq`` as finite float64 (N,) arrays; a cheap check on the usual input."""
+    def _inputs(self, q, dq, target) -> tuple:
+        """``q``, ``dq`` and ``target`` checked: ``(q, dq, target position, quaternion or None)``.
+
+        The usual input (float64 arrays of the right shapes) is checked with two
+        dot products; anything else takes the full checks, which name the bad value.
+        """
         n = self.dof
         if (
-            q.__class__ is np.ndarray
-            and dq.__class__ is np.ndarray
-            and q.dtype is _FLOAT64
-            and dq.dtype is _FLOAT64
+            q.__class__ is dq.__class__ is target.__class__ is np.ndarray
+            and q.dtype is dq.dtype is target.dtype is _FLOAT64
             and q.shape == dq.shape == (n,)
-            # Finite only if every q_i dq_i is: NaN or inf anywhere fails (0 inf is NaN).
-            # A product that overflows takes the full check, which accepts it.
-            and math.isfinite(q.dot(dq))
+            and (target.shape == (7,) or (target.shape == (3,) and not self._orient))
+            # Finite only if every entry of the three is: a NaN or inf anywhere makes
+            # the sum NaN or inf (0 inf is NaN). An overflow takes the full checks.
+            and math.isfinite(q.dot(dq) + target.dot(target))
         ):
-            return q, dq
-        return as_vector(q, n, "q"), as_vector(dq, n, "dq")
+            # A quaternion is normalised inside rotation_between; a zero one is refused there.
+            return q, dq, target[:3], (target[3:].tolist() if self._orient else None)
+        q, dq = as_vector(q, n, "q"), as_vector(dq, n, "dq")
+        return (q, dq, *self._target(target))
+
+    def _feed_forward(self, vel, acc) -> tuple:
+        """The target velocity and acceleration (each None or 3 or 6 values), as controlled rows."""
+        if (
+            vel.__class__ is acc.__class__ is np.ndarray
+            and vel.dtype is acc.dtype is _FLOAT64
+            and vel.shape == acc.shape == (6,)
+            and math.isfinite(vel.dot(acc))  # as in _inputs: both finite, or the full checks
+        ):
+            rows = self._task_rows  # the usual case, checked cheaply
+            return (vel, acc) if rows is None else (vel[rows], acc[rows])
+        return (
+            None if vel is None else self._task_vector(vel, "target_velocity"),
+            None if acc is None else self._task_vector(acc, "target_acceleration"),
+        )
 
     def _task_vector(self, v, what: str) -> np.ndarray:
         """A velocity/acceleration target of length 3 (linear) or 6, as controlled rows."""
@@ -502,14 +522,9 @@ class OSC:
         Nothing is measured, and no state changes, until every argument has
         passed its checks.
         """
-        q, dq = self._state(q, dq)
-        t_pos, t_quat = self._target(target)
+        q, dq, t_pos, t_quat = self._inputs(q, dq, target)
         s = self._s
-        s.vel = s.acc = None
-        if target_velocity is not None:
-            s.vel = self._task_vector(target_velocity, "target_velocity")
-        if target_acceleration is not None:
-            s.acc = self._task_vector(target_acceleration, "target_acceleration")
+        s.vel, s.acc = self._feed_forward(target_velocity, target_acceleration)
         t = self._terms(q, dq)
         pos, quat = t.x, (quat_tuple(t.T[:3, :3]) if self._orient else None)
         s.e = self.error = self._error(pos, quat, t_pos, t_quat)
@@ -518,7 +533,7 @@ class OSC:
         s.mass = mass = t.M
         s.minv_jt = minv_jt = solve(mass, jac.T)
         s.lam = lam = self._pair[0]  # J M^-1 J^T, the inverse of the task-space inertia Mx
-        jac.dot(minv_jt, out=lam)
+        jac.dot(minv_jt, lam)  # out positional: cheaper than out=
         s.q, s.dq, s.jac = q, dq, jac
         s.bias = t.h if self.use_g else (self._bias(t, q) if self.use_C else None)
         djdq = t.dJdq if self.use_dJ else None
@@ -569,8 +584,8 @@ class OSC:
         qdd = self._null_sum(s.q, s.dq) if self._null else None  # None: all tasks at rest
         if qdd is not None and self._project:
             pair, rhs = self._pair, self._rhs
-            jac.dot(jac.T, out=pair[1])
-            jac.dot(qdd, out=rhs[1])
+            jac.dot(jac.T, pair[1])
+            jac.dot(qdd, rhs[1])
             rhs[0] = a
             fy = self._pair_solver.solve(pair, rhs)  # [Mx a; (J J^T)^-1 J qdd]
             if force is not None:
@@ -594,7 +609,7 @@ class OSC:
         if not math.isfinite(self._ones.dot(u)):
             self._diagnose(s, a, qdd)
         if self._clamp is not None:
-            clip(u, self._clamp[0], self._clamp[1], out=u)
+            clip(u, self._clamp[0], self._clamp[1], u)
         return u
 
     def _diagnose(self, s: _Step, a: np.ndarray, qdd) -> None:
