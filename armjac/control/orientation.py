@@ -27,21 +27,33 @@ def quat_from_matrix(rot: np.ndarray) -> np.ndarray:
 def quat_tuple(rot: np.ndarray) -> tuple[float, float, float, float]:
     """:func:`quat_from_matrix` as a tuple of floats (no array on the hot path)."""
     (m00, m01, m02), (m10, m11, m12), (m20, m21, m22) = rot.tolist()
+    return _shepperd(m00, m01, m02, m10, m11, m12, m20, m21, m22)
+
+
+def pose_quat_tuple(tf: np.ndarray) -> tuple[float, float, float, float]:
+    """The unit quaternion (x, y, z, w) of a 4x4 homogeneous transform's rotation."""
+    r0, r1, r2, _ = tf.tolist()  # one call: cheaper than slicing out the 3x3 block first
+    m00, m01, m02, _ = r0
+    m10, m11, m12, _ = r1
+    m20, m21, m22, _ = r2
+    return _shepperd(m00, m01, m02, m10, m11, m12, m20, m21, m22)
+
+
+def _shepperd(m00, m01, m02, m10, m11, m12, m20, m21, m22) -> tuple[float, float, float, float]:
+    """Shepperd's method on a rotation matrix's nine entries (row by row)."""
     trace = m00 + m11 + m22
     # Divide by the largest of the four candidates, so the square root stays well away from 0.
     if trace > 0.0:
         s = 2.0 * math.sqrt(trace + 1.0)
-        q = ((m21 - m12) / s, (m02 - m20) / s, (m10 - m01) / s, 0.25 * s)
-    elif m00 > m11 and m00 > m22:
+        return ((m21 - m12) / s, (m02 - m20) / s, (m10 - m01) / s, 0.25 * s)
+    if m00 > m11 and m00 > m22:
         s = 2.0 * math.sqrt(1.0 + m00 - m11 - m22)
-        q = (0.25 * s, (m01 + m10) / s, (m02 + m20) / s, (m21 - m12) / s)
-    elif m11 > m22:
+        return (0.25 * s, (m01 + m10) / s, (m02 + m20) / s, (m21 - m12) / s)
+    if m11 > m22:
         s = 2.0 * math.sqrt(1.0 + m11 - m00 - m22)
-        q = ((m01 + m10) / s, 0.25 * s, (m12 + m21) / s, (m02 - m20) / s)
-    else:
-        s = 2.0 * math.sqrt(1.0 + m22 - m00 - m11)
-        q = ((m02 + m20) / s, (m12 + m21) / s, 0.25 * s, (m10 - m01) / s)
-    return q
+        return ((m01 + m10) / s, 0.25 * s, (m12 + m21) / s, (m02 - m20) / s)
+    s = 2.0 * math.sqrt(1.0 + m22 - m00 - m11)
+    return ((m02 + m20) / s, (m12 + m21) / s, 0.25 * s, (m10 - m01) / s)
 
 
 def matrix_from_quat(quat) -> np.ndarray:
@@ -79,11 +91,21 @@ def orientation_error(target, current) -> np.ndarray:
 
 def rotation_between(target, current) -> tuple[float, float, float]:
     """:func:`orientation_error` as a tuple of floats (no array on the hot path)."""
-    tx, ty, tz, tw = target
-    norm = math.sqrt(tx * tx + ty * ty + tz * tz + tw * tw)
+    return rotation_to(unit_quat_tuple(target, "target quaternion"), current)
+
+
+def unit_quat_tuple(quat, name: str = "quaternion") -> tuple[float, float, float, float]:
+    """``quat`` (4 numbers) normalised, as floats; refuses a zero or non-finite one."""
+    x, y, z, w = quat
+    norm = math.sqrt(x * x + y * y + z * z + w * w)
     if not (norm > 1e-9 and math.isfinite(norm)):
-        raise InputError(f"target quaternion must be finite and non-zero; got {list(target)}")
-    tx, ty, tz, tw = tx / norm, ty / norm, tz / norm, tw / norm
+        raise InputError(f"{name} must be finite and non-zero; got {list(quat)}")
+    return (x / norm, y / norm, z / norm, w / norm)
+
+
+def rotation_to(target, current) -> tuple[float, float, float]:
+    """:func:`rotation_between` for a unit ``target`` (normalised once, e.g. per target)."""
+    tx, ty, tz, tw = target
     cx, cy, cz, cw = current
     # target ⊗ conj(current)
     x = -tw * cx + tx * cw - ty * cz + tz * cy

@@ -50,8 +50,9 @@ from armjac.control.null_space import JointLimitAvoidance, NullSpaceSum
 from armjac.control.orientation import (
     as_quaternion,
     orientation_error,
-    quat_tuple,
-    rotation_between,
+    pose_quat_tuple,
+    rotation_to,
+    unit_quat_tuple,
 )
 from armjac.control.params import Param, ParamTable, flag, non_negative, one_of, positive
 from armjac.errors import InputError, SingularityError
@@ -284,11 +285,9 @@ class OSC:
         # (rows, limit) of the linear and angular parts that are controlled and limited.
         limits = (np.inf, np.inf) if self.vmax is None else self.vmax
         parts = ((slice(0, nl), limits[0], nl), (slice(nl, None), limits[1], self.rows.size - nl))
-        # (rows or None for all, limit, limit^2): the squared test skips a sqrt under the limit.
+        # (rows, limit) of each part with a finite limit.
         self._speed_parts = [
-            (None if size == self.rows.size else part, float(limit), float(limit) ** 2)
-            for part, limit, size in parts
-            if size and math.isfinite(limit)
+            (part, float(limit)) for part, limit, size in parts if size and math.isfinite(limit)
         ]
         self.use_dJ, self.use_g, self.use_C = p["use_dJ"], p["use_g"], p["use_C"]
         self.null_metric = p["null_metric"]
@@ -334,6 +333,7 @@ class OSC:
         self._integral = np.zeros(self.rows.size)
         self.error = np.zeros(self.rows.size)  # task error of the last step (controlled rows)
         self._last: tuple | None = None  # (position, quaternion, J) of the previous step
+        self._target_key = self._target_unit = None  # the last target quaternion, normalised
 
     def _default_null_tasks(self) -> list:
         """Joint-limit avoidance, when the model knows finite joint limits."""
@@ -375,8 +375,12 @@ class OSC:
             # the sum NaN or inf (0 inf is NaN). An overflow takes the full checks.
             and math.isfinite(q.dot(dq) + target.dot(target))
         ):
-            # A quaternion is normalised inside rotation_between; a zero one is refused there.
-            return q, dq, target[:3], (target[3:].tolist() if self._orient else None)
+            if not self._orient:
+                return q, dq, target[:3], None
+            # As floats: the error is formed from scalars (_error); a zero quaternion is
+            # refused when it is normalised there.
+            t = target.tolist()
+            return q, dq, t[:3], t[3:]
         q, dq = as_vector(q, n, "q"), as_vector(dq, n, "dq")
         return (q, dq, *self._target(target))
 
@@ -429,8 +433,9 @@ class OSC:
         ):
             if not self._orient:
                 return target[:3], None
-            # Normalised inside orientation_error; a zero quaternion is refused there.
-            return target[:3], target[3:].tolist()
+            # Normalised in _error; a zero quaternion is refused there.
+            t = target.tolist()
+            return t[:3], t[3:]
         t = as_float_array(target, "target")
         check_finite(t, "target")
         if t.shape == (4, 4):
@@ -465,7 +470,7 @@ class OSC:
 
     def _quat(self, tf: np.ndarray) -> tuple | None:
         """The link's orientation as a quaternion, when orientation is controlled."""
-        return quat_tuple(tf[:3, :3]) if self._orient else None
+        return pose_quat_tuple(tf) if self._orient else None
 
     def task_error(self, q: np.ndarray, target) -> np.ndarray:
         """Error (controlled rows) between ``target`` and the pose measured at ``q``.
@@ -478,11 +483,26 @@ class OSC:
         return self._error(pos, quat, *self._target(target))
 
     def _error(self, pos, quat, t_pos, t_quat) -> np.ndarray:
-        """Target minus measured pose: position error and (with orientation) rotation vector."""
-        err = t_pos - pos
+        """Target minus measured pose: position error and (with orientation) rotation vector.
+
+        With orientation the six entries are formed as floats and make one array.
+        """
         if self._orient:
-            err = np.array((*err.tolist(), *rotation_between(t_quat, quat)))
+            px, py, pz = pos.tolist()
+            tx, ty, tz = t_pos
+            rx, ry, rz = rotation_to(self._unit_target(t_quat), quat)
+            err = np.array((tx - px, ty - py, tz - pz, rx, ry, rz))
+        else:
+            err = t_pos - pos
         return err if self._error_rows.__class__ is slice else err[self._error_rows]
+
+    def _unit_target(self, quat) -> tuple:
+        """The target quaternion normalised, once per target value (a target is often held)."""
+        key = tuple(quat)
+        if key != self._target_key:
+            self._target_unit = unit_quat_tuple(key, "target quaternion")  # refuses a zero one
+            self._target_key = key
+        return self._target_unit
 
     # -- the law -------------------------------------------------------------------------
     def _accel(self, e, xdot, target_velocity, target_acceleration) -> np.ndarray:
@@ -498,12 +518,11 @@ class OSC:
         else:
             # Cap the speed the stiffness asks for, then track it with the damping.
             v = self._kp_kv * e
-            for part, limit, limit_sq in self._speed_parts:
-                w = v if part is None else v[part]  # a view: scaling it scales v
-                if w.dot(w) > limit_sq:  # overflow (inf) lands here too
-                    speed = _norm(w)
-                    if speed > limit:
-                        w *= limit / speed
+            speeds = v.tolist()
+            for part, limit in self._speed_parts:
+                speed = math.hypot(*speeds[part])  # does not overflow for huge finite entries
+                if speed > limit:
+                    v[part] *= limit / speed
             v -= xdot
             if target_velocity is not None:
                 v += target_velocity
@@ -526,7 +545,7 @@ class OSC:
         s = self._s
         s.vel, s.acc = self._feed_forward(target_velocity, target_acceleration)
         t = self._terms(q, dq)
-        pos, quat = t.x, (quat_tuple(t.T[:3, :3]) if self._orient else None)
+        pos, quat = t.x, (pose_quat_tuple(t.T) if self._orient else None)
         s.e = self.error = self._error(pos, quat, t_pos, t_quat)
         rows = self._jac_rows
         jac = t.J if rows is None else t.J[rows]
@@ -689,12 +708,3 @@ def _rows_index(rows: np.ndarray, task_rows: int):
     if (rows == np.arange(rows[0], rows[0] + rows.size)).all():
         return slice(int(rows[0]), int(rows[0]) + rows.size)
     return rows
-
-
-def _norm(v: np.ndarray) -> float:
-    """Euclidean norm that does not overflow for huge finite entries."""
-    n = math.sqrt(v.dot(v))
-    if math.isinf(n):
-        m = float(np.abs(v).max())
-        n = m * math.sqrt((v / m).dot(v / m))
-    return n
