@@ -131,6 +131,7 @@ class DampedSolver:
         self._shift = np.eye(k) * thr[:, None, None]
         if thr.size == 1:
             self._shift = self._shift[0]
+        self._shifted = np.empty_like(self._shift)  # a - threshold I, rewritten at every solve
         # Flat index of the last diagonal entry of each factor (one or two systems: the
         # control law's cases, checked without a loop).
         last = [(i + 1) * k * k - 1 for i in range(thr.size)]
@@ -140,7 +141,7 @@ class DampedSolver:
 
     def solve(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """``a^-1 b``, exact when every eigenvalue of ``a`` exceeds its threshold."""
-        factor = _cholesky_quiet(a - self._shift)
+        factor = _cholesky_quiet(np.subtract(a, self._shift, self._shifted))
         # A failed factorisation is all NaN, so its last diagonal entry decides.
         second = self._second
         if factor.item(self._first) > 0.0 and (second is None or factor.item(second) > 0.0):

@@ -329,6 +329,10 @@ class OSC:
         self._pair_solver = DampedSolver(k, (self.singular_threshold, _PROJECTION_THRESHOLD))
         self._pair = np.zeros((2, k, k))
         self._rhs = np.zeros((2, k))
+        self._lam, self._jjt = self._pair  # views, written in place each step
+        self._rhs_a, self._rhs_jq = self._rhs
+        self._jt = np.zeros((2, n))  # [J^T f; J^T y]
+        self._jt_f, self._jt_y = self._jt
         self._project = bool(self._null) and self.null_metric == "joint"
         self._integral = np.zeros(self.rows.size)
         self.error = np.zeros(self.rows.size)  # task error of the last step (controlled rows)
@@ -551,7 +555,7 @@ class OSC:
         jac = t.J if rows is None else t.J[rows]
         s.mass = mass = t.M
         s.minv_jt = minv_jt = solve(mass, jac.T)
-        s.lam = lam = self._pair[0]  # J M^-1 J^T, the inverse of the task-space inertia Mx
+        s.lam = lam = self._lam  # J M^-1 J^T, the inverse of the task-space inertia Mx
         jac.dot(minv_jt, lam)  # out positional: cheaper than out=
         s.q, s.dq, s.jac = q, dq, jac
         s.bias = t.h if self.use_g else (self._bias(t, q) if self.use_C else None)
@@ -602,17 +606,16 @@ class OSC:
             a = a + self._damp_task * s.jdq  # -J (-kvn dq)
         qdd = self._null_sum(s.q, s.dq) if self._null else None  # None: all tasks at rest
         if qdd is not None and self._project:
-            pair, rhs = self._pair, self._rhs
-            jac.dot(jac.T, pair[1])
-            jac.dot(qdd, rhs[1])
-            rhs[0] = a
-            fy = self._pair_solver.solve(pair, rhs)  # [Mx a; (J J^T)^-1 J qdd]
+            jac.dot(jac.T, self._jjt)
+            jac.dot(qdd, self._rhs_jq)
+            self._rhs_a[:] = a
+            fy = self._pair_solver.solve(self._pair, self._rhs)  # [Mx a; (J J^T)^-1 J qdd]
             if force is not None:
                 fy[0] += force
-            jt = fy.dot(jac)  # [J^T f; J^T y] in one product
-            joint = qdd - jt[1] if joint is None else joint + (qdd - jt[1])  # P qdd
+            fy.dot(jac, self._jt)  # [J^T f; J^T y] in one product
+            joint = qdd - self._jt_y if joint is None else joint + (qdd - self._jt_y)  # P qdd
             u = s.mass.dot(joint)
-            u += jt[0]
+            u += self._jt_f
         else:
             if qdd is not None:
                 a = a - jac.dot(qdd)
