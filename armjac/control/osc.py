@@ -366,8 +366,8 @@ class OSC:
     def _inputs(self, q, dq, target) -> tuple:
         """``q``, ``dq`` and ``target`` checked: ``(q, dq, target position, quaternion or None)``.
 
-        The usual input (float64 arrays of the right shapes) is checked with two
-        dot products; anything else takes the full checks, which name the bad value.
+        The usual input (float64 arrays of the right shapes) is checked with one
+        sum; anything else takes the full checks, which name the bad value.
         """
         n = self.dof
         if (
@@ -375,16 +375,18 @@ class OSC:
             and q.dtype is dq.dtype is target.dtype is _FLOAT64
             and q.shape == dq.shape == (n,)
             and (target.shape == (7,) or (target.shape == (3,) and not self._orient))
+        ):
             # Finite only if every entry of the three is: a NaN or inf anywhere makes
             # the sum NaN or inf (0 inf is NaN). An overflow takes the full checks.
-            and math.isfinite(q.dot(dq) + target.dot(target))
-        ):
             if not self._orient:
-                return q, dq, target[:3], None
-            # As floats: the error is formed from scalars (_error); a zero quaternion is
-            # refused when it is normalised there.
-            t = target.tolist()
-            return q, dq, t[:3], t[3:]
+                if math.isfinite(q.dot(dq) + target.dot(target)):
+                    return q, dq, target[:3], None
+            else:
+                # As floats: the error is formed from scalars (_error); a zero quaternion
+                # is refused when it is normalised there.
+                t = target.tolist()
+                if math.isfinite(q.dot(dq) + sum(t)):
+                    return q, dq, t[:3], t[3:]
         q, dq = as_vector(q, n, "q"), as_vector(dq, n, "dq")
         return (q, dq, *self._target(target))
 
@@ -502,10 +504,9 @@ class OSC:
 
     def _unit_target(self, quat) -> tuple:
         """The target quaternion normalised, once per target value (a target is often held)."""
-        key = tuple(quat)
-        if key != self._target_key:
-            self._target_unit = unit_quat_tuple(key, "target quaternion")  # refuses a zero one
-            self._target_key = key
+        if quat != self._target_key:  # 4 floats (a list or a tuple)
+            self._target_unit = unit_quat_tuple(quat, "target quaternion")  # refuses a zero one
+            self._target_key = quat
         return self._target_unit
 
     # -- the law -------------------------------------------------------------------------
@@ -597,18 +598,21 @@ class OSC:
         projected, ``x - J^T (J J^T)^-1 J x``, in the same LAPACK call as the
         task solve.
         """
-        if s.djdq is not None:
-            a = a - s.djdq
         jac = s.jac
+        qdd = self._null_sum(s.q, s.dq) if self._null else None  # None: all tasks at rest
+        project = qdd is not None and self._project
+        into = self._rhs_a if project else None  # the stacked solve's right-hand side
+        if s.djdq is not None:
+            a = np.subtract(a, s.djdq, into)
         joint = None  # joint accelerations in the inertia metric, turned into torques by M
         if self._damp:
             joint = self._damp_joint * s.dq
-            a = a + self._damp_task * s.jdq  # -J (-kvn dq)
-        qdd = self._null_sum(s.q, s.dq) if self._null else None  # None: all tasks at rest
-        if qdd is not None and self._project:
+            a = np.add(a, self._damp_task * s.jdq, into)  # -J (-kvn dq)
+        if project:
             jac.dot(jac.T, self._jjt)
             jac.dot(qdd, self._rhs_jq)
-            self._rhs_a[:] = a
+            if a is not into:
+                into[:] = a
             fy = self._pair_solver.solve(self._pair, self._rhs)  # [Mx a; (J J^T)^-1 J qdd]
             if force is not None:
                 fy[0] += force
