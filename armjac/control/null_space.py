@@ -145,6 +145,7 @@ class JointLimitAvoidance:
         self._zeros.flags.writeable = False
         # Where no joint is pushed; low > high when the margins overlap (always pushed).
         self._clear_low, self._clear_high = lower + self.margin, upper - self.margin
+        self._clipped = np.empty(self.dof)  # scratch for the clear-of-limits test
 
     def generate(self, q: np.ndarray, dq: np.ndarray) -> np.ndarray:
         """Desired joint acceleration (N,), rad/s^2: zero away from the limits.
@@ -161,7 +162,7 @@ class JointLimitAvoidance:
         """:meth:`generate` for a finite ``q``, or None when every joint is clear of its
         limits (the usual case)."""
         # Every joint clear of its margins: clipping to them leaves q as it is (one ufunc).
-        if clip(q, self._clear_low, self._clear_high).tobytes() == q.tobytes():
+        if clip(q, self._clear_low, self._clear_high, self._clipped).tobytes() == q.tobytes():
             return None
         d = q - self._mid
         far = np.abs(d)

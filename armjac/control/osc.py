@@ -392,6 +392,8 @@ class OSC:
 
     def _feed_forward(self, vel, acc) -> tuple:
         """The target velocity and acceleration (each None or 3 or 6 values), as controlled rows."""
+        if vel is None and acc is None:
+            return None, None
         if (
             vel.__class__ is acc.__class__ is np.ndarray
             and vel.dtype is acc.dtype is _FLOAT64
@@ -491,23 +493,20 @@ class OSC:
     def _error(self, pos, quat, t_pos, t_quat) -> np.ndarray:
         """Target minus measured pose: position error and (with orientation) rotation vector.
 
-        With orientation the six entries are formed as floats and make one array.
+        With orientation the six entries are formed as floats and make one array; the
+        target quaternion is normalised once per target (a target is often held).
         """
         if self._orient:
+            if t_quat != self._target_key:  # 4 floats (a list or a tuple): a new target
+                self._target_unit = unit_quat_tuple(t_quat, "target quaternion")  # refuses 0
+                self._target_key = t_quat
             px, py, pz = pos.tolist()
             tx, ty, tz = t_pos
-            rx, ry, rz = rotation_to(self._unit_target(t_quat), quat)
+            rx, ry, rz = rotation_to(self._target_unit, quat)
             err = np.array((tx - px, ty - py, tz - pz, rx, ry, rz))
         else:
             err = t_pos - pos
         return err if self._error_rows.__class__ is slice else err[self._error_rows]
-
-    def _unit_target(self, quat) -> tuple:
-        """The target quaternion normalised, once per target value (a target is often held)."""
-        if quat != self._target_key:  # 4 floats (a list or a tuple)
-            self._target_unit = unit_quat_tuple(quat, "target quaternion")  # refuses a zero one
-            self._target_key = quat
-        return self._target_unit
 
     # -- the law -------------------------------------------------------------------------
     def _accel(self, e, xdot, target_velocity, target_acceleration) -> np.ndarray:
