@@ -191,6 +191,10 @@ class NullSpaceSum:
         Objects with ``generate(q, dq) -> (N,) array``.
     dof : int
         The number of joints N.
+    damping : float
+        A further joint damping ``kv`` (1/s, >= 0) that is not part of the sum:
+        :meth:`generate_damped` gives the sum and the sum plus ``-kv dq``
+        together (the OSC's own null-space damping, applied unprojected).
 
     Raises
     ------
@@ -198,11 +202,13 @@ class NullSpaceSum:
         A posture or joint-limit task made for another number of joints.
     """
 
-    def __init__(self, tasks: Sequence, dof: int):
+    def __init__(self, tasks: Sequence, dof: int, damping: float = 0.0):
         self.tasks = list(tasks)
         self.dof = dof
+        self._damping = damping = check_gain("damping", damping, zero=True)
+        self._neg_damping = np.full(dof, -damping)
         self._posture = self._limits = None
-        damping = []
+        task_kv = []
         self._others = []
         for task in self.tasks:
             kind = type(task)
@@ -213,10 +219,10 @@ class NullSpaceSum:
             elif kind is JointLimitAvoidance and self._limits is None:
                 self._limits = task
             elif kind is JointDamping:
-                damping.append(task.kv)
+                task_kv.append(task.kv)
             else:
                 self._others.append(task)
-        kv = np.full(dof, float(sum(damping)))
+        kv = np.full(dof, float(sum(task_kv)))
         posture = self._posture
         if posture is not None:
             kv += posture._wkv
@@ -225,26 +231,46 @@ class NullSpaceSum:
             self._gains = np.hstack((np.diag(wkp), np.diag(-kv), (-np.pi * wkp)[:, None]))
             self._stacked = np.ones(2 * dof + 1)
             self._wrap, self._dq = self._stacked[:dof], self._stacked[dof : 2 * dof]
+        if posture is not None and damping > 0:
+            # The sum and the sum - damping dq from one product: a second block of rows.
+            extra = self._gains.copy()
+            extra[:, dof : 2 * dof] -= np.diag(np.full(dof, damping))
+            self._both_gains = np.vstack((self._gains, extra))
+            self._both = np.zeros((2, dof))
+            self._both_flat = self._both.reshape(-1)
+            self._both_rows = tuple(self._both)  # views, made once
         self._neg_kv = -kv if (kv != 0).any() else None
 
-    def generate(self, q: np.ndarray, dq: np.ndarray) -> np.ndarray | None:
-        """The summed acceleration (N,), rad/s^2, or None when every task gives zero.
+    def generate_damped(self, q: np.ndarray, dq: np.ndarray) -> tuple:
+        """``(sum, sum - damping dq)``: the sum as :meth:`generate` (None when every
+        task gives zero), and with the further damping (None only when both are zero).
 
-        Raises
-        ------
-        InputError
-            A task other than the built-in ones returns something that is not N floats.
+        With a posture task both are written into buffers reused at the next call.
         """
-        posture, total = self._posture, None
-        if posture is not None:
-            # RestingPosture.generate, with every damping task's -kv dq folded in.
-            wrap = self._wrap
-            np.subtract(posture._shift, q, wrap)  # out positional (cheaper)
-            np.remainder(wrap, posture._two_pi, wrap)  # + pi: the shortest way round
-            self._dq[:] = dq
-            total = self._gains.dot(self._stacked)
-        elif self._neg_kv is not None:
-            total = self._neg_kv * dq
+        if not self._damping:
+            total = self.generate(q, dq)
+            return total, total
+        if self._posture is None:
+            total = self.generate(q, dq)
+            damped = self._neg_damping * dq
+            return total, (damped if total is None else damped + total)
+        self._fill(q, dq)
+        self._both_gains.dot(self._stacked, self._both_flat)
+        total, damped = self._both_rows
+        rest = self._rest(q, dq, None)
+        if rest is not None:
+            self._both += rest  # both rows
+        return total, damped
+
+    def _fill(self, q: np.ndarray, dq: np.ndarray) -> None:
+        """The posture's wrapped error and dq into the stacked vector [wrap; dq; 1]."""
+        wrap = self._wrap
+        np.subtract(self._posture._shift, q, wrap)  # out positional (cheaper)
+        np.remainder(wrap, self._posture._two_pi, wrap)  # + pi: the shortest way round
+        self._dq[:] = dq
+
+    def _rest(self, q: np.ndarray, dq: np.ndarray, total: np.ndarray | None):
+        """``total`` plus the joint-limit push and the other tasks' outputs (None: zero)."""
         if self._limits is not None:
             push = self._limits.push(q)
             if push is not None:
@@ -256,3 +282,20 @@ class NullSpaceSum:
                 r = as_vector(r, self.dof, f"the output of null-space task {task!r}", finite=False)
             total = r if total is None else total + r
         return total
+
+    def generate(self, q: np.ndarray, dq: np.ndarray) -> np.ndarray | None:
+        """The summed acceleration (N,), rad/s^2, or None when every task gives zero.
+
+        Raises
+        ------
+        InputError
+            A task other than the built-in ones returns something that is not N floats.
+        """
+        total = None
+        if self._posture is not None:
+            # RestingPosture.generate, with every damping task's -kv dq folded in.
+            self._fill(q, dq)
+            total = self._gains.dot(self._stacked)
+        elif self._neg_kv is not None:
+            total = self._neg_kv * dq
+        return self._rest(q, dq, total)

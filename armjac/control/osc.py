@@ -305,10 +305,11 @@ class OSC:
                 raise InputError(f"a null-space task needs generate(q, dq); {task!r} has none")
         # The null space is empty when as many axes as joints are controlled.
         self._redundant = n > self.rows.size
-        null_sum = NullSpaceSum(self.null_controllers, n)  # checks the tasks' sizes
-        self._null = list(self.null_controllers) if self._redundant else []
-        self._null_sum = null_sum.generate
         self._damp = self._redundant and self.null_damping > 0
+        # Checks the tasks' sizes; gives their sum, and with the damping's -kvn dq.
+        null_sum = NullSpaceSum(self.null_controllers, n, self.null_damping if self._damp else 0.0)
+        self._null = list(self.null_controllers) if self._redundant else []
+        self._null_sum = null_sum.generate_damped
         self._damp_task = np.full(self.rows.size, self.null_damping)
         self._damp_joint = np.full(n, -self.null_damping)
         self._terms = self.model.terms(self.use_dJ, self.use_C)
@@ -598,14 +599,17 @@ class OSC:
         task solve.
         """
         jac = s.jac
-        qdd = self._null_sum(s.q, s.dq) if self._null else None  # None: all tasks at rest
+        # qdd: the tasks' sum (None: all at rest); joint: the joint accelerations in the
+        # inertia metric, turned into torques by M: qdd (unprojected) and the damping -kvn dq.
+        if self._null:
+            qdd, joint = self._null_sum(s.q, s.dq)
+        else:
+            qdd, joint = None, (self._damp_joint * s.dq if self._damp else None)
         project = qdd is not None and self._project
         into = self._rhs_a if project else None  # the stacked solve's right-hand side
         if s.djdq is not None:
             a = np.subtract(a, s.djdq, into)
-        joint = None  # joint accelerations in the inertia metric, turned into torques by M
         if self._damp:
-            joint = self._damp_joint * s.dq
             a = np.add(a, self._damp_task * s.jdq, into)  # -J (-kvn dq)
         if project:
             jac.dot(jac.T, self._jjt)
@@ -616,13 +620,12 @@ class OSC:
             if force is not None:
                 fy[0] += force
             fy.dot(jac, self._jt)  # [J^T f; J^T y] in one product
-            joint = qdd - self._jt_y if joint is None else joint + (qdd - self._jt_y)  # P qdd
+            joint = joint - self._jt_y  # qdd - J^T y = P qdd, with the damping's -kvn dq
             u = s.mass.dot(joint)
             u += self._jt_f
         else:
             if qdd is not None:
                 a = a - jac.dot(qdd)
-                joint = qdd if joint is None else joint + qdd
             f = self._task_solver.solve(s.lam, a)  # Mx a
             if force is not None:
                 f = f + force
