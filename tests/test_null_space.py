@@ -71,14 +71,22 @@ def test_the_sum_in_one_pass_is_the_sum_of_the_tasks(kinds, rng):
     }
     tasks = [make[k]() for k in kinds]
     total = NullSpaceSum(tasks, n)
+    kv = 3.5  # a further damping, returned beside the sum
+    damped_sum = NullSpaceSum(tasks, n, damping=kv)
     for q in (np.array([0.1, 0.2, 5.0, 0.25]), np.array([1.95, -0.9, -7.0, 0.45])):
         dq = rng.normal(size=n)
         got = total.generate(q, dq)
+        pair = damped_sum.generate_damped(q, dq)
+        undamped = total.generate_damped(q, dq)[1]  # no further damping: the sum itself
+        assert undamped is None if got is None else np.array_equal(undamped, got)
         if not tasks:
-            assert got is None
+            assert got is None and pair[0] is None
+            np.testing.assert_allclose(pair[1], -kv * dq, rtol=1e-15)
             continue
         expected = sum(task.generate(q, dq) for task in tasks)
         np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(pair[0], expected, rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(pair[1], expected - kv * dq, rtol=1e-13, atol=1e-13)
 
 
 def test_the_sum_is_none_when_every_joint_is_clear_of_its_limits():

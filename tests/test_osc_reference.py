@@ -161,3 +161,28 @@ def test_hybrid_force_enters_as_jacobian_transpose_torque(arms, rng, metric, row
         u1 = ctrl.generate(q, dq, target, force_target=force)
         expected = 1.5 * force * arm.jacobian(q)[:3].T @ direction
         np.testing.assert_allclose(u1 - u0, expected, rtol=1e-10, atol=1e-10 * np.abs(u0).max())
+
+
+def test_pose_step_follows_a_changing_unnormalised_target(arms, rng):
+    """Held, changed and returning targets (quaternions not of unit norm) each give the law."""
+    arm = arms("franka_panda")
+    n = arm.dof
+    q_rest = arm.home + 0.3
+    tasks = [RestingPosture(q_rest, kp=10.0), JointLimitAvoidance(arm.joint_limits)]
+    fns = [lambda q, dq: _posture(q, dq, q_rest, 10.0),
+           lambda q, dq: _joint_limits(q, arm.joint_limits)]  # fmt: skip
+    limits = np.full(n, 1e9)
+    ctrl = OSC(arm, kp=300.0, ctrlr_dof=[True] * 6, null_controllers=tasks, vmax=(1.0, 3.0),
+               null_damping=5.0, torque_limits=limits, task_velocity="jacobian")  # fmt: skip
+    home = arm.fk(arm.home)
+    quats = [quat_from_matrix(home[:3, :3]) * 3.0, rng.normal(size=4) * 0.2]
+    zero = np.zeros(6)
+    for k in (0, 0, 1, 1, 0, 1):
+        q = arm.home + rng.normal(size=n) * 0.3
+        dq = rng.normal(size=n) * 0.5
+        target = np.concatenate((home[:3, 3] + rng.normal(size=3) * 0.1, quats[k]))
+        ref = textbook(arm, q, dq, target, kp=300.0, rows=list(range(6)), vmax=(1.0, 3.0),
+                       null=fns, kvn=5.0, metric="joint", use_c=False, vel=zero, acc=zero,
+                       limits=limits)  # fmt: skip
+        u = ctrl.generate(q, dq, target)
+        assert np.abs(u - ref).max() <= 1e-12 * np.abs(ref).max(), (k, u, ref)
