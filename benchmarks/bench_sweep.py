@@ -49,7 +49,7 @@ def _timed(label, cfg, out, cache, rows, **kw) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sweep", default="mismatch_draws")
+    ap.add_argument("--sweep", default="mismatch_reach")
     ap.add_argument("--jobs", type=int, default=20, help="draws of the mismatch sweep")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--noop", type=int, default=40, help="empty jobs for the per-job overhead")

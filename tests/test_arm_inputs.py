@@ -10,16 +10,23 @@ import armjac
 from armjac.errors import InputError
 
 
-@pytest.fixture(params=["dispatcher", "ctypes", "numpy"])
+@pytest.fixture(
+    params=["dispatcher", "ctypes", "numpy", "adjusted dispatcher", "adjusted ctypes"]
+)
 def backend_arm(request, tmp_path_factory, monkeypatch):
-    """kuka_iiwa through the dispatcher extension, the ctypes fallback, and numpy."""
+    """kuka_iiwa through the dispatcher extension, the ctypes fallback, and numpy; and an
+    adjusted kuka_iiwa (its kernels read extra numbers after the point) on both C paths."""
     cache = tmp_path_factory.getbasetemp() / "inputs-cache"
-    if request.param == "ctypes":
+    path = request.param.split()[-1]
+    if path == "ctypes":
         monkeypatch.setenv("ARMJAC_DISPATCHER", "off")
-    backend = "numpy" if request.param == "numpy" else "c"
+    backend = "numpy" if path == "numpy" else "c"
     arm = armjac.load_arm("kuka_iiwa", cache_dir=cache, backend=backend)
+    if request.param.startswith("adjusted"):
+        load = [1.0, 0, 0, 0.1, 0.01, 0, 0, 0.01, 0, 0]  # 1 kg, 0.1 m out along z
+        arm = arm.adjusted(np.full((arm.dof, 3), 0.002), load)
     kern = arm._ee["jac"]
-    assert (type(kern).__name__ == "Kernel") == (request.param == "dispatcher")
+    assert (type(kern).__name__ == "Kernel") == (path == "dispatcher")
     return arm
 
 

@@ -9,6 +9,7 @@ the extra these raise :class:`~armjac.extras.MissingExtraError`, which names
 from __future__ import annotations
 
 import importlib
+import sys
 from types import ModuleType
 
 from armjac.extras import require
@@ -17,6 +18,11 @@ PART = "armjac.learned (training, the tf backend, spiking runs)"
 
 
 def _module(name: str, part: str) -> ModuleType:
+    # An imported module straight from sys.modules: also keeps TensorFlow's AutoGraph,
+    # which traces this from inside tf.functions, away from importlib's internals.
+    loaded = sys.modules.get(name)
+    if loaded is not None:
+        return loaded
     try:
         return importlib.import_module(name)
     except ImportError:
