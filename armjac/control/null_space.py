@@ -251,7 +251,7 @@ class NullSpaceSum:
             total = self.generate(q, dq)
             return total, total
         if self._posture is None:
-            total = self.generate(q, dq)
+            total = self._rest(q, dq, None if self._neg_kv is None else self._neg_kv * dq)
             damped = self._neg_damping * dq
             return total, (damped if total is None else damped + total)
         self._fill(q, dq)
