@@ -6,7 +6,9 @@ gravity, M and the fused control step, each next to Pinocchio called directly
 PyBullet (through :class:`~armjac.sim.pybullet_model.PyBulletModel`), with the
 ratios measured in this run. Then the batched Jacobian per configuration, cold
 generation (wall time and CPU time including the compiler) and warm load in
-fresh processes, and the cold generation of a random 10-joint chain with
+fresh processes; an adjusted arm (``Arm.adjusted``: origin offsets and a load),
+its calls beside Pinocchio's and the cost of its kernel family and of each
+further adjusted arm; and the cold generation of a random 10-joint chain with
 general rpy at every joint and noisy axes. Usage::
 
     python benchmarks/bench_core.py [--repeat 3000]
@@ -120,6 +122,60 @@ def warm_load_fresh(name: str, cache: str, runs: int = 7) -> tuple[float, float]
     return statistics.median(walls), statistics.median(cpus)
 
 
+def _our_calls(arm, qs, dqs) -> dict:
+    buf = arm.control_terms_buffer()
+
+    def control_step(qv):
+        t = arm.control_terms(qv[0], qv[1], out=buf)
+        return t.T, t.J, t.dJdq, t.M, t.h
+
+    return {
+        "jacobian": (arm.jacobian, qs),
+        "fk": (arm.fk, qs),
+        "gravity": (arm.gravity, qs),
+        "mass_matrix": (arm.mass_matrix, qs),
+        "control_terms": (control_step, list(zip(qs, dqs, strict=True))),
+    }
+
+
+def _timed_rows(name, prefix, ours, ref, pin, qs, repeat) -> list[dict]:
+    """One row per call: armjac's median, and PyBullet's and Pinocchio's beside it."""
+    rows = []
+    for what, (fn, args) in ours.items():
+        us = median_us(fn, args, repeat)
+        row = {"arm": name, "quantity": prefix + what, "armjac_us": us}
+        if ref is not None and hasattr(ref, what):
+            theirs = median_us(getattr(ref, what), qs, repeat)
+            row.update({"pybullet_us": theirs, "pybullet/armjac": theirs / us})
+        if pin is not None:
+            pin_us = median_us(pin[0][what], pin[1], repeat)
+            row.update({"pinocchio_us": pin_us, "pinocchio/armjac": pin_us / us})
+        rows.append(row)
+    return rows
+
+
+def _adjusted_rows(name, arm, qs, dqs, pin, repeat, rng) -> list[dict]:
+    """An adjusted arm (origin offsets and a 1 kg load): building its kernel family once,
+    making further adjusted arms, and its calls beside Pinocchio's (whose model
+    parameters are run-time values anyway)."""
+    load = [1.0, 0.0, 0.0, 0.1, 0.011, 0.0, 0.0, 0.011, 0.0, 0.001]
+    t0 = time.perf_counter()
+    adj = arm.adjusted(rng.normal(0.0, 0.005, (arm.dof, 3)), load)
+    family = time.perf_counter() - t0
+    makes = []
+    for _ in range(7):
+        t0 = time.perf_counter()
+        arm.adjusted(rng.normal(0.0, 0.005, (arm.dof, 3)), load)
+        makes.append(time.perf_counter() - t0)
+    calls = {k: v for k, v in _our_calls(adj, qs, dqs).items() if k != "fk"}
+    rows = _timed_rows(name, "adjusted ", calls, None, pin, qs, repeat)
+    rows.append({"arm": name, "quantity": "adjusted: kernel family, cold (s)",
+                 "armjac_us": family})  # fmt: skip
+    rows.append({"arm": name, "quantity": "adjusted: another arm, warm (ms)",
+                 "armjac_us": statistics.median(makes) * 1e3})  # fmt: skip
+    return rows
+
+
 def bench_arm(name: str, repeat: int, rng, cache: str) -> list[dict]:
     armjac.load_arm("planar2", cache_dir=cache)  # the dispatcher is built once per machine
     wall, cpu = cold_generation(name, cache)
@@ -129,30 +185,8 @@ def bench_arm(name: str, repeat: int, rng, cache: str) -> list[dict]:
     qs = list(arm.random_q(256, rng))
     dqs = list(rng.normal(size=(256, arm.dof)))
     pin = pinocchio_fns(arm, qs, dqs)
-    buf = arm.control_terms_buffer()
-
-    def control_step(qv):
-        t = arm.control_terms(qv[0], qv[1], out=buf)
-        return t.T, t.J, t.dJdq, t.M, t.h
-
-    ours = {
-        "jacobian": (arm.jacobian, qs),
-        "fk": (arm.fk, qs),
-        "gravity": (arm.gravity, qs),
-        "mass_matrix": (arm.mass_matrix, qs),
-        "control_terms": (control_step, list(zip(qs, dqs, strict=True))),
-    }
-    rows = []
-    for what, (fn, args) in ours.items():
-        us = median_us(fn, args, repeat)
-        row = {"arm": name, "quantity": what, "armjac_us": us}
-        if hasattr(ref, what):
-            theirs = median_us(getattr(ref, what), qs, repeat)
-            row.update({"pybullet_us": theirs, "pybullet/armjac": theirs / us})
-        if pin is not None:
-            pin_us = median_us(pin[0][what], pin[1], repeat)
-            row.update({"pinocchio_us": pin_us, "pinocchio/armjac": pin_us / us})
-        rows.append(row)
+    rows = _timed_rows(name, "", _our_calls(arm, qs, dqs), ref, pin, qs, repeat)
+    rows += _adjusted_rows(name, arm, qs, dqs, pin, repeat, rng)
     batch = arm.random_q(10_000, rng)
     out = np.empty((len(batch), 6, arm.dof))
     walls, cpus = [], []
