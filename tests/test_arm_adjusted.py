@@ -131,3 +131,17 @@ def test_load_parameters_by_the_parallel_axis_theorem():
 def test_bad_adjustments_are_refused(arms, offsets, load, match):
     with pytest.raises(InputError, match=match):
         arms("kuka_iiwa").adjusted(offsets, load)
+
+
+def test_adjusted_random_chain_with_a_prismatic_joint_matches_pybullet(rng, tmp_path):
+    """A chain with fixed joints between movable ones, a side branch and a prismatic
+    joint: offsets on every chain joint and a load on the end link, against PyBullet."""
+    from chain_factory import random_chain_urdf
+
+    path = tmp_path / "chain.urdf"
+    path.write_text(random_chain_urdf(7))
+    nominal = load_arm(str(path), ee_link="ee")
+    urdf = tmp_path / "adjusted.urdf"
+    adj = nominal.adjusted(_offsets(nominal, rng, mm=20.0), LOAD, source=str(urdf))
+    write_urdf(adj.model, urdf)
+    _check_against_pybullet(adj, rng, n=8)

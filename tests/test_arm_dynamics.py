@@ -5,8 +5,6 @@ matrix written out by hand, and forward dynamics inverting inverse dynamics."""
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pybullet as pb
 import pytest
@@ -56,16 +54,14 @@ def test_random_chain_inverse_dynamics_matches_pybullet(tmp_path, rng):
     _check_against_pybullet(armjac.load_arm(path, cache_dir=tmp_path / "cache"), rng)
 
 
-def test_general_ten_joint_chain_generates_fast_and_matches_pybullet(tmp_path, rng):
+def test_general_ten_joint_chain_generates_and_matches_pybullet(tmp_path, rng):
     """Exported-URDF style: general rpy at every joint rounded to 4 decimals, noisy
-    axes, non-diagonal inertias and a prismatic joint; generated cold."""
+    axes, non-diagonal inertias and a prismatic joint; generated cold (its time is
+    in benchmarks/bench_core.py)."""
     path = tmp_path / "general.urdf"
     path.write_text(general_chain_urdf(3))
-    t0 = time.perf_counter()
     arm = armjac.load_arm(path, cache_dir=tmp_path / "cache")
-    elapsed = time.perf_counter() - t0
     assert arm._cache.last_build_seconds is not None  # really cold
-    assert elapsed < 30.0, f"cold generation took {elapsed:.1f} s"
     assert arm.dof == 10 and arm.joints[4].type == "prismatic"
     _check_against_pybullet(arm, rng, n=6)
     ref = PyBulletModel(arm)
