@@ -102,6 +102,9 @@ class Arm:
                 model, self.joint_names, self.ee_link, self._extra, adjustment.source
             )
             self.joints = tuple(j for j in self.model.path_to(self.ee_link) if j.movable)
+        # the load link sits at the end effector's frame, so its kernels are the EE's
+        extra_links = [n for n in self.model.link_names if n not in model.link_names]
+        self._load_link_name = extra_links[0] if extra_links else None
         self._cache = KernelCache(cache_dir)
         self._kernels: dict[tuple[str, str], object] = {}
         self._ee: dict[str, object] = {}
@@ -225,7 +228,9 @@ class Arm:
         except (KeyError, TypeError):
             if not isinstance(link, str):
                 raise InputError(f"link must be a link name or None; got {excerpt(link)}") from None
-            self.base_model.link(link)  # unknown name: raises with the valid ones
+            if link == self._load_link_name:
+                return self._kernel(kind, self.ee_link)
+            self.model.link(link)  # unknown name: raises with the valid ones
             self._load_link_kernels(link)
             return self._kernels[(kind, link)]
 

@@ -124,8 +124,14 @@ def test_load_parameters_by_the_parallel_axis_theorem():
         (np.zeros((6, 3)), None, "shape"),
         (np.full((7, 3), np.nan), None, "finite"),
         ("abc", None, "real numbers"),
+        (np.ones((7, 3), bool), None, "real numbers"),
+        (np.ones((7, 3), complex), None, "real numbers"),
         (None, np.r_[-1.0, np.zeros(9)], "mass"),
         (None, np.zeros(4), "shape"),
+        # what the kernels could compute but no URDF can say (a simulator would differ)
+        (None, np.r_[0.0, 0.1, 0.0, 0.0, np.zeros(6)], "first moment"),
+        (None, np.r_[1.0, 0.0, 0.0, 0.0, -5.0, 0.0, 0.0, -5.0, 0.0, -5.0], "non-physical"),
+        (None, Inertial(mass=1.0, inertia=(1.0, 0.0, 0.0, 0.1, 0.0, 0.1)), "triangle"),
     ],
 )
 def test_bad_adjustments_are_refused(arms, offsets, load, match):
@@ -145,3 +151,62 @@ def test_adjusted_random_chain_with_a_prismatic_joint_matches_pybullet(rng, tmp_
     adj = nominal.adjusted(_offsets(nominal, rng, mm=20.0), LOAD, source=str(urdf))
     write_urdf(adj.model, urdf)
     _check_against_pybullet(adj, rng, n=8)
+
+
+def test_the_load_link_has_the_end_effectors_frame(arms, rng):
+    adj = arms("kuka_iiwa").adjusted(None, LOAD)
+    q = adj.random_q(4, rng)
+    np.testing.assert_array_equal(adj.fk(q, LOAD_LINK), adj.fk(q))
+    np.testing.assert_array_equal(adj.jacobian(q, LOAD_LINK), adj.jacobian(q))
+
+
+def test_a_written_adjusted_urdf_takes_another_load(arms, rng, tmp_path):
+    """Reloaded, an adjusted arm's URDF already has a load link: the next one is numbered,
+    and the two loads together match PyBullet."""
+    first = tmp_path / "first.urdf"
+    adj = arms("kuka_iiwa").adjusted(_offsets(arms("kuka_iiwa"), rng), LOAD, source=str(first))
+    write_urdf(adj.model, first)
+    again = load_arm(str(first), ee_link=adj.ee_link)
+    second = tmp_path / "second.urdf"
+    twice = again.adjusted(None, Inertial(mass=0.5, xyz=(0, 0, 0.1)), source=str(second))
+    assert f"{LOAD_LINK}_2" in twice.model.link_names
+    write_urdf(twice.model, second)
+    _check_against_pybullet(twice, rng, n=4)
+
+
+def test_a_simulator_refuses_an_adjusted_arm_whose_urdf_is_not_its_model(arms, rng, tmp_path):
+    from armjac.sim.pybullet_model import PyBulletModel
+
+    nominal = arms("kuka_iiwa")
+    with pytest.raises(InputError, match="without a URDF file"):
+        PyBulletModel(nominal.adjusted(_offsets(nominal, rng)))
+    other = tmp_path / "other.urdf"
+    write_urdf(nominal.adjusted(_offsets(nominal, rng, mm=50.0)).model, other)
+    with pytest.raises(InputError, match="does not hold"):
+        PyBulletModel(nominal.adjusted(None, source=str(other)))
+
+
+def test_an_entry_is_found_under_another_arms_name(tmp_path):
+    """The same kernels (same key) built for an arm of another name are reused."""
+    a = load_arm("kuka_iiwa", cache_dir=tmp_path)
+    entries = sorted(os.listdir(tmp_path))
+    b = Arm(a.model, a.ee_link, name="renamed", cache_dir=tmp_path)
+    assert sorted(os.listdir(tmp_path)) == entries
+    q = a.home + 0.1
+    np.testing.assert_array_equal(a.mass_matrix(q), b.mass_matrix(q))
+
+
+def test_an_entry_reading_another_count_of_numbers_is_rebuilt(arms, rng, tmp_path):
+    from armjac.codegen.cache import read_sealed, write_sealed
+
+    nominal = load_arm("kuka_iiwa", cache_dir=tmp_path)
+    nominal.adjusted(_offsets(nominal, rng))
+    (entry,) = [p for p in tmp_path.iterdir() if "-adj-" in p.name]
+    manifest = read_sealed(entry / "manifest.json")  # without its seal
+    manifest["fields"]["extra"] = 3  # sealed again: only the count check can catch it
+    write_sealed(entry / "manifest.json", manifest)
+    with pytest.warns(UserWarning, match="extra numbers"):
+        adj = nominal.adjusted(_offsets(nominal, rng))
+    ref = Arm(adj.model, nominal.ee_link, name="constants", cache_dir=tmp_path)
+    q = nominal.random_q(3, rng)
+    np.testing.assert_allclose(adj.gravity(q), ref.gravity(q), atol=1e-12)

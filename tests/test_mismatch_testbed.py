@@ -24,8 +24,9 @@ def real(tmp_path_factory):
     return load_spec(SMALL).realize(3, out_dir=tmp_path_factory.mktemp("real"))
 
 
-@pytest.mark.parametrize("name", ["planar2", "kuka_iiwa"])
+@pytest.mark.parametrize("name", ["planar2", "planar3", "kuka_iiwa", "franka_panda", "xarm6"])
 def test_urdf_writer_round_trips(arms, name):
+    """Every bundled arm, franka_panda's fixed-joint axes and mimic fingers included."""
     model = arms(name).model
     again = parse_urdf(urdf_text(model))
     assert again == model

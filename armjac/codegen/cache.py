@@ -225,6 +225,18 @@ class KernelCache:
         )
         return hashlib.sha256(json.dumps(full, sort_keys=True).encode()).hexdigest()
 
+    def _entry_by_key(self, key: str) -> Path | None:
+        """An entry of ``key`` filed under any label, or None."""
+        suffix = f"-{key[:20]}"
+        try:
+            with os.scandir(self.root) as entries:
+                for e in entries:
+                    if e.name.endswith(suffix) and not e.name.startswith(".build-"):
+                        return Path(e.path)
+        except OSError:
+            return None
+        return None
+
     def entry_dir(self, label: str, key: str) -> Path:
         """Folder of entry ``key``: ``<root>/<label>-<first 20 hex digits of key>``."""
         return self.root / f"{label}-{key[:20]}"
@@ -248,6 +260,8 @@ class KernelCache:
         backend = resolve_backend(backend)
         key = self.key(fields, backend)
         path = self.entry_dir(label, key)
+        if not os.path.lexists(path):
+            path = self._entry_by_key(key) or path  # the same kernels under another arm's name
         if os.path.lexists(path):
             try:
                 return self._load(path, key, dof, owner, extra)
@@ -318,8 +332,9 @@ class KernelCache:
             n_extra = int(manifest["fields"].get("extra", 0))
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise CacheError(f"incomplete entry ({exc!r})") from None
-        if n_extra != (0 if extra is None else len(extra)):  # kernels would read past p
-            raise CacheError(f"its kernels read {n_extra} extra numbers, not {len(extra or ())}")
+        given = 0 if extra is None else len(extra)
+        if n_extra != given:  # the kernels would read past p
+            raise CacheError(f"its kernels read {n_extra} extra numbers, not {given}")
         if backend == "c":
             return c_backend.load(lib, kernels, dof, uses_dq, owner, self.dispatcher(), extra)
         return numpy_backend.load(lib, kernels, dof, uses_dq, owner, extra)

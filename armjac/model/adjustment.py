@@ -26,14 +26,24 @@ from collections.abc import Sequence
 import numpy as np
 
 from armjac.errors import InputError
-from armjac.model.tree import Inertial, Joint, Link, RobotModel
+from armjac.model.tree import Inertial, Joint, Link, RobotModel, inertia_problem
 from armjac.symbolic.transforms import rpy_matrix_numeric
-from armjac.validation import excerpt
+from armjac.validation import as_float_array, excerpt
 
 LOAD_LINK = "adjustment_load"
-LOAD_JOINT = "adjustment_load_joint"
 LOAD_SIZE = 10
 _SYM = ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))
+
+
+def load_link_name(model: RobotModel) -> str:
+    """The name the load link gets in ``model``: ``adjustment_load``, numbered when a
+    model armjac wrote already has one."""
+    taken = set(model.link_names) | {j.name for j in model.joints}
+    name, k = LOAD_LINK, 1
+    while name in taken or f"{name}_joint" in taken:
+        k += 1
+        name = f"{LOAD_LINK}_{k}"
+    return name
 
 
 def parameter_count(dof: int) -> int:
@@ -95,16 +105,24 @@ class Adjustment:
         load = self.load
         load = load_parameters(load) if load is None or isinstance(load, Inertial) else load
         load = _finite(load, (LOAD_SIZE,), "load")
-        if load[0] < 0:
-            raise InputError(f"load mass must be >= 0; got {load[0]!r}")
+        _check_load(load)
         return np.concatenate([off.ravel(), load])
 
 
+def _check_load(load: np.ndarray) -> None:
+    """Refuse a load no body can be: the kernels would compute it, but its URDF (what a
+    simulator loads) could not say it, so the two would silently disagree."""
+    if load[0] < 0:
+        raise InputError(f"load mass must be >= 0; got {load[0]!r}")
+    if load[0] == 0 and np.any(load[1:4] != 0):
+        raise InputError(f"a load without mass has no first moment; got {excerpt(load[1:4])}")
+    problem = inertia_problem(load_inertial(load).inertia)
+    if problem:
+        raise InputError(f"load: non-physical inertia about its centre of mass, {problem}")
+
+
 def _finite(value, shape: tuple[int, ...], name: str) -> np.ndarray:
-    try:
-        arr = np.array(value, dtype=float)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be real numbers; got {excerpt(value)}") from None
+    arr = np.array(as_float_array(value, name))  # a copy: the caller's array may change
     if arr.shape != shape:
         raise InputError(f"{name} must have shape {shape}; got {arr.shape}")
     if not np.isfinite(arr).all():
@@ -132,7 +150,8 @@ def adjusted_model(
         joints.append(j)
     links = list(model.links)
     if np.any(load != 0):
-        links.append(Link(LOAD_LINK, load_inertial(load)))
-        joints.append(Joint(LOAD_JOINT, "fixed", ee_link, LOAD_LINK))
+        name = load_link_name(model)
+        links.append(Link(name, load_inertial(load)))
+        joints.append(Joint(f"{name}_joint", "fixed", ee_link, name))
     name = f"{model.name}_adjusted"
     return RobotModel(name, tuple(links), tuple(joints), source=source or f"<{name}>")

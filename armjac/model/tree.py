@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 
+import numpy as np
+
 from armjac.errors import UnknownLinkError, URDFError, URDFWarning
 
 Vec3 = tuple[float, float, float]
@@ -33,6 +35,29 @@ class Inertial:
     xyz: Vec3 = (0.0, 0.0, 0.0)
     rpy: Vec3 = (0.0, 0.0, 0.0)
     inertia: tuple[float, float, float, float, float, float] = (0.0,) * 6
+
+
+INERTIA_RTOL = 1e-6  # relative slack of the physical-tensor tests (URDF decimals)
+
+
+def inertia_problem(tensor: tuple[float, ...]) -> str | None:
+    """What makes an inertia tensor (ixx, ixy, ixz, iyy, iyz, izz) one no rigid body
+    has, or None: a negative moment, an indefinite tensor, or principal moments that
+    break the triangle inequality."""
+    ixx, ixy, ixz, iyy, iyz, izz = tensor
+    mat = np.array([[ixx, ixy, ixz], [ixy, iyy, iyz], [ixz, iyz, izz]])
+    moments = np.linalg.eigvalsh(mat)  # ascending principal moments
+    tol = INERTIA_RTOL * float(np.abs(moments).max())
+    if min(ixx, iyy, izz) < -tol:
+        return f"a negative moment (ixx, iyy, izz = {ixx:g}, {iyy:g}, {izz:g})"
+    if moments[0] < -tol:
+        return "an indefinite tensor (principal moments {:g}, {:g}, {:g})".format(*moments)
+    if moments[0] + moments[1] < moments[2] - tol:
+        return (
+            "principal moments {:g}, {:g}, {:g} that break the triangle inequality "
+            "(the two smaller must sum to at least the largest)".format(*moments)
+        )
+    return None
 
 
 @dataclass(frozen=True)

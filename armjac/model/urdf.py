@@ -25,13 +25,8 @@ import warnings
 import xml.etree.ElementTree as ET
 from xml.parsers import expat
 
-import numpy as np
-
 from armjac.errors import URDFError, URDFWarning
-from armjac.model.tree import Inertial, Joint, Link, RobotModel
-
-# relative slack of the inertia checks: URDFs print tensors to a few digits
-INERTIA_RTOL = 1e-6
+from armjac.model.tree import Inertial, Joint, Link, RobotModel, inertia_problem
 
 
 def load_urdf(path: str | os.PathLike) -> RobotModel:
@@ -164,20 +159,7 @@ _SHOWN: set[str] = set()
 
 def _check_inertia(tensor: tuple[float, ...], where: str) -> None:
     """Warn about a tensor no rigid body has; armjac still uses it as written."""
-    ixx, ixy, ixz, iyy, iyz, izz = tensor
-    mat = np.array([[ixx, ixy, ixz], [ixy, iyy, iyz], [ixz, iyz, izz]])
-    moments = np.linalg.eigvalsh(mat)  # ascending principal moments
-    tol = INERTIA_RTOL * float(np.abs(moments).max())
-    problem = None
-    if min(ixx, iyy, izz) < -tol:
-        problem = f"a negative moment (ixx, iyy, izz = {ixx:g}, {iyy:g}, {izz:g})"
-    elif moments[0] < -tol:
-        problem = "an indefinite tensor (principal moments {:g}, {:g}, {:g})".format(*moments)
-    elif moments[0] + moments[1] < moments[2] - tol:
-        problem = (
-            "principal moments {:g}, {:g}, {:g} that break the triangle inequality "
-            "(the two smaller must sum to at least the largest)".format(*moments)
-        )
+    problem = inertia_problem(tensor)
     if problem:
         msg = (
             f"{where}: non-physical inertia, {problem}; armjac uses it as written "

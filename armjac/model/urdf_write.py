@@ -46,9 +46,13 @@ def _joint(j: Joint) -> list[str]:
         f"    <parent link={quoteattr(j.parent)}/>",
         f"    <child link={quoteattr(j.child)}/>",
         f'    <origin xyz="{_nums(j.xyz)}" rpy="{_nums(j.rpy)}"/>',
+        f'    <axis xyz="{_nums(j.axis)}"/>',  # a fixed joint's too: it is read back as given
     ]
+    if j.mimic is not None:
+        joint, mult, offset = j.mimic
+        out.append(f'    <mimic joint={quoteattr(joint)} multiplier="{float(mult)!r}" '
+                   f'offset="{float(offset)!r}"/>')  # fmt: skip
     if j.type != "fixed":
-        out.append(f'    <axis xyz="{_nums(j.axis)}"/>')
         limit = []
         if j.type != "continuous":
             limit += [f'lower="{float(j.lower)!r}"', f'upper="{float(j.upper)!r}"']

@@ -23,7 +23,7 @@ import pybullet as pb
 
 from armjac.arm import Arm, load_arm
 from armjac.errors import ConfigError, InputError, SimulationError
-from armjac.sim.pybullet_model import body_index, link_pose
+from armjac.sim.pybullet_model import body_index, link_pose, urdf_for
 from armjac.validation import as_vector, check_gain
 
 # A joint spinning faster than this (rad/s or m/s) has left any physical regime.
@@ -121,7 +121,7 @@ class ArmSim:
         pb.setTimeStep(self.dt, physicsClientId=cid)
         pb.setGravity(*self.arm.gravity_vector, physicsClientId=cid)
         self.body_id = pb.loadURDF(
-            self.arm.urdf_path,
+            urdf_for(self.arm),
             useFixedBase=True,
             flags=pb.URDF_USE_INERTIA_FROM_FILE,
             physicsClientId=cid,
