@@ -71,6 +71,8 @@ def load_inertial(params: np.ndarray) -> Inertial:
     for k, (i, j) in enumerate(_SYM):
         tensor[i, j] = tensor[j, i] = params[4 + k]
     about_com = tensor - m * (c @ c * np.eye(3) - np.outer(c, c))
+    # the shift cancels to rounding noise for a point mass: that noise is no moment
+    about_com[np.abs(about_com) <= 1e-12 * np.abs(tensor).max(initial=0.0)] = 0.0
     return Inertial(
         mass=m,
         xyz=tuple(float(v) for v in c),
