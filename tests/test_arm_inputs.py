@@ -147,3 +147,15 @@ def test_generated_sin_cos_agree_with_libm(arms, rng):
         expected = 0.5 * np.cos(theta[:, 0]) + 0.4 * np.cos(theta[:, 1])
         # q1 + q2 is rounded once in both; the rest is the functions' own error
         np.testing.assert_allclose(tip[:, 0], expected, atol=4e-16 * max(1.0, scale) + 1e-15)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_a_non_finite_point_is_named_on_every_path(backend_arm, bad):
+    """A float64 point goes straight to the kernel on the fast path; its NaN must be
+    reported as the point's, not as an overflow."""
+    arm = backend_arm
+    for point in (np.array([bad, 0.0, 0.1]), [bad, 0.0, 0.1]):
+        with pytest.raises(InputError, match="point must be a finite"):
+            arm.jacobian(arm.home, point=point)
+        with pytest.raises(InputError, match="point must be a finite"):
+            arm.position(arm.home, point=point)

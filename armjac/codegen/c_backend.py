@@ -283,17 +283,17 @@ class CKernel:
 
     def __call__(self, q, dq, p, out) -> np.ndarray:
         q, dq, p, out = self._prepare(q, dq, p, out)
-        p = with_extra(p, self._extra)
+        full = with_extra(p, self._extra)
         nb = 1 if q.ndim == 1 else q.shape[0]
         rc = self._fn(
             nb,
             q.ctypes.data,
             None if dq is None else dq.ctypes.data,
-            p.ctypes.data,
+            full.ctypes.data,
             out.ctypes.data,
         )
         if rc:
-            self._fail(rc, q, dq)
+            self._fail(rc, q, dq, p)
         return out
 
 

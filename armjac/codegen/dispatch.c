@@ -7,7 +7,7 @@
  * None (the origin), out of the result shape or None (allocated here). Anything
  * else goes through the Python callable prepare(q, dq, p, out), which converts
  * or raises armjac's clear errors, and is then checked again. A kernel's
- * non-zero status (non-finite input or output) goes to fail(status, q, dq),
+ * non-zero status (non-finite input or output) goes to fail(status, q, dq, p),
  * which raises. A kernel given extra numbers (an arm's adjustment) reads them after
  * the point: it is called with p = (point, extra). */
 #define PY_SSIZE_T_CLEAN
@@ -99,7 +99,7 @@ static PyObject *run(Kernel *k, PyObject *q, PyObject *dq, PyObject *p, PyObject
                   (double *)PyArray_DATA((PyArrayObject *)out));
     if (rc) {
         Py_DECREF(out);
-        PyObject *r = PyObject_CallFunction(k->fail, "iOO", rc, q, dq);
+        PyObject *r = PyObject_CallFunction(k->fail, "iOOO", rc, q, dq, p);
         Py_XDECREF(r);
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "kernel failed");
         return NULL;
