@@ -102,9 +102,6 @@ class Arm:
                 model, self.joint_names, self.ee_link, self._extra, adjustment.source
             )
             self.joints = tuple(j for j in self.model.path_to(self.ee_link) if j.movable)
-        # the load link sits at the end effector's frame, so its kernels are the EE's
-        extra_links = [n for n in self.model.link_names if n not in model.link_names]
-        self._load_link_name = extra_links[0] if extra_links else None
         self._cache = KernelCache(cache_dir)
         self._kernels: dict[tuple[str, str], object] = {}
         self._ee: dict[str, object] = {}
@@ -166,8 +163,7 @@ class Arm:
         extra = Adjustment(origin_offsets, load).vector(self.dof)
         if self._extra is not None:
             extra = extra + self._extra
-        n3 = 3 * self.dof
-        total = Adjustment(extra[:n3].reshape(self.dof, 3), extra[n3:], source)
+        total = Adjustment.of_vector(extra, self.dof, source)
         return Arm(
             self.base_model,
             self.ee_link,
@@ -228,9 +224,9 @@ class Arm:
         except (KeyError, TypeError):
             if not isinstance(link, str):
                 raise InputError(f"link must be a link name or None; got {excerpt(link)}") from None
-            if link == self._load_link_name:
-                return self._kernel(kind, self.ee_link)
             self.model.link(link)  # unknown name: raises with the valid ones
+            if link not in self.base_model.link_names:  # an adjustment's load link:
+                return self._kernel(kind, self.ee_link)  # fixed at the EE's frame
             self._load_link_kernels(link)
             return self._kernels[(kind, link)]
 

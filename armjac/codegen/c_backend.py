@@ -293,7 +293,7 @@ class CKernel:
             out.ctypes.data,
         )
         if rc:
-            self._fail(rc, q, dq, p)
+            self._fail(rc, q, dq)
         return out
 
 

@@ -7,12 +7,13 @@
  * None (the origin), out of the result shape or None (allocated here). Anything
  * else goes through the Python callable prepare(q, dq, p, out), which converts
  * or raises armjac's clear errors, and is then checked again. A kernel's
- * non-zero status (non-finite input or output) goes to fail(status, q, dq, p),
+ * non-zero status (non-finite input or output) goes to fail(status, q, dq),
  * which raises. A kernel given extra numbers (an arm's adjustment) reads them after
  * the point: it is called with p = (point, extra). */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stddef.h>
+#include <math.h>
 #include <string.h>
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
 #include <numpy/arrayobject.h>
@@ -56,9 +57,14 @@ static int usable(Kernel *k, PyObject *q, PyObject *dq, PyObject *p, PyObject *o
         PyArrayObject *ad = (PyArrayObject *)dq;
         if (PyArray_NDIM(ad) != nq || !PyArray_CompareLists(PyArray_DIMS(ad), dq_dims, nq)) return 0;
     }
-    if (p != Py_None && !(is_f64c(p) && PyArray_NDIM((PyArrayObject *)p) == 1 &&
-                          PyArray_DIM((PyArrayObject *)p, 0) == 3))
-        return 0;
+    if (p != Py_None) {
+        if (!(is_f64c(p) && PyArray_NDIM((PyArrayObject *)p) == 1 &&
+              PyArray_DIM((PyArrayObject *)p, 0) == 3))
+            return 0;
+        const double *pt = (const double *)PyArray_DATA((PyArrayObject *)p);
+        /* a non-finite point goes to prepare(), which names it */
+        if (!(isfinite(pt[0]) && isfinite(pt[1]) && isfinite(pt[2]))) return 0;
+    }
     if (out != Py_None) {
         if (!is_f64c(out) || !PyArray_ISWRITEABLE((PyArrayObject *)out)) return 0;
         PyArrayObject *ao = (PyArrayObject *)out;
@@ -99,7 +105,7 @@ static PyObject *run(Kernel *k, PyObject *q, PyObject *dq, PyObject *p, PyObject
                   (double *)PyArray_DATA((PyArrayObject *)out));
     if (rc) {
         Py_DECREF(out);
-        PyObject *r = PyObject_CallFunction(k->fail, "iOOO", rc, q, dq, p);
+        PyObject *r = PyObject_CallFunction(k->fail, "iOO", rc, q, dq);
         Py_XDECREF(r);
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "kernel failed");
         return NULL;

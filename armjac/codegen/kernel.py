@@ -132,9 +132,7 @@ def preparer(dof: int, shape: tuple[int, ...], owner: str, name: str, needs_dq: 
 def failer(name: str) -> Callable:
     """The error raiser of one kernel, for its non-zero status codes."""
 
-    def fail(code: int, q, dq, p=None):
-        if p is not None:  # the fast path reads p unchecked: a NaN point is named here
-            check_point(p)
+    def fail(code: int, q, dq):
         if code in (1, 2):
             what, value = ("q", q) if code == 1 else ("dq", dq)
             raise InputError(f"{what} must be finite (got NaN or inf): {excerpt(value)}")

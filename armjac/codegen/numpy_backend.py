@@ -62,7 +62,7 @@ class NumpyKernel:
             dq2 = None if dq is None else dq.reshape(q2.shape)
             self._fn(q2, dq2, with_extra(p, self._extra), out)
         if not np.isfinite(out).all():
-            self._fail(3, q, dq, p)
+            self._fail(3, q, dq)
         return out
 
 

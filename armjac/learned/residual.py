@@ -88,6 +88,7 @@ def rebuild(folder, record: dict) -> TipNominal:
     """The :class:`TipNominal` saved in ``folder`` with ``record``."""
     from armjac.arm import Arm
     from armjac.calibration.offset_arm import OffsetArm
+    from armjac.model.adjustment import Adjustment
     from armjac.model.urdf import load_urdf
 
     def chain(file, name):
@@ -101,9 +102,8 @@ def rebuild(folder, record: dict) -> TipNominal:
 
     arm = chain(NOMINAL_URDF, record["name"])
     if record.get("adjustment") is not None:
-        extra = np.asarray(record["adjustment"], float)
-        n3 = 3 * arm.dof
-        arm = arm.adjusted(extra[:n3].reshape(-1, 3), extra[n3:], name=record["name"])
+        adj = Adjustment.of_vector(record["adjustment"], arm.dof)
+        arm = arm.adjusted(adj.origin_offsets, adj.load, name=record["name"])
     offsets = np.asarray(record["zero_offsets"], float)
     if "joint_errors" in record:
         from armjac.calibration.joint_errors import JointErrorArm

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -26,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from armjac.mismatch.sensors import Encoders, Tracker
+from armjac.model.adjustment import Adjustment
 from armjac.model.tree import Inertial, RobotModel
 from armjac.model.urdf import load_urdf
 from armjac.model.urdf_write import write_urdf
@@ -129,7 +131,8 @@ def make_real_arm(spec, seed: int = 0, *, nominal=None, out_dir=None) -> RealArm
         The nominal arm (default: ``load_arm(spec.arm)``).
     out_dir : path, optional
         Where ``real.urdf`` goes (default: a folder under the system's temporary
-        folder named by the real chain's fingerprint, so the same arm is written once).
+        folder named by a hash of the nominal chain and the drawn numbers, so the
+        same arm is written once).
     """
     from armjac.arm import load_arm
 
@@ -150,11 +153,12 @@ def make_real_arm(spec, seed: int = 0, *, nominal=None, out_dir=None) -> RealArm
     load = None
     if spec.tool_mass + spec.payload_mass > 0:
         load = _tool_inertial(tool_point, spec.tool_mass, spec.payload_mass)
-    arm = nominal.adjusted(offsets, load, name=f"{nominal.name}-real-{seed}")
-    if out_dir is None:
-        out_dir = Path(tempfile.gettempdir()) / "armjac-real" / arm.model.fingerprint()[:16]
+    if out_dir is None:  # named by what the real chain is made of: written once
+        numbers = Adjustment(offsets, load).vector(n).tobytes()
+        tag = hashlib.sha256(nominal.model.fingerprint().encode() + numbers).hexdigest()
+        out_dir = Path(tempfile.gettempdir()) / "armjac-real" / tag[:16]
     urdf = Path(out_dir) / "real.urdf"
-    arm = nominal.adjusted(offsets, load, name=arm.name, source=str(urdf))  # now with its file
+    arm = nominal.adjusted(offsets, load, name=f"{nominal.name}-real-{seed}", source=str(urdf))
     if not urdf.is_file() or load_urdf(urdf) != arm.model:
         _write_atomically(arm.model, urdf)
     stiffness = None

@@ -28,7 +28,7 @@ import numpy as np
 from armjac.errors import InputError
 from armjac.model.tree import Inertial, Joint, Link, RobotModel, inertia_problem
 from armjac.symbolic.transforms import rpy_matrix_numeric
-from armjac.validation import as_float_array, excerpt
+from armjac.validation import as_float_array, as_vector, check_finite, excerpt
 
 LOAD_LINK = "adjustment_load"
 LOAD_SIZE = 10
@@ -100,15 +100,24 @@ class Adjustment:
     load: Inertial | np.ndarray | None = None
     source: str | None = None
 
+    @classmethod
+    def of_vector(cls, numbers: np.ndarray, dof: int, source: str | None = None) -> Adjustment:
+        """The adjustment whose :meth:`vector` is ``numbers`` (``3 dof + 10``)."""
+        numbers = as_vector(numbers, parameter_count(dof), "adjustment")
+        return cls(numbers[: 3 * dof].reshape(dof, 3), numbers[3 * dof :], source)
+
     def vector(self, dof: int) -> np.ndarray:
         """The ``3 dof + 10`` numbers the kernels read, checked."""
         off = np.zeros((dof, 3)) if self.origin_offsets is None else self.origin_offsets
-        off = _finite(off, (dof, 3), "origin_offsets")
+        off = as_float_array(off, "origin_offsets")
+        if off.shape != (dof, 3):
+            raise InputError(f"origin_offsets must have shape {(dof, 3)}; got {off.shape}")
+        check_finite(off, "origin_offsets")
         load = self.load
         load = load_parameters(load) if load is None or isinstance(load, Inertial) else load
-        load = _finite(load, (LOAD_SIZE,), "load")
+        load = as_vector(load, LOAD_SIZE, "load")
         _check_load(load)
-        return np.concatenate([off.ravel(), load])
+        return np.concatenate([off.ravel(), load])  # a copy: the caller's arrays may change
 
 
 def _check_load(load: np.ndarray) -> None:
@@ -121,15 +130,6 @@ def _check_load(load: np.ndarray) -> None:
     problem = inertia_problem(load_inertial(load).inertia)
     if problem:
         raise InputError(f"load: non-physical inertia about its centre of mass, {problem}")
-
-
-def _finite(value, shape: tuple[int, ...], name: str) -> np.ndarray:
-    arr = np.array(as_float_array(value, name))  # a copy: the caller's array may change
-    if arr.shape != shape:
-        raise InputError(f"{name} must have shape {shape}; got {arr.shape}")
-    if not np.isfinite(arr).all():
-        raise InputError(f"{name} must be finite; got {excerpt(arr)}")
-    return arr
 
 
 def adjusted_model(
