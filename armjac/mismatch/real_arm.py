@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from armjac.mismatch.sensors import Encoders, Tracker
-from armjac.model.adjustment import Adjustment
+from armjac.model.adjustment import Adjustment, load_parameters
 from armjac.model.tree import Inertial, RobotModel
 from armjac.model.urdf import load_urdf
 from armjac.model.urdf_write import write_urdf
@@ -101,22 +101,19 @@ class RealArm:
         return Tracker(self.tracker_spec, seed=self.seed + 7919 if seed is None else seed)
 
 
-def _tool_inertial(point: np.ndarray, tool_mass: float, payload_mass: float) -> Inertial:
-    """A rod of ``tool_mass`` from the origin to ``point``, plus a point payload there."""
-    total = tool_mass + payload_mass
-    com = (0.5 * tool_mass + payload_mass) * point / total
+def _tool_load(point: np.ndarray, tool_mass: float, payload_mass: float) -> np.ndarray:
+    """A rod of ``tool_mass`` from the origin to ``point``, plus a point payload there,
+    as linear load parameters (:mod:`armjac.model.adjustment`), which simply add."""
     length = float(np.linalg.norm(point))
-    # rod about its own centre (thin, along ``point``) + both masses moved to ``com``
     u = point / max(length, 1e-12)
-    rod = tool_mass * length**2 / 12.0 * (np.eye(3) - np.outer(u, u))
-    tensor = rod + 1e-6 * np.eye(3)  # a small sphere's worth, so no principal moment is 0
-    for m, at in ((tool_mass, 0.5 * point), (payload_mass, point)):
-        r = at - com
-        tensor = tensor + m * (r @ r * np.eye(3) - np.outer(r, r))
-    inertia = tuple(
-        float(tensor[i, j]) for i, j in ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))
+    # thin rod about its centre, plus a small sphere's worth so no principal moment is 0
+    rod = tool_mass * length**2 / 12.0 * (np.eye(3) - np.outer(u, u)) + 1e-6 * np.eye(3)
+    sym = tuple(float(rod[i, j]) for i, j in ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)))
+    parts = (
+        Inertial(mass=float(tool_mass), xyz=tuple(map(float, 0.5 * point)), inertia=sym),
+        Inertial(mass=float(payload_mass), xyz=tuple(map(float, point))),
     )
-    return Inertial(mass=float(total), xyz=tuple(map(float, com)), inertia=inertia)
+    return sum(load_parameters(part) for part in parts)
 
 
 def make_real_arm(spec, seed: int = 0, *, nominal=None, out_dir=None) -> RealArm:
@@ -152,7 +149,7 @@ def make_real_arm(spec, seed: int = 0, *, nominal=None, out_dir=None) -> RealArm
     offsets = xyz * scale[:, None] + origin  # xyz (1 + scale) + origin
     load = None
     if spec.tool_mass + spec.payload_mass > 0:
-        load = _tool_inertial(tool_point, spec.tool_mass, spec.payload_mass)
+        load = _tool_load(tool_point, spec.tool_mass, spec.payload_mass)
     if out_dir is None:  # named by what the real chain is made of: written once
         numbers = Adjustment(offsets, load).vector(n).tobytes()
         tag = hashlib.sha256(nominal.model.fingerprint().encode() + numbers).hexdigest()
