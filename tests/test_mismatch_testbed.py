@@ -206,7 +206,7 @@ def test_calibrated_reach_scenario_simulates_the_real_arm():
         run_scenario(cfg)
 
 
-def test_nominal_with_load_adds_the_payload_at_the_assumed_point(arms, tmp_path):
+def test_nominal_with_load_adds_the_payload_at_the_assumed_point(arms):
     """A point payload m at the assumed tool point p: M gains m Jp^T Jp (plus the tool
     link's 1e-6 kg m^2 sphere) and the holding torques gain -m Jp^T g_vec (closed forms
     on the nominal's point Jacobian); without a load it is the nominal itself."""
@@ -216,7 +216,7 @@ def test_nominal_with_load_adds_the_payload_at_the_assumed_point(arms, tmp_path)
 
     nominal = arms("planar2")
     spec = dataclasses.replace(load_spec(SMALL), tool_mass=0.0, payload_mass=0.3)
-    loaded = nominal_with_load(spec, nominal=nominal, out_dir=tmp_path)
+    loaded = nominal_with_load(spec, nominal=nominal)
     point = np.asarray(spec.tool_assumed)
     for q in np.random.default_rng(1).uniform(-2.0, 2.0, (4, nominal.dof)):
         jac = nominal.jacobian(q, point=point)

@@ -196,34 +196,29 @@ def make_real_arm(spec, seed: int = 0, *, nominal=None, out_dir=None) -> RealArm
     )
 
 
-def nominal_with_load(spec, *, nominal=None, out_dir=None):
+def nominal_with_load(spec, *, nominal=None):
     """The nominal arm carrying the spec's tool and payload at the *assumed* tool point.
 
     The load data a controller is configured with (tool and payload masses, as on a
     datasheet): no geometric errors and no tool-tip error, so it is the nominal
-    chain plus the same tool link as the real arm's (:func:`make_real_arm`) at the
-    point the controllers are told. Without a tool or payload mass it is the
-    nominal arm itself.
+    chain plus the same load as the real arm's (:func:`make_real_arm`) at the point
+    the controllers are told. Without a tool or payload mass it is the nominal arm
+    itself. It is a model for controllers, so no URDF of it is written.
 
     Parameters
     ----------
     spec : MismatchSpec
     nominal : Arm, optional
         The nominal arm (default: ``load_arm(spec.arm)``).
-    out_dir : path, optional
-        Where its URDF goes (default as in :func:`make_real_arm`).
     """
     from armjac.arm import load_arm
 
     nominal = load_arm(spec.arm) if nominal is None else nominal
     if spec.tool_mass + spec.payload_mass <= 0:
         return nominal
-    exact = dataclasses.replace(
-        spec, joint_origin_mm=0.0, joint_zero_deg=0.0, link_scale=0.0, tool_error_mm=0.0
-    )
-    arm = make_real_arm(exact, 0, nominal=nominal, out_dir=out_dir).arm
-    arm.name = f"{nominal.name}+load"  # not a drawn real arm
-    return arm
+    point = np.asarray(spec.tool_assumed, float)
+    load = _tool_load(point, spec.tool_mass, spec.payload_mass)
+    return nominal.adjusted(None, load, name=f"{nominal.name}+load")
 
 
 def _write_atomically(model: RobotModel, urdf: Path) -> None:
