@@ -27,6 +27,14 @@ from armjac.configs import Reader
 from armjac.control import JointPD
 from armjac.control.orientation import normalize_quat, quat_from_matrix
 from armjac.errors import ConfigError
+from armjac.scenarios.contact import (
+    SENSING_KEYS,
+    ForceSensing,
+    effective_mass,
+    impact_bound,
+    touchdown_metrics,
+    validate_sensing,
+)
 from armjac.scenarios.registry import register_scenario
 from armjac.trajectory import Line
 
@@ -280,9 +288,12 @@ class Press(Scenario):
     """Approach above ``start``, press ``force`` N down on a table, slide by ``slide``, hold.
 
     With ``approach_speed`` (m/s) the hand first descends at that speed under
-    motion control and switches to force control when the table pushes back
-    more than ``contact_threshold`` N; without it, force control takes the
-    hand down from ``approach_height``.
+    motion control and switches to force control when the measured force
+    exceeds ``contact_threshold`` N; without it, force control takes the hand
+    down from ``approach_height``. After touchdown the force target rises from
+    the measured force to ``force`` over ``force_ramp`` s (minimum jerk; 0: a step).
+    The force comes from ``force_from`` (:mod:`armjac.scenarios.contact`); the
+    table is rigid unless ``contact_stiffness`` (N/m) is given.
     """
 
     kind = "press"
@@ -290,8 +301,8 @@ class Press(Scenario):
     keys = {
         "start", "table_height", "approach_height", "force", "slide", "approach_time",
         "contact_time", "slide_time", "hold_time", "friction", "orientation", "settle_time",
-        "approach_speed", "contact_threshold",
-    }  # fmt: skip
+        "approach_speed", "contact_threshold", "force_ramp",
+    } | SENSING_KEYS  # fmt: skip
 
     @classmethod
     def validate(cls, task: Reader) -> None:
@@ -304,10 +315,11 @@ class Press(Scenario):
         task.number("force", positive=True)
         for key in ("approach_height", "approach_time", "contact_time", "slide_time"):
             task.number(key, positive=True)
-        for key in ("hold_time", "friction", "settle_time"):
+        for key in ("hold_time", "friction", "settle_time", "force_ramp"):
             task.number(key, minimum=0.0)
         task.number("approach_speed", positive=True)
         task.number("contact_threshold", positive=True)
+        validate_sensing(task, "contact")
 
     def __init__(self, *args):
         super().__init__(*args)
@@ -335,7 +347,12 @@ class Press(Scenario):
             np.r_[self.above, self.quat], np.r_[self.above - [0.0, 0.0, 1.0], self.quat],
             profile="cruise", vmax=speed, amax=0.5)
         self.threshold = tk.number("contact_threshold", 1.0)
-        self.touched = False
+        self.force_ramp = tk.number("force_ramp", 0.0)
+        self.stiffness = tk.number("contact_stiffness")
+        self.sensing = ForceSensing(tk, "contact", self.cfg.dt)
+        self.touched_at: float | None = None
+        self.touch_force = 0.0
+        self._stiffness_samples: list[float] = []
 
     @property
     def duration(self) -> float:
@@ -347,8 +364,11 @@ class Press(Scenario):
         half = 0.05
         center = [*self.above[:2], self.table_height - half]
         self.table = sim.add_box(
-            [0.35, 0.35, half], center, friction=self.task.number("friction", 0.3)
+            [0.35, 0.35, half], center, friction=self.task.number("friction", 0.3),
+            stiffness=self.stiffness, damping=self.task.number("contact_damping"),
         )
+        self.sensing.setup(sim)
+        self.sensing.attach(self.controllers["contact"], sim)
 
     def check_controller(self, kind: str) -> None:
         """Accepts only ``hybrid``."""
@@ -376,22 +396,52 @@ class Press(Scenario):
     def command(self, k: int, q: np.ndarray, dq: np.ndarray, sim):
         """OSC to the approach point until contact time, then hybrid control pressing ``force`` N.
 
-        Records the table's measured normal force, N, in ``last_force``.
+        Records the table's normal force from the simulator, N, in ``last_force`` (the
+        score); the controller reads ``force_from``.
         """
-        contact = sim.contact_force(self.table)
-        self.last_force = float(contact[2])  # the table's push back = the hand's push, N
+        self.last_force = float(sim.contact_force(self.table)[2])  # the table's push back, N
+        measured = self.sensing.measure(q, dq, sim, self.table)  # what the hand applies
         t = k * self.cfg.dt
+        if t >= self.t_hold and self.last_force > 0.5 * self.force:  # held still, pressing
+            depth = sim.contact_depth(self.table)
+            if depth > 0:
+                self._stiffness_samples.append(self.last_force / depth)
         if t < self.t_contact:
             return self.controllers["approach"].generate(q, dq, self.targets[k], self.vel[k],
                                                          self.acc[k])
-        self.touched = self.touched or self.last_force > self.threshold
-        if self.descent is not None and not self.touched:
+        if self.touched_at is None and -measured[2] > self.threshold:
+            self.touched_at, self.touch_force = t, -float(measured[2])
+        if self.descent is not None and self.touched_at is None:
             d = self.descent.sample(t - self.t_contact)
             return self.controllers["approach"].generate(q, dq, d.x, d.xd, d.xdd)
-        measured = -contact  # what the hand applies to the table
+        target = self.force
+        if self.touched_at is not None and self.force_ramp > 0:
+            s = float(_smoothstep(np.array((t - self.touched_at) / self.force_ramp)))
+            target = self.touch_force + s * (self.force - self.touch_force)
         return self.controllers["contact"].generate(
-            q, dq, self.targets[k], force_target=-self.force, force_measured=measured
+            q, dq, self.targets[k], force_target=-target, force_measured=measured
         )
+
+    def extra_metrics(self, log: dict) -> dict:
+        """The touchdown peak against the impact bound (:mod:`armjac.scenarios.contact`)."""
+        t, f = log["t"], log["force"]
+        first = np.flatnonzero((f > 1e-6) & (t >= self.t_contact))
+        if not first.size:
+            return {}
+        k = max(int(first[0]), 1)
+        # the hand's speed into the table over the step before the first contact
+        k = max(k, 2)
+        speed = max(float(log["ee_pos"][k - 2, 2] - log["ee_pos"][k - 1, 2]) / self.cfg.dt, 0.0)
+        mass = effective_mass(self.sim_arm, log["q"][k], [0.0, 0.0, 1.0])
+        # the contact's stiffness as simulated: force over penetration while holding
+        # (several contact points share the load, so it is not the per-point setting)
+        stiffness = None
+        if self.stiffness is not None and self._stiffness_samples:
+            stiffness = float(np.median(self._stiffness_samples))
+        bound = impact_bound(mass, speed, stiffness, self.cfg.dt)
+        out = touchdown_metrics(log, float(t[k]), self.settle_time, bound)
+        return out | {"effective_mass_kg": mass, "touchdown_speed_m_s": speed,
+                      "contact_stiffness_N_m": math.nan if stiffness is None else stiffness}
 
 
 class _Disturbance(Scenario):

@@ -349,6 +349,17 @@ class ArmSim:
             fz += fn * nz + fa * az + fb * bz
         return np.array([fx, fy, fz])
 
+    def contact_depth(self, other: int | None = None) -> float:
+        """Mean penetration (m, >= 0) of the end-effector body's contact points into
+        ``other`` (or anything); 0 without contact. With the contact force it gives the
+        contact's effective stiffness, whatever the number of contact points."""
+        self._require()
+        kwargs = {"bodyA": self.body_id, "physicsClientId": self.client_id}
+        if other is not None:
+            kwargs["bodyB"] = other
+        depths = [-c[8] for c in pb.getContactPoints(**kwargs) if c[3] in self.contact_links]
+        return max(0.0, sum(depths) / len(depths)) if depths else 0.0
+
     def ft_sensor(self, joint: str | None = None):
         """Switch on a wrist force/torque sensor on ``joint`` (default: the flange, the
         joint above the end-effector link); see :class:`~armjac.sim.ft_sensor.WristFTSensor`."""
@@ -459,8 +470,15 @@ class ArmSim:
         *,
         friction: float = 0.5,
         color: Sequence[float] = (0.6, 0.5, 0.4, 1.0),
+        stiffness: float | None = None,
+        damping: float | None = None,
     ) -> int:
-        """Add a fixed box (a table, a wall) and return its body id."""
+        """Add a fixed box (a table, a wall) and return its body id.
+
+        ``stiffness`` (N/m) and ``damping`` (N·s/m) make its contacts compliant, a spring
+        and damper along the normal (a padded surface, or a tool's compliance); None keeps
+        the engine's rigid contact, whose impact force is an impulse over one time step.
+        """
         self._require()
         half = self._vector(half_extents, "half_extents", 3)
         pos = self._vector(position, "position", 3)
@@ -477,6 +495,11 @@ class ArmSim:
             physicsClientId=cid,
         )
         pb.changeDynamics(body, -1, lateralFriction=float(friction), physicsClientId=cid)
+        if stiffness is not None or damping is not None:
+            k = check_gain("box contact stiffness (N/m)", stiffness)
+            c = check_gain("box contact damping (N·s/m)", 0.0 if damping is None else damping,
+                           zero=True)
+            pb.changeDynamics(body, -1, contactStiffness=k, contactDamping=c, physicsClientId=cid)
         return body
 
     def add_marker(
