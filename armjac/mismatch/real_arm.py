@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from armjac.mismatch.sensors import Encoders, Tracker
+from armjac.mismatch.sensors import Encoders, JointTorqueSensor, Tracker
 from armjac.model.adjustment import Adjustment, load_parameters
 from armjac.model.tree import Inertial, RobotModel
 from armjac.model.urdf import load_urdf
@@ -51,6 +51,9 @@ class RealArm:
     encoders : Encoders
         The joint encoder model (``encoders.read(q_link, rng)``).
     tracker_spec : TrackerSpec
+    torque_sensor : JointTorqueSensor
+        The joint-torque sensor model (``torque_sensor.read(tau_motor, dq, rng)``); set
+        its ``damping`` to the simulator's joint damping.
     truth : dict
         Every drawn parameter, for metrics and tests.
     spec, seed
@@ -63,6 +66,7 @@ class RealArm:
     tool_point: np.ndarray
     encoders: Encoders
     tracker_spec: object
+    torque_sensor: JointTorqueSensor
     truth: dict
     spec: object
     seed: int
@@ -144,6 +148,8 @@ def make_real_arm(spec, seed: int = 0, *, nominal=None, out_dir=None) -> RealArm
     )
     ecc_amp = np.radians(spec.eccentricity_deg) * rng.uniform(0.5, 1.0, n)
     ecc_phase = rng.uniform(0.0, 2 * np.pi, n)
+    # drawn after every earlier number, so the same seed keeps giving the same arm
+    torque_bias = rng.normal(0.0, spec.torque_bias_Nm, n)
 
     xyz = np.array([j.xyz for j in nominal.joints])
     offsets = xyz * scale[:, None] + origin  # xyz (1 + scale) + origin
@@ -181,6 +187,7 @@ def make_real_arm(spec, seed: int = 0, *, nominal=None, out_dir=None) -> RealArm
         "eccentricity_amplitude": ecc_amp,
         "eccentricity_phase": ecc_phase,
         "stiffness": stiffness,
+        "torque_bias": torque_bias,
     }
     return RealArm(
         arm,
@@ -189,6 +196,7 @@ def make_real_arm(spec, seed: int = 0, *, nominal=None, out_dir=None) -> RealArm
         tool_point,
         encoders,
         spec.tracker,
+        JointTorqueSensor(torque_bias, spec.torque_noise_Nm),
         truth,
         spec,
         int(seed),

@@ -13,6 +13,17 @@ the link, i.e. ``q_m = q_link - tau_gravity / k`` with ``tau_gravity = -g``
 the torque gravity exerts. The deflection is quasi-static: the simulated
 links are rigid and the spring only bends the reading.
 
+Joint-torque sensors (one reading per joint and control step)::
+
+    tau_m = tau_motor - D dq + bias + noise
+
+A sensor between gearbox and link (LBR iiwa, Franka) reads the torque the joint
+passes to the link: the motor's torque less what the gear's friction and damping
+take. The simulated joint's viscous damping ``D`` plays that part; the sensor
+adds a constant per-joint ``bias`` (offset drift, drawn per arm) and white noise.
+An observer fed this reading needs no damping model of its own
+(``MomentumObserver(..., damping=0)``); fed the commanded motor torque, it needs ``D``.
+
 Tracker: samples the true tip at ``rate_hz`` (exposure times ``k / rate``),
 adds white noise, and delivers each sample ``latency`` seconds later; a
 fraction ``dropout`` of samples is lost at random, and none are taken in the
@@ -63,6 +74,33 @@ class Encoders:
         out = q + self.systematic(q)
         if rng is not None and self.noise > 0:
             out = out + self.noise * rng.standard_normal(q.shape)
+        return out
+
+
+class JointTorqueSensor:
+    """Joint-torque readings (see the module docstring).
+
+    Parameters
+    ----------
+    bias : (N,) array
+        Constant offset per joint, N·m.
+    noise : float
+        White-noise std, N·m.
+    damping : float or (N,) array
+        The joints' viscous damping the reading leaves out, N·m·s/rad.
+    """
+
+    def __init__(self, bias, noise: float = 0.0, damping=0.0):
+        self.bias = np.asarray(bias, float)
+        self.noise = float(noise)
+        self.damping = damping
+
+    def read(self, tau_motor, dq, rng: np.random.Generator | None = None) -> np.ndarray:
+        """The reading for motor torques ``tau_motor`` at joint speeds ``dq``; noise only
+        when ``rng`` is given."""
+        out = np.asarray(tau_motor, float) - self.damping * np.asarray(dq, float) + self.bias
+        if rng is not None and self.noise > 0:
+            out = out + self.noise * rng.standard_normal(out.shape)
         return out
 
 

@@ -19,6 +19,9 @@ their units::
       noise_deg: 0.0               # white noise std on every reading
       eccentricity_deg: 0.0        # amplitude scale a of q_m = q + a sin(q + phi)
       stiffness: null              # N m/rad per joint (one number: all); null: rigid
+    torque_sensor:
+      noise_Nm: 0.0                # white noise std of each joint-torque reading
+      bias_Nm: 0.0                 # std of each joint's constant reading offset (drawn)
     tracker:
       rate_hz: 50
       noise_mm: 0.5                # std per axis
@@ -73,6 +76,8 @@ class MismatchSpec:
     eccentricity_deg: float = 0.0
     stiffness: tuple[float, ...] | None = None
     tracker: TrackerSpec = field(default_factory=TrackerSpec)
+    torque_noise_Nm: float = 0.0
+    torque_bias_Nm: float = 0.0
     source: str = "<dict>"
 
     def realize(self, seed: int = 0, *, nominal=None, out_dir=None):
@@ -104,6 +109,7 @@ class MismatchSpec:
                 **d["tracker"],
                 "dropout_windows": [list(w) for w in self.tracker.dropout_windows],
             },
+            "torque_sensor": {"noise_Nm": self.torque_noise_Nm, "bias_Nm": self.torque_bias_Nm},
         }
 
 
@@ -115,8 +121,9 @@ def parse_spec(data: dict, where: str = "<dict>", name: str = "mismatch") -> Mis
     """Validate a spec mapping; every error names ``where`` and the key."""
     top = Reader(data, where)
     top.check_keys(
-        {"name", "arm", "description", "geometry", "tool", "payload", "encoders", "tracker"}
-    )
+        {"name", "arm", "description", "geometry", "tool", "payload", "encoders", "tracker",
+         "torque_sensor"}
+    )  # fmt: skip
     arm = top.string("arm", ...)
     g = top.mapping("geometry")
     g.check_keys({"joint_origin_mm", "joint_zero_deg", "link_scale"})
@@ -128,6 +135,8 @@ def parse_spec(data: dict, where: str = "<dict>", name: str = "mismatch") -> Mis
     e.check_keys({"noise_deg", "eccentricity_deg", "stiffness"})
     k = top.mapping("tracker")
     k.check_keys({"rate_hz", "noise_mm", "latency_ms", "dropout", "dropout_windows"})
+    ts = top.mapping("torque_sensor")
+    ts.check_keys({"noise_Nm", "bias_Nm"})
     stiff = e.data.get("stiffness")
     if stiff is not None:
         stiff = [stiff] if not isinstance(stiff, list) else stiff
@@ -174,6 +183,8 @@ def parse_spec(data: dict, where: str = "<dict>", name: str = "mismatch") -> Mis
         eccentricity_deg=_nonneg(e, "eccentricity_deg", 0.0),
         stiffness=stiff,
         tracker=tracker,
+        torque_noise_Nm=_nonneg(ts, "noise_Nm", 0.0),
+        torque_bias_Nm=_nonneg(ts, "bias_Nm", 0.0),
         source=where,
     )
 
