@@ -6,6 +6,13 @@
   joint torques at static poses; :func:`design_load_poses` picks such poses.
 """
 
+from armjac.estimation.load import LoadEstimate, design_load_poses, identify_load, load_regressor
 from armjac.estimation.observer import MomentumObserver
 
-__all__ = ["MomentumObserver"]
+__all__ = [
+    "LoadEstimate",
+    "MomentumObserver",
+    "design_load_poses",
+    "identify_load",
+    "load_regressor",
+]

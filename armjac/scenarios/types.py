@@ -401,6 +401,7 @@ class Press(Scenario):
         """
         self.last_force = float(sim.contact_force(self.table)[2])  # the table's push back, N
         measured = self.sensing.measure(q, dq, sim, self.table)  # what the hand applies
+        self.measured_log[k] = -measured[2]
         t = k * self.cfg.dt
         if t >= self.t_hold and self.last_force > 0.5 * self.force:  # held still, pressing
             depth = sim.contact_depth(self.table)
@@ -422,12 +423,19 @@ class Press(Scenario):
             q, dq, self.targets[k], force_target=-target, force_measured=measured
         )
 
+    def prepare(self, t: np.ndarray) -> None:
+        """Also makes room for the controller's force reading at each step."""
+        super().prepare(t)
+        self.measured_log = np.zeros(t.size)
+
     def extra_metrics(self, log: dict) -> dict:
-        """The touchdown peak against the impact bound (:mod:`armjac.scenarios.contact`)."""
+        """The touchdown peak against the impact bound (:mod:`armjac.scenarios.contact`),
+        and the error of the controller's force reading against the simulator's."""
         t, f = log["t"], log["force"]
         first = np.flatnonzero((f > 1e-6) & (t >= self.t_contact))
         if not first.size:
             return {}
+        est = self._estimate_metrics(t, f, float(t[first[0]]))
         k = max(int(first[0]), 1)
         # the hand's speed into the table over the step before the first contact
         k = max(k, 2)
@@ -440,8 +448,21 @@ class Press(Scenario):
             stiffness = float(np.median(self._stiffness_samples))
         bound = impact_bound(mass, speed, stiffness, self.cfg.dt)
         out = touchdown_metrics(log, float(t[k]), self.settle_time, bound)
-        return out | {"effective_mass_kg": mass, "touchdown_speed_m_s": speed,
-                      "contact_stiffness_N_m": math.nan if stiffness is None else stiffness}
+        return out | est | {
+            "effective_mass_kg": mass, "touchdown_speed_m_s": speed,
+            "contact_stiffness_N_m": math.nan if stiffness is None else stiffness,
+        }  # fmt: skip
+
+    def _estimate_metrics(self, t: np.ndarray, f: np.ndarray, t_touch: float) -> dict:
+        if self.sensing.kind == "contact":
+            return {}
+        err = self.measured_log[: t.size] - f
+        settled = t >= t_touch + self.settle_time
+        slide = settled & (t >= self.t_slide) & (t < self.t_hold)
+        out = {"force_estimate_rmse_N": float(np.sqrt(np.mean(err[settled] ** 2)))}
+        if slide.any():
+            out["slide_estimate_rmse_N"] = float(np.sqrt(np.mean(err[slide] ** 2)))
+        return out
 
 
 class _Disturbance(Scenario):
