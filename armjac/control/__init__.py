@@ -1,4 +1,5 @@
-"""Controllers: operational-space (OSC), hybrid force/position, joint-space PD.
+"""Controllers: operational-space (OSC), hybrid force/position, Cartesian impedance,
+joint-space PD.
 
 All take a Jacobian source following :mod:`armjac.protocols` and return joint
 torques from ``generate(q, dq, target, ...)``. Each declares its scalar
@@ -6,6 +7,7 @@ parameters once (``OSC.parameters()``, :mod:`armjac.control.params`).
 """
 
 from armjac.control.hybrid import HybridForceOSC
+from armjac.control.impedance import CartesianImpedance
 from armjac.control.joint_pd import JointPD
 from armjac.control.model import ControlModel
 from armjac.control.null_space import JointDamping, JointLimitAvoidance, RestingPosture
@@ -16,6 +18,7 @@ from armjac.control.params import Param, ParamTable
 __all__ = [
     "OSC",
     "HybridForceOSC",
+    "CartesianImpedance",
     "JointPD",
     "ControlModel",
     "Param",
