@@ -36,7 +36,7 @@ def test_press_yaml_equals_python(arms):
         null_damping=5,
         kp_force=0.5,
         ki_force=5.0,
-        kv_force=30.0,
+        kv_force=200.0,
         force_filter=0.005,
         force_integral_limit=2.0,
         dt=cfg.dt,

@@ -32,7 +32,7 @@ from armjac.validation import as_float_array, as_vector, check_finite, excerpt
 FORCE_PARAMETERS = ParamTable(
     Param("kp_force", 0.5, ">= 0", "proportional force gain (dimensionless)", non_negative),
     Param("ki_force", 5.0, ">= 0", "integral force gain, 1/s", non_negative),
-    Param("kv_force", 30.0, ">= 0", "damping along the force direction, 1/s", non_negative),
+    Param("kv_force", 200.0, ">= 0", "damping along the force direction, 1/s", non_negative),
     Param("force_filter", 0.005, ">= 0 (0: off)",
           "time constant of the low-pass on the measured force, s", non_negative),
     Param("force_integral_limit", 2.0, ">= 0",
@@ -60,7 +60,10 @@ class HybridForceOSC(OSC):
     ki_force : float
         Integral force gain, 1/s.
     kv_force : float
-        Damping along the force direction, 1/s (task acceleration per m/s).
+        Damping along the force direction, 1/s (task acceleration per m/s). Default 200:
+        it stops the hand's rebound after touchdown (measured on kuka at 1 cm/s onto a
+        rigid table: 30 lets the hand bounce off and come back at 77 N; 200 leaves the
+        first step's impulse, 38 N) and lowers the press's force error (0.50 -> 0.43 N).
     force_filter : float
         Time constant (s) of a first-order low-pass on the measured force
         (PyBullet's contact forces chatter from step to step); 0 disables it.

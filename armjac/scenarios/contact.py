@@ -106,14 +106,63 @@ def impact_bound(mass: float, speed: float, stiffness: float | None, dt: float) 
     return speed * math.sqrt(stiffness * mass)
 
 
-def touchdown_metrics(log: dict, t_touch: float, window: float, bound: float) -> dict:
-    """The peak contact force from touchdown to ``window`` s after it, and its ratio to
-    the impact ``bound``."""
-    t, f = log["t"], log["force"]
-    sel = (t >= t_touch) & (t <= t_touch + window)
-    peak = float(f[sel].max()) if sel.any() else math.nan
-    return {
-        "touchdown_peak_N": peak,
-        "impact_bound_N": bound,
-        "touchdown_peak_ratio": peak / bound if bound > 0 else math.nan,
-    }
+class Touchdown:
+    """A force scenario's touchdown: the contact's stiffness as simulated, and the peak
+    force after the first contact against :func:`impact_bound`.
+
+    Parameters
+    ----------
+    stiffness : float or None
+        The configured contact stiffness (per contact point), None for a rigid contact.
+    dt : float
+        The time step, s.
+    window : float
+        How long after the first contact the peak is taken, s.
+    """
+
+    def __init__(self, stiffness: float | None, dt: float, window: float):
+        self.stiffness, self.dt, self.window = stiffness, dt, window
+        self._samples: list[float] = []
+
+    def sample(self, sim, table, force: float) -> None:
+        """Record force over penetration while the hand holds still, pressing ``force`` N.
+        Several contact points share the load, so the stiffness as simulated is not the
+        per-point setting."""
+        if self.stiffness is None:
+            return
+        depth = sim.contact_depth(table)
+        if depth > 0:
+            self._samples.append(force / depth)
+
+    def metrics(self, log: dict, arm, t_from: float) -> dict:
+        """Peak, bound and their ratio, from the first contact at or after ``t_from``."""
+        t, f = log["t"], log["force"]
+        first = np.flatnonzero((f > 1e-6) & (t >= t_from))
+        if not first.size:
+            return {}
+        k = max(int(first[0]), 2)
+        # the hand's speed into the surface over the step before the contact step
+        speed = max(float(log["ee_pos"][k - 2, 2] - log["ee_pos"][k - 1, 2]) / self.dt, 0.0)
+        mass = effective_mass(arm, log["q"][k], [0.0, 0.0, 1.0])
+        stiffness = float(np.median(self._samples)) if self._samples else None
+        if self.stiffness is not None and stiffness is None:
+            return {"effective_mass_kg": mass, "touchdown_speed_m_s": speed}
+        bound = impact_bound(mass, speed, stiffness, self.dt)
+        sel = (t >= t[k]) & (t <= t[k] + self.window)
+        peak = float(f[sel].max())
+        return {
+            "touchdown_peak_N": peak,
+            "impact_bound_N": bound,
+            "touchdown_peak_ratio": peak / bound if bound > 0 else math.nan,
+            "effective_mass_kg": mass,
+            "touchdown_speed_m_s": speed,
+            "contact_stiffness_N_m": math.nan if stiffness is None else stiffness,
+        }
+
+
+def estimate_error(measured: np.ndarray, force: np.ndarray, windows: dict) -> dict:
+    """RMS of the controller's normal-force reading against the simulator's, per window
+    (``name -> boolean mask``), where the window is not empty."""
+    err = measured[: force.size] - force
+    return {name: float(np.sqrt(np.mean(err[sel] ** 2))) for name, sel in windows.items()
+            if sel.any()}  # fmt: skip

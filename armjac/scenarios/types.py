@@ -30,9 +30,8 @@ from armjac.errors import ConfigError
 from armjac.scenarios.contact import (
     SENSING_KEYS,
     ForceSensing,
-    effective_mass,
-    impact_bound,
-    touchdown_metrics,
+    Touchdown,
+    estimate_error,
     validate_sensing,
 )
 from armjac.scenarios.registry import register_scenario
@@ -352,7 +351,7 @@ class Press(Scenario):
         self.sensing = ForceSensing(tk, "contact", self.cfg.dt)
         self.touched_at: float | None = None
         self.touch_force = 0.0
-        self._stiffness_samples: list[float] = []
+        self.touchdown = Touchdown(self.stiffness, self.cfg.dt, self.settle_time)
 
     @property
     def duration(self) -> float:
@@ -404,9 +403,7 @@ class Press(Scenario):
         self.measured_log[k] = -measured[2]
         t = k * self.cfg.dt
         if t >= self.t_hold and self.last_force > 0.5 * self.force:  # held still, pressing
-            depth = sim.contact_depth(self.table)
-            if depth > 0:
-                self._stiffness_samples.append(self.last_force / depth)
+            self.touchdown.sample(sim, self.table, self.last_force)
         if t < self.t_contact:
             return self.controllers["approach"].generate(q, dq, self.targets[k], self.vel[k],
                                                          self.acc[k])
@@ -431,38 +428,14 @@ class Press(Scenario):
     def extra_metrics(self, log: dict) -> dict:
         """The touchdown peak against the impact bound (:mod:`armjac.scenarios.contact`),
         and the error of the controller's force reading against the simulator's."""
-        t, f = log["t"], log["force"]
-        first = np.flatnonzero((f > 1e-6) & (t >= self.t_contact))
-        if not first.size:
-            return {}
-        est = self._estimate_metrics(t, f, float(t[first[0]]))
-        k = max(int(first[0]), 1)
-        # the hand's speed into the table over the step before the first contact
-        k = max(k, 2)
-        speed = max(float(log["ee_pos"][k - 2, 2] - log["ee_pos"][k - 1, 2]) / self.cfg.dt, 0.0)
-        mass = effective_mass(self.sim_arm, log["q"][k], [0.0, 0.0, 1.0])
-        # the contact's stiffness as simulated: force over penetration while holding
-        # (several contact points share the load, so it is not the per-point setting)
-        stiffness = None
-        if self.stiffness is not None and self._stiffness_samples:
-            stiffness = float(np.median(self._stiffness_samples))
-        bound = impact_bound(mass, speed, stiffness, self.cfg.dt)
-        out = touchdown_metrics(log, float(t[k]), self.settle_time, bound)
-        return out | est | {
-            "effective_mass_kg": mass, "touchdown_speed_m_s": speed,
-            "contact_stiffness_N_m": math.nan if stiffness is None else stiffness,
-        }  # fmt: skip
-
-    def _estimate_metrics(self, t: np.ndarray, f: np.ndarray, t_touch: float) -> dict:
-        if self.sensing.kind == "contact":
-            return {}
-        err = self.measured_log[: t.size] - f
-        settled = t >= t_touch + self.settle_time
+        out = self.touchdown.metrics(log, self.sim_arm, self.t_contact)
+        if self.sensing.kind == "contact" or self.touched_at is None:
+            return out
+        t = log["t"]
+        settled = t >= self.touched_at + self.settle_time
         slide = settled & (t >= self.t_slide) & (t < self.t_hold)
-        out = {"force_estimate_rmse_N": float(np.sqrt(np.mean(err[settled] ** 2)))}
-        if slide.any():
-            out["slide_estimate_rmse_N"] = float(np.sqrt(np.mean(err[slide] ** 2)))
-        return out
+        return out | estimate_error(self.measured_log, log["force"], {
+            "force_estimate_rmse_N": settled, "slide_estimate_rmse_N": slide})  # fmt: skip
 
 
 class _Disturbance(Scenario):

@@ -14,7 +14,8 @@ Phases:
    blends), with the trajectory's velocity and acceleration as feed-forward.
 
 The controller measures force with the simulated wrist sensor (tool weight
-tared); the scores use the table's contact force from the simulator's
+tared), or with ``force_from: observer`` estimates it from joint torques
+(:mod:`armjac.scenarios.contact`); the scores use the table's contact force from the simulator's
 contact points, an independent measurement. Scored over the circle: force
 RMSE, the in-plane (tangential) error to the moving reference, the radial
 deviation from the circle, and the tilt of the tool's z axis from the table
@@ -32,6 +33,13 @@ from armjac.configs import Reader
 from armjac.control.orientation import normalize_quat
 from armjac.errors import ConfigError
 from armjac.rotation import matrix_from_quat
+from armjac.scenarios.contact import (
+    SENSING_KEYS,
+    ForceSensing,
+    Touchdown,
+    estimate_error,
+    validate_sensing,
+)
 from armjac.scenarios.registry import register_scenario
 from armjac.scenarios.types import Scenario
 from armjac.trajectory import Circle, Line
@@ -48,7 +56,7 @@ class Wipe(Scenario):
         "center", "table_height", "radius", "speed", "circle_time", "force", "approach_height",
         "approach_speed", "contact_threshold", "force_ramp", "settle_time", "blend", "friction",
         "orientation", "tool_length",
-    }  # fmt: skip
+    } | SENSING_KEYS  # fmt: skip
 
     @classmethod
     def validate(cls, task: Reader) -> None:
@@ -62,6 +70,7 @@ class Wipe(Scenario):
             task.number(key, positive=True)
         for key in ("force_ramp", "settle_time", "blend", "friction"):
             task.number(key, minimum=0.0)
+        validate_sensing(task, "ft_sensor")
 
     def __init__(self, cfg, arm, q0, rng):
         super().__init__(cfg, arm, q0, rng)
@@ -104,7 +113,9 @@ class Wipe(Scenario):
         self.t_contact, self.t_slide, self.t_hold = 0.0, self.t_circle, self.t_end
         self.segments = [(self.t_circle, self.t_end)]
         self.table = None
-        self.sensor = None
+        self.sensing = ForceSensing(tk, "ft_sensor", cfg.dt)
+        self.touchdown = Touchdown(tk.number("contact_stiffness"), cfg.dt, self.force_ramp
+                                   + self.settle_time)
         self.touched_at: float | None = None
         self.last_force = 0.0
 
@@ -127,12 +138,15 @@ class Wipe(Scenario):
         return self.cfg.duration or self.t_end
 
     def setup(self, sim) -> None:
-        """Adds the table (0.5 x 0.5 x 0.1 m, top at ``table_height``) and the wrist sensor."""
+        """Adds the table (0.5 x 0.5 x 0.1 m, top at ``table_height``) and the force sensing."""
         half = 0.05
         center = [self.center[0], self.center[1], self.table_height - half]
         self.table = sim.add_box([0.25, 0.25, half], center,
-                                 friction=self.task.number("friction", 0.3))
-        self.sensor = sim.ft_sensor()
+                                 friction=self.task.number("friction", 0.3),
+                                 stiffness=self.task.number("contact_stiffness"),
+                                 damping=self.task.number("contact_damping"))
+        self.sensing.setup(sim)
+        self.sensing.attach(self.controllers["contact"], sim)
 
     def check_controller(self, kind: str) -> None:
         """Accepts only ``hybrid``."""
@@ -156,16 +170,18 @@ class Wipe(Scenario):
         pos[down], vel[down, :3], acc[down, :3] = d.x, d.xd, d.xdd
         c = circle.sample(t[~down] - self.t_circle)
         pos[~down], vel[~down, :3], acc[~down, :3] = c.x, c.xd, c.xdd
-        self.ft_log = np.zeros((n, 6))
+        self.ft_log = np.zeros((n, 3))
         return pos, vel, acc
 
     def command(self, k: int, q: np.ndarray, dq: np.ndarray, sim) -> np.ndarray:
-        """Motion control until the sensor feels the table, then hybrid force/motion control."""
+        """Motion control until the sensing feels the table, then hybrid force/motion control."""
         t = k * self.cfg.dt
         self.last_force = float(sim.contact_force(self.table)[2])  # the table's push back, N
-        wrench = self.sensor.wrench()
-        self.ft_log[k] = wrench
-        pressing = -wrench[2]  # the tool pushes down on the table
+        measured = self.sensing.measure(q, dq, sim, self.table)  # what the tool applies
+        self.ft_log[k] = measured
+        pressing = -measured[2]  # the tool pushes down on the table
+        if self.touched_at is not None and t >= self.t_circle - self.settle_time:
+            self.touchdown.sample(sim, self.table, self.last_force)  # still, before the circle
         if self.touched_at is None:
             if k == 0 or pressing < self.threshold:  # no reading before the first step
                 return self.controllers["approach"].generate(
@@ -178,7 +194,7 @@ class Wipe(Scenario):
         if t < self.t_circle:  # in the plane the descent holds still: no feed-forward
             vel = acc = None
         return self.controllers["contact"].generate(
-            q, dq, self.targets[k], force_target=f_target, force_measured=wrench[:3],
+            q, dq, self.targets[k], force_target=f_target, force_measured=measured,
             target_velocity=vel, target_acceleration=acc)
 
     def extra_metrics(self, log: dict) -> dict:
@@ -192,17 +208,17 @@ class Wipe(Scenario):
         radial = np.linalg.norm(rel, axis=1) - self.radius
         z = matrix_from_quat(log["ee_quat"][on])[:, :, 2]
         tilt = np.degrees(np.arccos(np.clip(-z[:, 2], -1.0, 1.0)))
-        f_sensor = -self.ft_log[: t.size, 2]
         touched = log["contact"]
-        return {
+        scores = self.touchdown.metrics(log, self.sim_arm, 0.0) | estimate_error(
+            -self.ft_log[:, 2], log["force"], {"sensor_vs_contact_rmse_N": touched,
+                                               "circle_estimate_rmse_N": on})
+        return scores | {
             "touchdown_time_s": math.nan if self.touched_at is None else self.touched_at,
             "circle_tangential_rmse_m": float(np.sqrt(np.mean(np.sum(err**2, axis=1)))),
             "circle_radial_rmse_m": float(np.sqrt(np.mean(radial**2))),
             "circle_force_rmse_N": float(np.sqrt(np.mean((log["force"][on] - self.force) ** 2))),
             "circle_max_tilt_deg": float(tilt.max()),
             "circle_tilt_rmse_deg": float(np.sqrt(np.mean(tilt**2))),
-            "sensor_vs_contact_rmse_N": float(np.sqrt(np.mean(
-                (f_sensor[touched] - log["force"][touched]) ** 2))) if touched.any() else math.nan,
         }
 
 
