@@ -1,4 +1,5 @@
-"""Closed-loop scenarios on the simulated arm: reach, track, press, payload, push, wipe; and
+"""Closed-loop scenarios on the simulated arm: reach, track, press, payload, push, wipe,
+contact_estimation; and
 on a real arm that is not its URDF, with a tracker feeding an adapting model: tool_change,
 tracker_dropout (:mod:`armjac.scenarios.adaptive`).
 
@@ -17,6 +18,7 @@ require("sim", "armjac.scenarios")  # before anything imports pybullet or matplo
 
 from armjac.mismatch import scenario as _mismatch  # noqa: F401, I001  (calibrated_reach)
 from armjac.scenarios import adaptive as _adaptive  # noqa: F401  (tool_change, tracker_dropout)
+from armjac.scenarios import estimation as _estimation  # noqa: F401  (contact_estimation)
 from armjac.scenarios import types as _types  # noqa: F401  (registers the bundled types)
 from armjac.scenarios import wipe as _wipe  # noqa: F401
 from armjac.scenarios.config import (
