@@ -24,6 +24,8 @@ EXAMPLES = {
     "payload": (1.5, rf"recovery time \(back within 2 mm for good\): {NUMBER} s", 1.0),
     "push": (1.5, rf"kp = +600: .* back within 2 mm {NUMBER} s", 1.0),
     "wipe": (2.5, rf"force RMSE to 10 N: {NUMBER} N", 1.0),
+    # the press on the observer with the identified tool (press_sensorless.yaml's bound: 0.5)
+    "press_sensorless": (2.5, rf"identified load: .* RMSE to 10 N: {NUMBER} N", 0.5),
 }
 # Programs that run a bundled scenario through run_scenario (they write metrics.json).
 SCENARIO_EXAMPLES = ("tool_change", "tracker_dropout")
