@@ -127,3 +127,23 @@ def test_payload_in_pybullet_is_identified_from_12_static_poses(kuka, seed):
     est = identify_load(kuka, q, tau)
     assert abs(est.mass - m) / m < 0.02
     assert np.linalg.norm(est.com - offset) < 0.003
+
+
+def test_torque_sensor_bias_is_separated_from_the_load(kuka):
+    """A bias per joint (drawn here) passes for load unless it is fitted too."""
+    from armjac.mismatch.sensors import JointTorqueSensor
+
+    rng = np.random.default_rng(21)
+    m, c = 1.4, np.array([0.02, 0.01, 0.07])
+    truth = kuka.adjusted(load=_point_load(m, c))
+    q = design_load_poses(kuka, 16)
+    sensor = JointTorqueSensor(bias=rng.normal(0, 0.5, 7), noise=0.05)
+    tau = sensor.read(truth.gravity(q), np.zeros((16, 7)), rng)
+    naive = identify_load(kuka, q, tau)
+    fitted = identify_load(kuka, q, tau, offsets=True)
+    assert abs(fitted.mass - m) / m < 0.02
+    assert np.linalg.norm(fitted.com - c) < 0.003
+    np.testing.assert_allclose(fitted.offsets, sensor.bias, atol=0.05)
+    assert abs(naive.mass - m) > abs(fitted.mass - m)
+    with pytest.raises(InputError, match="offsets"):
+        identify_load(kuka, q, tau, offsets="yes")

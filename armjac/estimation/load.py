@@ -31,7 +31,8 @@ from armjac.validation import as_count, as_float_array, check_finite
 # Condition number of the column-normalised regressor above which a pose set is refused:
 # 1% torque noise would move the worst-determined parameter by more than 100% of its scale.
 MAX_CONDITION = 100.0
-# Fewest static poses: 4 unknowns, and a pose gives only the torques' gravity part.
+# Fewest static poses: 4 unknowns (4 + N with offsets), and a pose gives only the torques'
+# gravity part.
 MIN_POSES = 3
 N_PARAMS = 4
 
@@ -87,6 +88,8 @@ class LoadEstimate:
         Condition number of the column-normalised regressor (the pose set's quality).
     n_poses : int
     link : str
+    offsets : (N,) array or None
+        The fitted joint-torque offsets, N·m (``identify_load(..., offsets=True)``).
     """
 
     mass: float
@@ -99,6 +102,7 @@ class LoadEstimate:
     condition: float
     n_poses: int
     link: str
+    offsets: np.ndarray | None = None
 
     def __repr__(self) -> str:
         c = ", ".join(f"{v * 1e3:.1f}" for v in self.com)
@@ -128,7 +132,9 @@ def _torques(tau, n_poses: int, dof: int) -> np.ndarray:
     return t
 
 
-def identify_load(arm, q, tau, link: str | None = None) -> LoadEstimate:
+def identify_load(
+    arm, q, tau, link: str | None = None, *, offsets: bool = False
+) -> LoadEstimate:
     """The mass and centre of mass of a load from joint torques measured at static poses.
 
     Parameters
@@ -142,6 +148,9 @@ def identify_load(arm, q, tau, link: str | None = None) -> LoadEstimate:
         or the motor torques once the arm is still.
     link : str, optional
         The link carrying the load (default: the end-effector link).
+    offsets : bool
+        Also fit a constant offset per joint torque (a torque sensor's bias), which
+        would otherwise pass for part of the load; the offsets are in ``.offsets``.
 
     Returns
     -------
@@ -163,8 +172,12 @@ def identify_load(arm, q, tau, link: str | None = None) -> LoadEstimate:
             f"torques only); got {n_poses}"
         )
     t = _torques(tau, n_poses, arm.dof)
+    if not isinstance(offsets, bool):
+        raise InputError(f"offsets must be True or False; got {offsets!r}")
     link = arm.ee_link if link is None else link
     y = load_regressor(arm, qb, link).reshape(-1, N_PARAMS)
+    if offsets:  # one column per joint: the same torque at every pose
+        y = np.hstack([y, np.tile(np.eye(arm.dof), (n_poses, 1))])
     cond = _condition(y)
     if not cond <= MAX_CONDITION:
         raise InputError(
@@ -175,14 +188,17 @@ def identify_load(arm, q, tau, link: str | None = None) -> LoadEstimate:
     b = (t - np.asarray(arm.gravity(qb))).reshape(-1)
     theta, *_ = np.linalg.lstsq(y, b, rcond=None)
     resid = b - y @ theta
-    dof_left = max(b.size - N_PARAMS, 1)
+    dof_left = max(b.size - y.shape[1], 1)
     sigma2 = float(resid @ resid) / dof_left
     cov = sigma2 * np.linalg.inv(y.T @ y)
-    return _estimate(arm, theta, cov, resid, cond, n_poses, link)
+    est = _estimate(arm, theta[:N_PARAMS], cov[:N_PARAMS, :N_PARAMS], resid, cond, n_poses, link)
+    if offsets:
+        est = dataclasses.replace(est, offsets=theta[N_PARAMS:].copy())
+    return est
 
 
 def _estimate(arm, theta, cov, resid, cond, n_poses, link) -> LoadEstimate:
-    mass, h = float(theta[0]), theta[1:].copy()
+    mass, h = float(theta[0]), theta[1:4].copy()
     std = np.sqrt(np.maximum(np.diag(cov), 0.0))
     if mass > 3.0 * std[0] and mass > 0:
         com = h / mass

@@ -1,16 +1,18 @@
 """Joint torques at static poses, measured on a simulated arm: the data of load identification.
 
 The arm moves from pose to pose along minimum-jerk joint paths under computed-torque
-control on the controller's model (which does not know the load), holds each pose,
-and averages the joint-torque reading over the last part of the hold, once the arm is
-still. It needs only the simulator interface (``get_feedback``, ``send_forces``).
+control on the controller's model (which does not know the load), holds each pose
+until it is still (no joint faster than ``still`` rad/s over the averaging window: a
+load hanging on a compliant mount swings for a while), and averages the joint-torque
+reading over that window. It needs only the simulator interface (``get_feedback``,
+``send_forces``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from armjac.errors import InputError
+from armjac.errors import InputError, SimulationError
 from armjac.validation import as_float_array, check_gain
 
 # Joint-space gains of the hold: a 0.1 s settling time, well damped.
@@ -34,6 +36,8 @@ def measure_static_torques(
     move_time: float = 1.5,
     hold_time: float = 0.6,
     average_time: float = 0.2,
+    still: float = 2e-3,
+    max_hold: float = 5.0,
     sensor=None,
     rng: np.random.Generator | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -48,7 +52,11 @@ def measure_static_torques(
     model : Arm
         The controller's model (its dynamics, without the unknown load).
     move_time, hold_time, average_time : float
-        Seconds to move to each pose, to hold it, and to average over at the end of the hold.
+        Seconds to move to each pose, to hold it at least, and to average over at the end.
+    still : float
+        Joint speed (rad/s) below which the arm counts as still.
+    max_hold : float
+        Longest hold, s; a pose still moving then raises ``SimulationError``.
     sensor : JointTorqueSensor, optional
         Reads the torques (bias, noise); default: the applied torques themselves.
     rng : Generator, optional
@@ -70,12 +78,12 @@ def measure_static_torques(
         raise InputError(f"average_time must be in (0, hold_time]; got {average_time!r}")
     dt = sim.dt
     n_move, n_hold = int(round(move_time / dt)), int(round(hold_time / dt))
-    n_avg = max(1, int(round(average_time / dt)))
+    n_avg, n_max = max(1, int(round(average_time / dt))), int(round(max_hold / dt))
     q_out, tau_out = np.empty_like(targets), np.empty_like(targets)
     for i, goal in enumerate(targets):
         start = sim.get_feedback()["q"]
-        q_sum, tau_sum = np.zeros(model.dof), np.zeros(model.dof)
-        for k in range(n_move + n_hold):
+        window_q, window_tau, speeds = [], [], []
+        for k in range(n_move + n_max):
             fb = sim.get_feedback()
             q, dq = fb["q"], fb["dq"]
             s, ds, dds = _min_jerk(k / n_move) if n_move else (1.0, 0.0, 0.0)
@@ -85,10 +93,19 @@ def measure_static_torques(
             acc = ad + _KP * (qd - q) + _KV * (vd - dq)
             u = model.mass_matrix(q) @ acc + model.nonlinear_effects(q, dq)
             sim.send_forces(u)
-            if k >= n_move + n_hold - n_avg:
-                after = sim.get_feedback()
-                reading = u if sensor is None else sensor.read(u, after["dq"], rng)
-                q_sum += after["q"]
-                tau_sum += reading
-        q_out[i], tau_out[i] = q_sum / n_avg, tau_sum / n_avg
+            if k < n_move:
+                continue
+            after = sim.get_feedback()
+            window_q.append(after["q"])
+            window_tau.append(u if sensor is None else sensor.read(u, after["dq"], rng))
+            speeds.append(float(np.abs(after["dq"]).max()))
+            del window_q[:-n_avg], window_tau[:-n_avg], speeds[:-n_avg]
+            if k - n_move + 1 >= max(n_hold, n_avg) and max(speeds) < still:
+                break
+        else:
+            raise SimulationError(
+                f"pose {i} is still moving after {max_hold:g} s of holding "
+                f"(joint speed {max(speeds):.3g} rad/s > {still:g})"
+            )
+        q_out[i], tau_out[i] = np.mean(window_q, axis=0), np.mean(window_tau, axis=0)
     return q_out, tau_out
