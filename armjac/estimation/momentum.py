@@ -21,14 +21,15 @@ import numpy as np
 from armjac.errors import InputError
 from armjac.protocols import has_dynamics
 
-Terms = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+Terms = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
 
 # Relative step of the central differences of M (its truncation error is O(h^2)).
 _FD_STEP = 1e-6
 
 
 def momentum_terms(source: object) -> Terms:
-    """A function ``(q, dq) -> (p, n)`` with ``p = M(q) dq`` and ``n = C(q, dq)^T dq - g(q)``.
+    """A function ``(q, dq, out)`` writing ``p = M(q) dq`` into ``out[0]`` and
+    ``n = C(q, dq)^T dq - g(q)`` into ``out[1]`` (``out`` a C-contiguous (2, N) array).
 
     Parameters
     ----------
@@ -47,17 +48,25 @@ def momentum_terms(source: object) -> Terms:
         )
     fused = getattr(source, "momentum_terms", None)
     if callable(fused):
-        return fused
+        return _from_kernel(fused)
     if callable(getattr(source, "coriolis", None)):
         return _from_coriolis(source)
     return _from_mass_differences(source)
 
 
+def _from_kernel(fused) -> Terms:
+    def terms(q: np.ndarray, dq: np.ndarray, out: np.ndarray) -> None:
+        fused(q, dq, out=out)  # the kernel checks q and dq and writes both rows
+
+    return terms
+
+
 def _from_coriolis(source) -> Terms:
     mass, cor, grav = source.mass_matrix, source.coriolis, source.gravity
 
-    def terms(q: np.ndarray, dq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return mass(q).dot(dq), dq.dot(cor(q, dq)) - grav(q)
+    def terms(q: np.ndarray, dq: np.ndarray, out: np.ndarray) -> None:
+        out[0] = mass(q).dot(dq)
+        out[1] = dq.dot(cor(q, dq)) - grav(q)
 
     return terms
 
@@ -65,7 +74,7 @@ def _from_coriolis(source) -> Terms:
 def _from_mass_differences(source) -> Terms:
     mass, grav = source.mass_matrix, source.gravity
 
-    def terms(q: np.ndarray, dq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def terms(q: np.ndarray, dq: np.ndarray, out: np.ndarray) -> None:
         n = q.size
         half = np.empty(n)
         for i in range(n):
@@ -75,6 +84,7 @@ def _from_mass_differences(source) -> Terms:
             down[i] -= h
             dm = (mass(up) - mass(down)) / (2.0 * h)
             half[i] = 0.5 * dq.dot(dm).dot(dq)
-        return mass(q).dot(dq), half - grav(q)
+        out[0] = mass(q).dot(dq)
+        out[1] = half - grav(q)
 
     return terms

@@ -82,6 +82,8 @@ class MomentumObserver:
         threshold: float = SINGULAR_THRESHOLD,
     ):
         self._terms = momentum_terms(source)
+        # a fused kernel checks q and dq itself (shape, type, finiteness)
+        self._checked_by_kernel = callable(getattr(source, "momentum_terms", None))
         dof = int(getattr(source, "dof", 0) or 0)
         if dof <= 0:
             raise InputError(f"cannot tell the number of joints of {source!r} (no dof)")
@@ -109,8 +111,14 @@ class MomentumObserver:
 
     def reset(self) -> None:
         """Forget the history: the next :meth:`update` starts the observer afresh."""
+        n = self.dof
+        # rows: p, n (written by the momentum terms), tau, r, D dq; one product combines
+        # the integrand tau - D dq + n + r, already times dt
+        self._rows = np.zeros((5, n))
+        self._terms_out = self._rows[0:2]
+        self._mix = self.dt * np.array([0.0, 1.0, 1.0, 1.0, -1.0])
         self._z: np.ndarray | None = None  # p(0) + the integral
-        self._r = np.zeros(self.dof)
+        self._r = self._rows[3]
         self.steps = 0
 
     @property
@@ -144,28 +152,34 @@ class MomentumObserver:
         InputError
             A wrong shape or a non-finite entry (the state is left unchanged).
         """
-        q = self._vector(q, "q")
-        dq = self._vector(dq, "dq")
-        tau = self._vector(tau, "tau (applied joint torques)")
-        p, n = self._terms(q, dq)
+        if not self._checked_by_kernel:
+            q = self._vector(q, "q")
+            dq = self._vector(dq, "dq")
+        rows = self._rows
+        if not (tau.__class__ is np.ndarray and tau.shape == (self.dof,)
+                and tau.dtype.char == "d"):  # fmt: skip
+            tau = as_vector(tau, self.dof, "tau (applied joint torques)")
+        r_prev = rows[3].copy()
+        rows[2] = tau  # its finiteness is checked through r below
+        self._terms(q, dq, self._terms_out)
         if self._z is None:
-            self._z = np.array(p, dtype=float)
+            self._z = rows[0].copy()
             self.steps = 1
-            return self._r.copy()
-        w = tau + n
+            return r_prev
         if self._damped:
-            w -= self.damping * dq
-        w += self._r
-        w *= self.dt
-        z = self._z + w
-        r = self.gain * (p - z)
+            np.multiply(self.damping, dq, out=rows[4])
+        z = self._z + self._mix.dot(rows)
+        r = rows[3]
+        np.subtract(rows[0], z, out=r)
+        r *= self.gain
         if not math.isfinite(r.dot(r)):
+            rows[3] = r_prev
+            as_vector(tau, self.dof, "tau (applied joint torques)")  # names a bad torque
             raise InputError(
                 "the observer's estimate is not finite: the state or torques are beyond any "
-                f"physical arm (|dq| = {float(np.abs(dq).max()):.3g}, "
-                f"|tau| = {float(np.abs(tau).max()):.3g})"
+                f"physical arm (|dq| = {float(np.abs(dq).max()):.3g})"
             )
-        self._z, self._r = z, r
+        self._z = z
         self.steps += 1
         return r.copy()
 
