@@ -18,6 +18,7 @@ require_any(("sim", "mujoco"), "armjac.sim")  # before anything imports an engin
 
 from armjac.sim.arm_sim import ArmSim  # noqa: E402
 from armjac.sim.engines import engine_names, register_engine  # noqa: E402
+from armjac.sources import register_source  # noqa: E402
 
 __all__ = ["ArmSim", "MujocoModel", "PyBulletModel", "engine_names", "register_engine"]
 
@@ -37,3 +38,14 @@ def __getattr__(name: str):
     module, extra = _LAZY[name]
     require(extra, f"armjac.sim.{name}")
     return getattr(importlib.import_module(module), name)
+
+
+def _mujoco_source(arm, arg):
+    from armjac.errors import ConfigError
+
+    if arm is None:
+        raise ConfigError("the 'mujoco' source needs an arm")
+    return __getattr__("MujocoModel")(arm)
+
+
+register_source("mujoco", _mujoco_source)  # MuJoCo's own kinematics beside "pybullet"
