@@ -80,7 +80,7 @@ def require_any(extras: tuple[str, ...], part: str) -> None:
     """
     if any(not missing(extra) for extra in extras):
         return
-    absent = sorted({dist for extra in extras for dist in missing(extra)})
+    absent = list(dict.fromkeys(dist for extra in extras for dist in missing(extra)))
     options = " or ".join(
         f"pip install 'armjac[{e}]'" + (f" ({ENGINE_EXTRAS[e]})" if e in ENGINE_EXTRAS else "")
         for e in extras

@@ -23,15 +23,41 @@ def _forget(monkeypatch, prefix: str) -> None:
         monkeypatch.delitem(sys.modules, name)
 
 
-@pytest.mark.parametrize("part", ["armjac.sim", "armjac.scenarios", "armjac.compare"])
-def test_missing_sim_extra_is_named(monkeypatch, part):
+@pytest.mark.parametrize("part", ["armjac.sim", "armjac.scenarios"])
+def test_no_simulator_names_both_extras(monkeypatch, part):
     _forget(monkeypatch, "armjac.sim")
     _forget(monkeypatch, part)
     monkeypatch.setitem(sys.modules, "pybullet", None)  # as if not installed
+    monkeypatch.setitem(sys.modules, "mujoco", None)
     with pytest.raises(MissingExtraError, match=r"pip install 'armjac\[sim\]'") as info:
         importlib.import_module(part)
     assert isinstance(info.value, ImportError)
-    assert "pybullet" in str(info.value) and part in str(info.value)
+    msg = str(info.value)
+    assert "pip install 'armjac[mujoco]'" in msg and "pybullet, mujoco" in msg and part in msg
+
+
+def test_missing_sim_extra_is_named_for_compare(monkeypatch):
+    _forget(monkeypatch, "armjac.compare")
+    monkeypatch.setitem(sys.modules, "pybullet", None)
+    with pytest.raises(MissingExtraError, match=r"pybullet.*pip install 'armjac\[sim\]'"):
+        importlib.import_module("armjac.compare")
+
+
+def test_mujoco_alone_runs_the_simulator(monkeypatch, arms):
+    """Without PyBullet, armjac.sim imports and the MuJoCo engine runs; asking for
+    PyBullet names its extra."""
+    pytest.importorskip("mujoco")
+    _forget(monkeypatch, "armjac.sim")
+    _forget(monkeypatch, "armjac.scenarios")
+    monkeypatch.setitem(sys.modules, "pybullet", None)
+    sim_pkg = importlib.import_module("armjac.sim")
+    with sim_pkg.ArmSim(arms("planar2"), engine="mujoco") as sim:
+        sim.send_forces([0.0, 0.0])
+    with pytest.raises(MissingExtraError, match=r"'pybullet' engine.*armjac\[sim\]"):
+        sim_pkg.ArmSim(arms("planar2"))
+    with pytest.raises(MissingExtraError, match=r"PyBulletModel.*armjac\[sim\]"):
+        sim_pkg.PyBulletModel  # noqa: B018
+    assert sim_pkg.MujocoModel(arms("planar2")).dof == 2
 
 
 def test_missing_learned_extra_is_named(monkeypatch):
