@@ -172,3 +172,13 @@ def test_training_without_the_learned_extra_names_it(monkeypatch, tmp_path):
     assert model.jacobian([0.3, -0.2]).shape == (3, 2)
     with pytest.raises(MissingExtraError, match=r"'tf' backend"):
         model.jacobian([0.3, -0.2], backend="tf")
+
+
+def test_a_missing_engine_is_named_before_a_run_begins(monkeypatch, tmp_path):
+    pytest.importorskip("pybullet")
+    from armjac.scenarios import run_scenario
+
+    monkeypatch.setitem(sys.modules, "mujoco", None)  # as if not installed
+    with pytest.raises(MissingExtraError, match=r"'mujoco' engine.*armjac\[mujoco\]"):
+        run_scenario("reach", engine="mujoco", out_dir=tmp_path / "run")
+    assert not (tmp_path / "run" / "metrics.json").exists()  # no run that looks begun
