@@ -80,6 +80,9 @@ def test_handles_name_what_they_are(arms):
         sim.move_marker(marker, [0.4, 0.1, 0.6])
         sim.send_forces(sim.arm.gravity(sim.get_feedback()["q"]))
         np.testing.assert_allclose(sim.data.mocap_pos[0], [0.4, 0.1, 0.6])
+        geoms = [g for g in range(sim.model.ngeom) if sim.model.geom_bodyid[g] ==
+                 sim.model.body(f"armjac_marker_{marker}").id]  # fmt: skip
+        assert len(geoms) == 1 and sim.model.geom_contype[geoms[0]] == 0  # seen, not touched
         with pytest.raises(InputError, match="not a marker"):
             sim.move_marker(box, [0.0, 0.0, 0.0])
         with pytest.raises(InputError, match="not a body"):

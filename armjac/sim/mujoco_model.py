@@ -85,6 +85,9 @@ def load_spec(arm: Arm, joint_damping: float = 0.0) -> LoadedSpec:
     except ValueError as exc:
         raise URDFError(f"{path}: MuJoCo cannot read it: {exc}") from None
     spec.compiler.fusestatic = False
+    # The URDF's visuals are gone after parsing; geoms added later (markers, payloads)
+    # collide with nothing and must not be discarded as "visual" at compile.
+    spec.compiler.discardvisual = False
     spec.compiler.inertiafromgeom = mujoco.mjtInertiaFromGeom.mjINERTIAFROMGEOM_FALSE
     spec.compiler.balanceinertia = True  # compiles; restore_inertias undoes it
     spec.option.gravity = np.asarray(arm.gravity_vector, float)

@@ -383,8 +383,12 @@ class MujocoSim(ArmSim):
         renderer = getattr(self, "_renderer", None)
         if renderer is None or (renderer.width, renderer.height) != (width, height) or \
                 self._renderer_model is not self.model:  # fmt: skip
-            self.model.vis.global_.offwidth = max(width, self.model.vis.global_.offwidth)
-            self.model.vis.global_.offheight = max(height, self.model.vis.global_.offheight)
+            vis = self.model.vis
+            vis.global_.offwidth = max(width, vis.global_.offwidth)
+            vis.global_.offheight = max(height, vis.global_.offheight)
+            vis.global_.fovy = 60.0  # PyBullet's camera_image field of view
+            vis.headlight.ambient[:] = 0.4  # lit like PyBullet's renderer, not MuJoCo's dim default
+            vis.headlight.diffuse[:] = 0.6
             try:
                 renderer = mujoco.Renderer(self.model, height, width)
             except Exception as exc:  # noqa: BLE001 - any OpenGL failure
