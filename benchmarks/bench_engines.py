@@ -90,7 +90,30 @@ def time_models(arm_name: str, n: int = 2000) -> dict:
             bucket.append(perf() - t0)
     for s in ("pybullet", "mujoco"):
         sources[s].close()
-    return {f"{s} {f}": float(np.median(v) * 1e6) for (s, f), v in times.items()}
+    out = {f"{s} {f}": float(np.median(v) * 1e6) for (s, f), v in times.items()}
+    # One physics step (send_forces: checks, torques, step, state read), free space and
+    # pressing on a table, the engines stepped in turn.
+    for label, table in (("step", False), ("step in contact", True)):
+        sims = {e: ArmSim(arm, engine=e) for e in ("pybullet", "mujoco")}
+        steps = {e: [] for e in sims}
+        for sim in sims.values():
+            if table:
+                low = sim.ee_pose()[0][2] - 0.046
+                sim.add_box([0.2, 0.2, 0.05], [*sim.ee_pose()[0][:2], low - 0.05])
+        down = np.array([0.0, 0.0, -10.0])
+        for _ in range(n):
+            for e, sim in sims.items():
+                q = sim.get_feedback()["q"]
+                u = arm.gravity(q) + (arm.jacobian(q)[:3].T @ down if table else 0.0)
+                t0 = perf()
+                sim.send_forces(u)
+                steps[e].append(perf() - t0)
+        for e, sim in sims.items():
+            out[f"{e} {label}"] = float(np.median(steps[e]) * 1e6)
+            if table:  # the check that it was pressing: the table's push, N
+                out[f"{e} {label}: contact N"] = float(sim.contact_force()[2])
+            sim.close()
+    return out
 
 
 def hold_on_table(engine: str) -> tuple[float, float]:
