@@ -3,7 +3,8 @@ loading the MuJoCo engine shares with it.
 
 :class:`MujocoModel` answers ``fk``, ``jacobian``, ``mass_matrix`` and ``gravity``
 from MuJoCo (``xpos``/``xmat``, ``mj_jac``, ``mj_fullM``, ``qfrc_bias`` at rest)
-for the arm's chain joints, with every other movable joint held at zero.
+for the arm's chain joints, with every other movable joint held at zero. Each
+query runs only the part of MuJoCo's pipeline it needs.
 
 MuJoCo facts that shape this code (mujoco 4.0.1):
 
@@ -179,6 +180,7 @@ class MujocoModel:
         self.data = mujoco.MjData(self.model)
         self._qadr, self._vadr = chain_addresses(self.model, arm)
         self._full = np.zeros((self.model.nv, self.model.nv))
+        self._bias = np.zeros(self.model.nv)
 
     def close(self) -> None:
         """Release the model (safe to call twice); every query then raises SimulationError."""
@@ -195,9 +197,10 @@ class MujocoModel:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def set_state(self, q) -> None:
+    def set_state(self, q, stage: int = 3) -> None:
         """Put the chain at ``q`` at rest (every other joint at zero) and run MuJoCo's
-        forward kinematics and dynamics terms.
+        pipeline as far as a query needs: 1 kinematics, 2 the Jacobian's inputs
+        (``mj_comPos``), 3 everything (``mj_forward``).
 
         Raises
         ------
@@ -217,7 +220,12 @@ class MujocoModel:
         d.qpos[:] = 0.0
         d.qpos[self._qadr] = q
         d.qvel[:] = 0.0
-        mujoco.mj_forward(self.model, d)
+        if stage >= 3:
+            mujoco.mj_forward(self.model, d)
+            return
+        mujoco.mj_kinematics(self.model, d)
+        if stage >= 2:
+            mujoco.mj_comPos(self.model, d)
 
     def _body(self, link: str | None) -> int:
         link = self.arm.ee_link if link is None else link
@@ -226,7 +234,7 @@ class MujocoModel:
 
     def fk(self, q, link: str | None = None) -> np.ndarray:
         """4x4 world transform of the URDF link frame."""
-        self.set_state(q)
+        self.set_state(q, 1)
         body = self._body(link)
         t = np.eye(4)
         t[:3, :3] = self.data.xmat[body].reshape(3, 3)
@@ -235,7 +243,7 @@ class MujocoModel:
 
     def jacobian(self, q, link: str | None = None, point=None) -> np.ndarray:
         """6xN world-frame Jacobian at ``point`` (link frame) from ``mj_jac``."""
-        self.set_state(q)
+        self.set_state(q, 2)
         body = self._body(link)
         at = self.data.xpos[body].copy()
         if point is not None:
@@ -245,15 +253,18 @@ class MujocoModel:
         return np.vstack((lin, ang))[:, self._vadr]
 
     def mass_matrix(self, q) -> np.ndarray:
-        """Joint-space inertia M(q) (N, N) of the chain from ``mj_fullM``."""
-        self.set_state(q)
+        """Joint-space inertia M(q) (N, N) of the chain from ``mj_crb`` and ``mj_fullM``."""
+        self.set_state(q, 2)
+        mujoco.mj_crb(self.model, self.data)
         mujoco.mj_fullM(self.model, self.data, self._full)
         return self._full[np.ix_(self._vadr, self._vadr)].copy()
 
     def gravity(self, q) -> np.ndarray:
-        """MuJoCo's bias forces at zero velocity: the torques holding the arm against gravity."""
-        self.set_state(q)
-        return self.data.qfrc_bias[self._vadr].copy()
+        """MuJoCo's bias forces at zero velocity (``mj_rne`` without acceleration): the
+        torques holding the arm against gravity."""
+        self.set_state(q, 2)
+        mujoco.mj_rne(self.model, self.data, 0, self._bias)
+        return self._bias[self._vadr].copy()
 
     def __repr__(self) -> str:
         return f"MujocoModel({self.arm.name!r})"
