@@ -2,7 +2,7 @@
 loading the MuJoCo engine shares with it.
 
 :class:`MujocoModel` answers ``fk``, ``jacobian``, ``mass_matrix`` and ``gravity``
-from MuJoCo (``xpos``/``xmat``, ``mj_jac``, ``mj_fullM``, ``qfrc_bias`` at rest)
+from MuJoCo (``xpos``/``xmat``, ``mj_jac``, ``mj_crb`` + ``mj_fullM``, ``mj_rne`` at rest)
 for the arm's chain joints, with every other movable joint held at zero. Each
 query runs only the part of MuJoCo's pipeline it needs.
 
