@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the wheel, install it without extras into a fresh venv outside the checkout
-# on the newest Python available, and run the core smoke test there.
+# on the newest Python available, and run the core smoke test there; then add the
+# mujoco extra (no PyBullet: it has no wheels past Python 3.11) and run a scenario on MuJoCo.
 #   .ci/wheel_smoke.sh [DEV_PYTHON] [TARGET_PYTHON]
 # ARMJAC_SMOKE_CONSTRAINT adds a requirement, e.g. "numpy<2" to test numpy 1.
 set -euo pipefail
@@ -38,5 +39,11 @@ echo "core install: $("$TMP/venv/bin/python" -m pip list --format=freeze 2>/dev/
 cd "$TMP"
 ARMJAC_CACHE_DIR="$TMP/cache" "$TMP/venv/bin/python" "$ROOT/.ci/smoke_core.py" \
     "$TMP/reference.json" "$TMP/xarm6.urdf" "$ROOT"
+mujoco_start=$SECONDS
+"$TMP/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$WHEEL[mujoco]" \
+    ${ARMJAC_SMOKE_CONSTRAINT:+"$ARMJAC_SMOKE_CONSTRAINT"} \
+    >"$TMP/install_mujoco.log" 2>&1 || { cat "$TMP/install_mujoco.log"; exit 1; }
+MUJOCO_GL=egl ARMJAC_CACHE_DIR="$TMP/cache" "$TMP/venv/bin/python" "$ROOT/.ci/smoke_mujoco.py"
+echo "mujoco extra: install and reach took $((SECONDS - mujoco_start)) s"
 echo "wheel $(basename "$WHEEL") ($(du -k "$WHEEL" | cut -f1) KB) on $("$TARGET" --version):" \
      "smoke step took $((SECONDS - start)) s"

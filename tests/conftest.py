@@ -11,6 +11,8 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
+if not os.environ.get("DISPLAY"):
+    os.environ.setdefault("MUJOCO_GL", "egl")  # read when mujoco is imported: headless rendering
 _CACHE = tempfile.mkdtemp(prefix="armjac-test-cache-")
 os.environ["ARMJAC_CACHE_DIR"] = _CACHE
 
@@ -38,3 +40,13 @@ def arms():
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+ENGINE_MODULES = {"pybullet": "pybullet", "mujoco": "mujoco"}
+
+
+@pytest.fixture(params=list(ENGINE_MODULES))
+def engine(request) -> str:
+    """Each simulator engine in turn (skipped when its package is not installed)."""
+    pytest.importorskip(ENGINE_MODULES[request.param])
+    return request.param

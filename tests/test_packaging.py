@@ -23,15 +23,41 @@ def _forget(monkeypatch, prefix: str) -> None:
         monkeypatch.delitem(sys.modules, name)
 
 
-@pytest.mark.parametrize("part", ["armjac.sim", "armjac.scenarios", "armjac.compare"])
-def test_missing_sim_extra_is_named(monkeypatch, part):
+@pytest.mark.parametrize("part", ["armjac.sim", "armjac.scenarios"])
+def test_no_simulator_names_both_extras(monkeypatch, part):
     _forget(monkeypatch, "armjac.sim")
     _forget(monkeypatch, part)
     monkeypatch.setitem(sys.modules, "pybullet", None)  # as if not installed
+    monkeypatch.setitem(sys.modules, "mujoco", None)
     with pytest.raises(MissingExtraError, match=r"pip install 'armjac\[sim\]'") as info:
         importlib.import_module(part)
     assert isinstance(info.value, ImportError)
-    assert "pybullet" in str(info.value) and part in str(info.value)
+    msg = str(info.value)
+    assert "pip install 'armjac[mujoco]'" in msg and "pybullet, mujoco" in msg and part in msg
+
+
+def test_missing_sim_extra_is_named_for_compare(monkeypatch):
+    _forget(monkeypatch, "armjac.compare")
+    monkeypatch.setitem(sys.modules, "pybullet", None)
+    with pytest.raises(MissingExtraError, match=r"pybullet.*pip install 'armjac\[sim\]'"):
+        importlib.import_module("armjac.compare")
+
+
+def test_mujoco_alone_runs_the_simulator(monkeypatch, arms):
+    """Without PyBullet, armjac.sim imports and the MuJoCo engine runs; asking for
+    PyBullet names its extra."""
+    pytest.importorskip("mujoco")
+    _forget(monkeypatch, "armjac.sim")
+    _forget(monkeypatch, "armjac.scenarios")
+    monkeypatch.setitem(sys.modules, "pybullet", None)
+    sim_pkg = importlib.import_module("armjac.sim")
+    with sim_pkg.ArmSim(arms("planar2"), engine="mujoco") as sim:
+        sim.send_forces([0.0, 0.0])
+    with pytest.raises(MissingExtraError, match=r"'pybullet' engine.*armjac\[sim\]"):
+        sim_pkg.ArmSim(arms("planar2"))
+    with pytest.raises(MissingExtraError, match=r"PyBulletModel.*armjac\[sim\]"):
+        sim_pkg.PyBulletModel  # noqa: B018
+    assert sim_pkg.MujocoModel(arms("planar2")).dof == 2
 
 
 def test_missing_learned_extra_is_named(monkeypatch):
@@ -146,3 +172,13 @@ def test_training_without_the_learned_extra_names_it(monkeypatch, tmp_path):
     assert model.jacobian([0.3, -0.2]).shape == (3, 2)
     with pytest.raises(MissingExtraError, match=r"'tf' backend"):
         model.jacobian([0.3, -0.2], backend="tf")
+
+
+def test_a_missing_engine_is_named_before_a_run_begins(monkeypatch, tmp_path):
+    pytest.importorskip("pybullet")
+    from armjac.scenarios import run_scenario
+
+    monkeypatch.setitem(sys.modules, "mujoco", None)  # as if not installed
+    with pytest.raises(MissingExtraError, match=r"'mujoco' engine.*armjac\[mujoco\]"):
+        run_scenario("reach", engine="mujoco", out_dir=tmp_path / "run")
+    assert not (tmp_path / "run" / "metrics.json").exists()  # no run that looks begun

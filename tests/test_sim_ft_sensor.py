@@ -1,9 +1,9 @@
-"""The wrist force/torque sensor against known applied wrenches and contact forces."""
+"""The wrist force/torque sensor against known applied wrenches and contact forces,
+on each engine."""
 
 from __future__ import annotations
 
 import numpy as np
-import pybullet as pb
 import pytest
 
 from armjac.errors import InputError, UnknownLinkError
@@ -24,10 +24,10 @@ def _hold(sim, q0, steps, extra=None, jac_point=None, force=None):
         sim.send_forces(u)
 
 
-def test_at_rest_the_tared_sensor_reads_zero_and_the_raw_one_the_tool_weight(arms):
+def test_at_rest_the_tared_sensor_reads_zero_and_the_raw_one_the_tool_weight(arms, engine):
     arm = arms("kuka_iiwa")
     q0 = arm.random_q(rng=1, margin=0.2)
-    with ArmSim(arm, q0=q0) as sim:
+    with ArmSim(arm, q0=q0, engine=engine) as sim:
         sensor = sim.ft_sensor()
         _hold(sim, q0, 300)
         np.testing.assert_allclose(sensor.wrench(), 0.0, atol=1e-4)
@@ -41,19 +41,17 @@ def test_at_rest_the_tared_sensor_reads_zero_and_the_raw_one_the_tool_weight(arm
     assert sensor.tool_mass == pytest.approx(0.3)  # lbr_iiwa_link_7 in the URDF
 
 
-def test_a_known_external_force_is_read_back_with_its_moment(arms):
+def test_a_known_external_force_is_read_back_with_its_moment(arms, engine):
     arm = arms("kuka_iiwa")
     q0 = arm.random_q(rng=4, margin=0.2)
     push = np.array([3.0, -2.0, 5.0])
     offset = np.array([0.05, 0.0, 0.1])  # in the flange frame
-    with ArmSim(arm, q0=q0) as sim:
+    with ArmSim(arm, q0=q0, engine=engine) as sim:
         sensor = sim.ft_sensor()
 
-        def apply():
+        def apply():  # for the next step, at the offset point (world-frame offset)
             pose = arm.fk(sim.get_feedback()["q"])
-            point = pose[:3, 3] + pose[:3, :3] @ offset
-            pb.applyExternalForce(sim.body_id, sim.ee_index, push.tolist(), point.tolist(),
-                                  pb.WORLD_FRAME, physicsClientId=sim.client_id)
+            sim.push(push, point=pose[:3, :3] @ offset)
 
         _hold(sim, q0, 400, apply, offset, push)
         pose = arm.fk(sim.get_feedback()["q"])
@@ -63,24 +61,28 @@ def test_a_known_external_force_is_read_back_with_its_moment(arms):
     np.testing.assert_allclose(w[3:], -np.cross(pose[:3, :3] @ offset, push), atol=1e-3)
 
 
-def test_pressing_on_a_table_matches_the_contact_force(arms):
+def test_pressing_on_a_table_matches_the_contact_force(arms, engine):
+    """At rest on a table, pushed down by J^T F: the sensor reads what the table pushes back."""
     arm = arms("kuka_iiwa")
     q0 = np.array([0.0, 0.6, 0.0, -1.2, 0.0, 1.3, 0.0])
-    with ArmSim(arm, q0=q0) as sim:
+    down = np.array([0.0, 0.0, -15.0])
+    with ArmSim(arm, q0=q0, engine=engine) as sim:
         tip = arm.fk(q0)[:3, 3]
-        table = sim.add_box([0.2, 0.2, 0.05], [tip[0], tip[1], tip[2] - 0.12])
+        table = sim.add_box([0.2, 0.2, 0.05], [tip[0], tip[1], tip[2] - 0.1])
         sensor = sim.ft_sensor()
-        target = q0.copy()
-        target[3] -= 0.3  # press the hand down into the table
-        _hold(sim, target, 800)
+        for _ in range(1500):
+            fb = sim.get_feedback()
+            q = fb["q"]
+            sim.send_forces(arm.gravity(q) + arm.jacobian(q)[:3].T @ down - 0.5 * fb["dq"])
+        assert np.abs(sim.get_feedback()["dq"]).max() < 0.02  # (nearly) at rest
         contact = sim.contact_force(table)
         ft = sensor.wrench()
-    assert contact[2] > 5.0  # it is pressing
+    np.testing.assert_allclose(contact[2], 15.0, atol=0.3)
     np.testing.assert_allclose(ft[:3], -contact, atol=0.02 * np.linalg.norm(contact))
 
 
-def test_bad_sensor_arguments(arms):
-    with ArmSim(arms("kuka_iiwa")) as sim:
+def test_bad_sensor_arguments(arms, engine):
+    with ArmSim(arms("kuka_iiwa"), engine=engine) as sim:
         with pytest.raises(UnknownLinkError, match="nope"):
             sim.ft_sensor("nope")
         sensor = sim.ft_sensor("lbr_iiwa_joint_7")

@@ -43,9 +43,10 @@ def test_track_circle(arms):
     assert m["position_rmse_m"] <= 5e-3  # after the first second
 
 
-def test_press_holds_ten_newtons_while_sliding(arms, tmp_path):
-    m = run_scenario("press", out_dir=tmp_path, arm=arms("kuka_iiwa"))
+def test_press_holds_ten_newtons_while_sliding(arms, tmp_path, engine):
+    m = run_scenario("press", out_dir=tmp_path, arm=arms("kuka_iiwa"), engine=engine)
     assert m["status"] == "ok", m.get("reason")
+    assert m["engine"] == engine
     assert m["force_target_N"] == 10.0
     assert m["force_rmse_N"] <= 1.0
     assert m["contact_lost_steps"] == 0

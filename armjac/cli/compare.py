@@ -18,6 +18,13 @@ def register(sub) -> None:
     p.add_argument("--out", help="report folder (default: out/compare/<name>)")
     p.add_argument("--cache", help="model/run cache folder (default: <out>/cache)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--engine",
+        default=None,
+        metavar="ENGINE",
+        help="run the control scenarios on this simulator: pybullet or mujoco "
+        "(default: each scenario's own, else pybullet)",
+    )
     p.set_defaults(func=run)
 
 
@@ -84,6 +91,12 @@ def run(args) -> int:
     from armjac.compare import load_compare, run_compare
 
     cfg = load_compare(args.config)  # config errors before anything slow
+    if args.engine is not None:
+        from armjac.sim.engines import check_engine
+
+        engine = check_engine(args.engine, "--engine")
+        for scenario in cfg.scenarios:  # part of each run's cache key, like the rest of it
+            scenario.data["engine"] = engine
     out = Path(args.out) if args.out else Path("out/compare") / cfg.name
     metrics = run_compare(cfg, out, cache_dir=args.cache, progress=not args.no_progress)
     summarize(metrics)

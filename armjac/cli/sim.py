@@ -1,4 +1,5 @@
-"""``armjac sim CONFIG``: run a closed-loop scenario in PyBullet and print its metrics."""
+"""``armjac sim CONFIG``: run a closed-loop scenario in a simulator (PyBullet or MuJoCo)
+and print its metrics."""
 
 from __future__ import annotations
 
@@ -28,8 +29,14 @@ def register(sub) -> None:
         metavar="SOURCE",
         help="analytic, pybullet, or the path to a learned model (default: the scenario's)",
     )
+    p.add_argument(
+        "--engine",
+        default=None,
+        metavar="ENGINE",
+        help="the simulator: pybullet or mujoco (default: the scenario's, else pybullet)",
+    )
     p.add_argument("--out", default="out/sim", help="output folder (default: out/sim)")
-    p.add_argument("--gui", action="store_true", help="show the PyBullet GUI (real time)")
+    p.add_argument("--gui", action="store_true", help="show the engine's viewer (real time)")
     p.add_argument("--gif", action="store_true", help="also write an animated GIF")
     p.add_argument("--duration", type=seconds, help="override the scenario duration, s")
     p.add_argument(
@@ -52,7 +59,8 @@ def _bar(desc: str):
 
 
 def _row(m: dict) -> dict:
-    row = {"scenario": m["scenario"], "arm": m["arm"], "jacobian": m["jacobian"]}
+    row = {"scenario": m["scenario"], "arm": m["arm"], "jacobian": m["jacobian"],
+           "engine": m["engine"]}  # fmt: skip
     if m["status"] != "ok":
         return row | {"status": "FAILED"}
     row["status"] = "pass" if m.get("passed") else "FAIL"
@@ -67,6 +75,10 @@ def run(args) -> int:
 
     if args.all == bool(args.config):
         raise ConfigError("give either a scenario (name or YAML path) or --all")
+    if args.engine is not None:
+        from armjac.sim.engines import check_engine
+
+        check_engine(args.engine, "--engine")
     names = bundled_scenarios() if args.all else [args.config]
     out_root = check_out_dir(args.out, "--out")  # before any scenario runs
     rows, failed = [], False
@@ -84,6 +96,7 @@ def run(args) -> int:
                 duration=args.duration,
                 progress=update,
                 force=args.force,
+                engine=args.engine,
             )
         finally:
             bar.close()

@@ -3,7 +3,8 @@ contact_estimation; and
 on a real arm that is not its URDF, with a tracker feeding an adapting model: tool_change,
 tracker_dropout (:mod:`armjac.scenarios.adaptive`).
 
-Needs the ``sim`` extra (PyBullet, matplotlib, pillow).
+Needs the ``sim`` extra (PyBullet, matplotlib, pillow) or the ``mujoco`` extra (MuJoCo,
+matplotlib, pillow); scenario files and ``run_scenario(engine=)`` pick the engine.
 
 >>> from armjac.scenarios import run_scenario
 >>> metrics = run_scenario("reach", source="analytic", out_dir="out/reach")  # doctest: +SKIP
@@ -12,9 +13,9 @@ A new scenario type subclasses :class:`Scenario` and is registered with
 :func:`register_scenario`.
 """
 
-from armjac.extras import require
+from armjac.extras import require_any
 
-require("sim", "armjac.scenarios")  # before anything imports pybullet or matplotlib
+require_any(("sim", "mujoco"), "armjac.scenarios")  # before anything imports an engine
 
 from armjac.mismatch import scenario as _mismatch  # noqa: F401, I001  (calibrated_reach)
 from armjac.scenarios import adaptive as _adaptive  # noqa: F401  (tool_change, tracker_dropout)

@@ -4,7 +4,8 @@ A scenario file::
 
     scenario: reach            # reach | track | press | payload | push
     arm: kuka_iiwa             # bundled name or path
-    jacobian: analytic         # analytic | pybullet | path to a learned model
+    jacobian: analytic         # analytic | pybullet | mujoco | path to a learned model
+    engine: pybullet           # the simulator: pybullet | mujoco
     duration: 6.0              # s (reach: number of targets x segment_time by default)
     dt: 0.001                  # physics and control period, s
     seed: 0
@@ -12,6 +13,8 @@ A scenario file::
     task: {...}                # scenario-specific, see armjac.scenarios.types
     evaluate: {settle_tolerance: 0.02, rmse_from: 0.0}
     expect: {final_position_error_m: 0.001, ...}   # pass/fail bounds (maxima)
+    expect_engine:             # bounds that differ on one engine (say why in a comment)
+      mujoco: {force_rmse_N: 1.5}
 
 Every problem is a :class:`~armjac.errors.ConfigError` naming the file and key.
 """
@@ -28,10 +31,11 @@ from armjac.control.osc import NULL_METRICS, TASK_VELOCITIES
 from armjac.errors import ConfigError
 from armjac.scenarios.controllers import controller_types, parse_ctrlr_dof
 from armjac.scenarios.registry import scenario_type, scenario_types
+from armjac.sim.engines import DEFAULT_ENGINE, engine_names
 
 TOP_KEYS = {
     "name", "description", "scenario", "arm", "jacobian", "duration", "dt", "seed",
-    "controller", "task", "evaluate", "expect", "start_q",
+    "controller", "task", "evaluate", "expect", "start_q", "engine", "expect_engine",
 }  # fmt: skip
 CONTROLLER_KEYS = {
     "type", "kp", "ko", "kv", "kvo", "ki", "integral_limit", "ctrlr_dof", "vmax", "use_dJ",
@@ -52,6 +56,7 @@ class ScenarioConfig:
     arm: str
     source_path: str
     jacobian: str = "analytic"
+    engine: str = DEFAULT_ENGINE
     duration: float | None = None
     dt: float = 1e-3
     seed: int = 0
@@ -59,12 +64,18 @@ class ScenarioConfig:
     task: dict = field(default_factory=dict)
     evaluate: dict = field(default_factory=dict)
     expect: dict = field(default_factory=dict)
+    expect_engine: dict = field(default_factory=dict)
     start_q: list[float] | None = None
     description: str = ""
 
     def where(self, key: str) -> str:
         """``"<file>: <key>"``, the prefix of error messages about ``key``."""
         return f"{self.source_path}: {key}"
+
+    def bounds(self, engine: str) -> dict:
+        """The ``expect`` bounds on ``engine``: ``expect`` with ``expect_engine[engine]``
+        in place of the bounds it restates."""
+        return self.expect | self.expect_engine.get(engine, {})
 
 
 def validate(data, path: str) -> ScenarioConfig:
@@ -112,6 +123,12 @@ def validate(data, path: str) -> ScenarioConfig:
     expect = top.mapping("expect")
     for key in expect.data:
         expect.number(key)
+    by_engine = top.mapping("expect_engine")
+    by_engine.check_keys(set(engine_names()))
+    per_engine = {}
+    for name in by_engine.data:
+        bounds = by_engine.mapping(name)
+        per_engine[name] = {key: float(bounds.number(key, ...)) for key in bounds.data}
     seed = top.seed("seed", 0)
     dt = top.number("dt", 1e-3, minimum=configs.MIN_DT, maximum=configs.MAX_DT)
     duration = top.number("duration", positive=True, maximum=configs.MAX_DURATION)
@@ -125,6 +142,7 @@ def validate(data, path: str) -> ScenarioConfig:
         arm=top.string("arm", ...),
         source_path=path,
         jacobian=top.string("jacobian", "analytic"),
+        engine=top.string("engine", DEFAULT_ENGINE, engine_names()),
         duration=duration,
         dt=dt,
         seed=seed,
@@ -132,6 +150,7 @@ def validate(data, path: str) -> ScenarioConfig:
         task=dict(task.data),
         evaluate=dict(ev.data),
         expect={k: float(v) for k, v in expect.data.items()},
+        expect_engine=per_engine,
         start_q=top.vector("start_q"),
         description=top.string("description", ""),
     )

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from armjac.configs import Reader
 from armjac.control import (
@@ -49,9 +49,6 @@ from armjac.control import (
     RestingPosture,
 )
 from armjac.errors import ConfigError
-
-if TYPE_CHECKING:
-    from armjac.scenarios.config import ScenarioConfig
 
 AXES = {"x": 0, "y": 1, "z": 2, "rx": 3, "ry": 4, "rz": 5}
 
@@ -182,8 +179,17 @@ register_controller("hybrid", HybridForceOSC, hybrid_kwargs)
 register_controller("joint_pd", JointPD, joint_pd_kwargs, task_space=False)
 
 
+class ControllerSettings(Protocol):
+    """What :func:`build_controller` reads from a scenario (a
+    :class:`~armjac.scenarios.config.ScenarioConfig`, which imports this module)."""
+
+    controller: dict  # the ``controller:`` section
+    source_path: str  # names the file in error messages
+    dt: float  # control period, s
+
+
 def build_controller(
-    cfg: ScenarioConfig, source, dynamics, arm, kind: str | None = None, fk_source=None
+    cfg: ControllerSettings, source, dynamics, arm, kind: str | None = None, fk_source=None
 ):
     """The scenario's controller over ``source`` (Jacobian) and ``dynamics``.
 

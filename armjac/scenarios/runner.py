@@ -42,6 +42,7 @@ from armjac.scenarios.metrics import (
 from armjac.scenarios.plots import save_gif, save_plots
 from armjac.scenarios.registry import scenario_type
 from armjac.sim.arm_sim import ArmSim
+from armjac.sim.engines import check_engine, engine_class
 from armjac.sources import resolve_source
 
 GIF_FPS = 20.0
@@ -87,6 +88,7 @@ def run_scenario(
     fk_source: str | object | None = None,
     progress: Callable[[int, int], None] | None = None,
     force: bool = False,
+    engine: str | None = None,
 ) -> dict:
     """Run a scenario and return its metrics.
 
@@ -94,7 +96,7 @@ def run_scenario(
     ----------
     config : name, path, mapping or ScenarioConfig
         A bundled scenario (``"reach"``), a YAML path, or an already parsed mapping.
-    source : {"analytic", "pybullet"}, path or object, optional
+    source : {"analytic", "pybullet", "mujoco"}, path or object, optional
         The Jacobian source; default the scenario's ``jacobian``. A path loads a
         learned model (``armjac.learned.load``); an object following
         :mod:`armjac.protocols` is used as is (dynamics from the analytic arm
@@ -107,7 +109,7 @@ def run_scenario(
     duration : float, optional
         Override the scenario's duration, s (short runs in tests).
     gui : bool
-        Show the PyBullet GUI and run in real time.
+        Show the engine's viewer and run in real time.
     plots, gif : bool
         Write the PNG plots / an animated GIF from the simulated camera.
     fk_source : {"trusted", "source"} or object, optional
@@ -117,6 +119,9 @@ def run_scenario(
         Called about a hundred times during the run.
     force : bool
         Overwrite run files in ``out_dir`` that armjac did not write.
+    engine : {"pybullet", "mujoco"}, optional
+        The simulator; default the scenario's ``engine`` (PyBullet unless it says).
+        The pass/fail bounds are the scenario's for that engine (``expect_engine``).
 
     Returns
     -------
@@ -141,6 +146,8 @@ def run_scenario(
     stopped early leaves ``running``, ``interrupted`` or ``error`` there.
     """
     cfg = load_scenario(config)
+    engine = cfg.engine if engine is None else check_engine(engine, "run_scenario(engine=)")
+    engine_class(engine)  # a missing extra is named before the run begins
     duration = check_duration(duration)
     out = None if out_dir is None else check_out_dir(out_dir)
     if arm is None:
@@ -150,12 +157,13 @@ def run_scenario(
     resolved = resolve_source(cfg.jacobian if source is None else source, arm)
     result = {"scenario": cfg.name, "type": cfg.scenario, "arm": arm.name}
     result["jacobian"] = resolved.label
+    result["engine"] = engine
     with resolved:
         if out is not None:
             begin_run(out, RUN_FILES, result, force=force)
         try:
             result.update(_run(cfg, arm, resolved.source, resolved.dynamics, duration, gui, gif,
-                               fk_source, progress, out, plots))  # fmt: skip
+                               fk_source, progress, out, plots, engine))  # fmt: skip
             result["status"] = "ok"
         except SimulationError as exc:
             result.update(status="failed", reason=str(exc), passed=False)
@@ -187,7 +195,8 @@ def _check_arm(cfg: ScenarioConfig, arm) -> None:
     )
 
 
-def _run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress, out_dir, plots):
+def _run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress, out_dir, plots,
+         engine):  # fmt: skip
     q0 = arm.home if cfg.start_q is None else np.asarray(cfg.start_q)
     if q0.shape != (arm.dof,):
         raise InputError(f"{cfg.where('start_q')}: needs {arm.dof} values; got {q0.shape}")
@@ -222,7 +231,7 @@ def _run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress, out_d
     step_times = np.empty(n)
 
     # a scenario may place its own start, and simulate another arm (a real arm)
-    sim = ArmSim(scenario.sim_arm, dt=dt, gui=gui, q0=scenario.q0)
+    sim = ArmSim(scenario.sim_arm, dt=dt, gui=gui, q0=scenario.q0, engine=engine)
     with single_threaded_blas():
         wall = _loop(sim, scenario, log, n, dt, gif, gui, progress, frames, step_times)
 
@@ -244,7 +253,7 @@ def _run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress, out_d
         realtime_factor=n * dt / wall if wall > 0 else math.inf,
         control_step_median_us=float(np.median(step_times) * 1e6),
     )
-    failures = check_expectations(metrics, cfg.expect)
+    failures = check_expectations(metrics, cfg.bounds(engine))
     metrics.update(passed=not failures, failures=failures)
     if out_dir is not None:
         out = Path(out_dir)

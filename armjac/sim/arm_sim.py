@@ -1,15 +1,19 @@
-"""A PyBullet world holding one torque-controlled arm.
+"""One torque-controlled arm in a physics engine: the part every engine shares.
 
 :class:`ArmSim` follows the abr_control interface: ``connect()``,
 ``get_feedback()``, ``send_forces(u)`` (apply joint torques and step once),
-``disconnect()``. The arm is loaded with the URDF's own inertias, a fixed base,
-the default velocity motors off and every damping term set explicitly (zero by
-default), so the joints feel exactly the torques a controller sends. Movable
-joints off the controlled chain (the Panda's fingers) are held by position
-control.
+``disconnect()``. ``ArmSim(arm, engine="mujoco")`` builds the engine's subclass
+(:mod:`armjac.sim.engines`); PyBullet is the default. Every engine loads the arm
+with the URDF's own inertias, a fixed base, no motors, and the joint damping
+set explicitly (zero by default), so the joints feel exactly the torques a
+controller sends. Movable joints off the controlled chain (the Panda's
+fingers) are held at zero.
 
-Every step checks the state: a NaN, or a joint speed beyond
-``max_joint_speed``, stops the run with :class:`~armjac.errors.SimulationError`.
+This module holds what does not depend on the engine: argument checks, the
+state checks after every step (a NaN, or a joint speed beyond
+``max_joint_speed``, stops the run with :class:`~armjac.errors.SimulationError`),
+the schedule of pushes, and the lifecycle. An engine module implements the
+methods marked "engine" below.
 """
 
 from __future__ import annotations
@@ -19,15 +23,26 @@ import os
 from collections.abc import Sequence
 
 import numpy as np
-import pybullet as pb
 
 from armjac.arm import Arm, load_arm
 from armjac.errors import ConfigError, InputError, SimulationError
-from armjac.sim.pybullet_model import body_index, link_pose, urdf_for
+from armjac.sim.engines import DEFAULT_ENGINE, check_engine, engine_class
 from armjac.validation import as_vector, check_gain
 
 # A joint spinning faster than this (rad/s or m/s) has left any physical regime.
 DEFAULT_MAX_JOINT_SPEED = 50.0
+
+
+def compliance(stiffness, damping) -> tuple[float | None, float]:
+    """A box's contact ``stiffness`` (N/m, > 0) and ``damping`` (N·s/m, >= 0) checked;
+    ``(None, 0)`` for the engine's own contact."""
+    if stiffness is None:
+        if damping is not None:
+            raise InputError("contact damping needs a contact stiffness")
+        return None, 0.0
+    k = check_gain("box contact stiffness (N/m)", stiffness)
+    return k, check_gain("box contact damping (N·s/m)", 0.0 if damping is None else damping,
+                         zero=True)
 
 
 def _as_arm(arm: str | os.PathLike | Arm) -> Arm:
@@ -39,17 +54,18 @@ def _as_arm(arm: str | os.PathLike | Arm) -> Arm:
         raise ConfigError(f"ArmSim: {exc}") from None
 
 
-class _Push:
-    """An external force applied to a link for a stretch of simulated time."""
+class Push:
+    """An external world-frame force on the end effector until simulated time ``until``;
+    ``point`` is a world-frame offset from the end-effector frame origin."""
 
-    __slots__ = ("force", "link", "point", "until")
+    __slots__ = ("force", "point", "until")
 
-    def __init__(self, force: list[float], link: int, point: list[float], until: float):
-        self.force, self.link, self.point, self.until = force, link, point, until
+    def __init__(self, force: np.ndarray, point: np.ndarray, until: float):
+        self.force, self.point, self.until = force, point, until
 
 
 class ArmSim:
-    """One arm in a PyBullet world, driven by joint torques.
+    """One arm in a physics engine, driven by joint torques.
 
     Parameters
     ----------
@@ -58,11 +74,13 @@ class ArmSim:
     dt : float
         Physics time step, s (1 kHz by default).
     gui : bool
-        Open the PyBullet GUI instead of the headless DIRECT server.
+        Show the engine's viewer instead of running headless.
+    engine : str, optional
+        ``"pybullet"`` (the default) or ``"mujoco"``; see :mod:`armjac.sim.engines`.
     joint_damping, link_damping : float
-        Joint damping (N·m·s/rad) and linear/angular link damping applied to the
-        arm's links (finite, >= 0). Zero by default, so torques are exactly the
-        commanded ones.
+        Joint damping (N·m·s/rad) the engine applies at every chain joint, and
+        linear/angular link damping (PyBullet only; finite, >= 0). Zero by
+        default, so torques are exactly the commanded ones.
     q0 : sequence of float, optional
         Initial chain posture; defaults to ``arm.home``.
     max_joint_speed : float
@@ -72,10 +90,19 @@ class ArmSim:
 
     Examples
     --------
-    >>> with ArmSim("kuka_iiwa") as sim:
+    >>> with ArmSim("kuka_iiwa", engine="mujoco") as sim:   # doctest: +SKIP
     ...     fb = sim.get_feedback()
     ...     sim.send_forces(sim.arm.gravity(fb["q"]))
     """
+
+    engine = ""  # the registered name, set by each engine's subclass
+
+    def __new__(cls, *args, engine: str | None = None, **kwargs):
+        if cls is ArmSim:  # ArmSim(...) builds the engine's subclass
+            cls = engine_class(check_engine(engine or DEFAULT_ENGINE, "ArmSim(engine=)"))
+        elif engine not in (None, cls.engine):
+            raise ConfigError(f"{cls.__name__} is the {cls.engine!r} engine, not {engine!r}")
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -83,6 +110,7 @@ class ArmSim:
         dt: float = 1e-3,
         gui: bool = False,
         *,
+        engine: str | None = None,
         joint_damping: float = 0.0,
         link_damping: float = 0.0,
         q0: Sequence[float] | None = None,
@@ -98,70 +126,47 @@ class ArmSim:
         self.dof = self.arm.dof
         self.gui = bool(gui)
         self.q0 = self.arm.home.copy() if q0 is None else self._vector(q0, "q0")
-        self.client_id = -1
-        self.body_id = -1
         self.time = 0.0
-        self._pushes: list[_Push] = []
+        self._pushes: list[Push] = []
         self._q = np.zeros(self.dof)
         self._ones = np.ones(self.dof)
         self._dq = np.zeros(self.dof)
         self._u = np.zeros(self.dof)
+        self._check_settings()
         if connect:
             self.connect()
 
-    # -- lifecycle -----------------------------------------------------------------
+    def _check_settings(self) -> None:
+        """Engine: refuse settings it cannot honour (before connecting)."""
+
+    # -- lifecycle (engine: _start, _stop, connected) -------------------------------
     def connect(self) -> None:
-        """Start the PyBullet server, load the arm and put it at ``q0``."""
+        """Start the engine, load the arm and put it at ``q0``."""
         if self.connected:
             return
-        self.client_id = pb.connect(pb.GUI if self.gui else pb.DIRECT)
-        if self.client_id < 0:
-            raise SimulationError("could not start a PyBullet server" + " (GUI)" * self.gui)
-        cid = self.client_id
-        pb.setTimeStep(self.dt, physicsClientId=cid)
-        pb.setGravity(*self.arm.gravity_vector, physicsClientId=cid)
-        self.body_id = pb.loadURDF(
-            urdf_for(self.arm),
-            useFixedBase=True,
-            flags=pb.URDF_USE_INERTIA_FROM_FILE,
-            physicsClientId=cid,
-        )
-        self._index_joints()
-        for link in range(-1, pb.getNumJoints(self.body_id, physicsClientId=cid)):
-            pb.changeDynamics(
-                self.body_id,
-                link,
-                linearDamping=self.link_damping,
-                angularDamping=self.link_damping,
-                jointDamping=self.joint_damping,
-                physicsClientId=cid,
-            )
-        # Velocity motors are on by default and would fight the torques.
-        pb.setJointMotorControlArray(
-            self.body_id,
-            self.chain,
-            pb.VELOCITY_CONTROL,
-            forces=[0.0] * self.dof,
-            physicsClientId=cid,
-        )
+        self._start()
         self.time = 0.0
         self.reset(self.q0)
 
     def disconnect(self) -> None:
-        """Shut the PyBullet server down (safe to call twice); :meth:`connect` starts it again."""
-        if self.client_id >= 0 and pb.isConnected(self.client_id):
-            pb.disconnect(self.client_id)
-        self.client_id = -1
+        """Shut the engine down (safe to call twice); :meth:`connect` starts it again."""
+        self._stop()
 
     def close(self) -> None:
-        """Release the PyBullet server, as every armjac object holding a resource does
+        """Release the engine, as every armjac object holding a resource does
         (the same as :meth:`disconnect`)."""
         self.disconnect()
 
+    def _start(self) -> None:
+        raise NotImplementedError
+
+    def _stop(self) -> None:
+        raise NotImplementedError
+
     @property
     def connected(self) -> bool:
-        """Whether the PyBullet server is up (False after :meth:`disconnect`)."""
-        return self.client_id >= 0 and pb.isConnected(self.client_id)
+        """Whether the engine is up (False after :meth:`disconnect`)."""
+        raise NotImplementedError
 
     def __enter__(self) -> ArmSim:
         self.connect()
@@ -173,46 +178,14 @@ class ArmSim:
     def __del__(self):  # best effort; disconnect() is preferred
         try:
             self.disconnect()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
+        except Exception:  # noqa: BLE001 - interpreter shutdown, half-built object
             pass
 
     def __repr__(self) -> str:
         state = "connected" if self.connected else "disconnected"
-        return f"ArmSim({self.arm.name!r}, dt={self.dt}, {state})"
+        return f"ArmSim({self.arm.name!r}, engine={self.engine!r}, dt={self.dt}, {state})"
 
-    def _index_joints(self) -> None:
-        cid, body = self.client_id, self.body_id
-        index = body_index(cid, body, self.arm.model.root)
-        self.link_index: dict[str, int] = index.links
-        parent = index.parents
-        movable = set(index.movable)
-        fixed = {i: i not in movable for i in parent}
-        self.chain = [index.joints[n] for n in self.arm.joint_names]
-        chain_set = set(self.chain)
-        self.others: list[int] = [i for i in index.movable if i not in chain_set]
-        self.ee_index = self.link_index[self.arm.ee_link]
-        # Contacts count on the rigid body carrying the end effector: climb fixed
-        # joints to the last chain link, then take everything below it.
-        root = self.ee_index
-        while root >= 0 and fixed.get(root, False):
-            root = parent[root]
-        below = {root}
-        for i in sorted(parent):
-            if parent[i] in below:
-                below.add(i)
-        self.contact_links = below
-        if self.others:
-            # Held where they are in the model (zero), like the analytic chain assumes.
-            pb.setJointMotorControlArray(
-                body,
-                self.others,
-                pb.POSITION_CONTROL,
-                targetPositions=[0.0] * len(self.others),
-                forces=[max(index.max_force[i], 1.0) for i in self.others],
-                physicsClientId=cid,
-            )
-
-    # -- state ---------------------------------------------------------------------
+    # -- state (engine: _set_joints, _read_state, _step) ----------------------------
     def _require(self) -> None:
         if not self.connected:
             raise SimulationError("the simulation is not connected; call connect() first")
@@ -233,24 +206,13 @@ class ArmSim:
         self._require()
         q = self.q0 if q is None else self._vector(q, "q")
         dq = np.zeros(self.dof) if dq is None else self._vector(dq, "dq")
-        for idx in self.others:
-            pb.resetJointState(self.body_id, idx, 0.0, 0.0, physicsClientId=self.client_id)
-        for idx, qi, vi in zip(self.chain, q, dq, strict=True):
-            pb.resetJointState(
-                self.body_id, idx, float(qi), float(vi), physicsClientId=self.client_id
-            )
+        self._set_joints(q, dq)
         self._pushes.clear()
         self._u = np.zeros(self.dof)
         self._read_state()
 
-    def _read_state(self) -> None:
-        states = pb.getJointStates(self.body_id, self.chain, physicsClientId=self.client_id)
-        # Per joint: position, velocity, reaction forces, motor torque.
-        q, dq, _, _ = zip(*states, strict=True)
-        self._q, self._dq = np.array(q), np.array(dq)
-
     def get_feedback(self) -> dict[str, np.ndarray | float]:
-        """Current joint state: ``q``, ``dq``, the last torques ``u`` and ``time``."""
+        """Current joint state: ``q``, ``dq``, the last applied torques ``u`` and ``time``."""
         self._require()
         return {"q": self._q.copy(), "dq": self._dq.copy(), "u": self._u.copy(), "time": self.time}
 
@@ -267,17 +229,17 @@ class ArmSim:
         """
         self._require()
         u = self._vector(u, "torques u")
-        cid = self.client_id
-        pb.setJointMotorControlArray(
-            self.body_id, self.chain, pb.TORQUE_CONTROL, forces=u.tolist(), physicsClientId=cid
-        )
-        if self._pushes:
-            self._apply_pushes()
-        pb.stepSimulation(physicsClientId=cid)
+        pushes = self._active_pushes() if self._pushes else ()
+        self._step(u, pushes)
         self.time += self.dt
         self._u = u
         self._read_state()
         self._check_state()
+
+    def _active_pushes(self) -> list[Push]:
+        """The pushes acting during the coming step (finished ones are dropped)."""
+        self._pushes = [p for p in self._pushes if self.time < p.until]
+        return self._pushes
 
     def _check_state(self) -> None:
         # Two dot products on the fast path (|dq|_inf <= |dq|_2); NaN fails the comparison too.
@@ -299,66 +261,44 @@ class ArmSim:
             f"(bound {self.max_joint_speed:g})"
         )
 
-    # -- end effector --------------------------------------------------------------
+    def _set_joints(self, q: np.ndarray, dq: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _read_state(self) -> None:
+        """Engine: store the chain's joint positions and speeds in ``_q`` and ``_dq``."""
+        raise NotImplementedError
+
+    def _step(self, u: np.ndarray, pushes: Sequence[Push]) -> None:
+        """Engine: apply joint torques ``u`` and the pushes for one step, and step."""
+        raise NotImplementedError
+
+    # -- end effector and sensors ---------------------------------------------------
     def ee_pose(self) -> tuple[np.ndarray, np.ndarray]:
         """World position (3,) and orientation quaternion (4,) xyzw of the EE link frame."""
-        self._require()
-        pos, orn = link_pose(self.client_id, self.body_id, self.ee_index)
-        return np.array(pos), np.array(orn)
+        raise NotImplementedError
 
     def ee_velocity(self) -> tuple[np.ndarray, np.ndarray]:
         """World linear velocity of the EE link frame origin (3,) and angular velocity (3,)."""
-        self._require()
-        if self.ee_index < 0:
-            return np.zeros(3), np.zeros(3)
-        s = pb.getLinkState(
-            self.body_id,
-            self.ee_index,
-            computeLinkVelocity=1,
-            computeForwardKinematics=1,
-            physicsClientId=self.client_id,
-        )
-        # PyBullet reports the centre-of-mass velocity; move it to the frame origin.
-        w = np.array(s[7])
-        v_com = np.array(s[6])
-        return v_com + np.cross(w, np.array(s[4]) - np.array(s[0])), w
+        raise NotImplementedError
 
     def contact_force(self, other: int | None = None) -> np.ndarray:
         """Total contact force (3,) the world exerts on the end-effector body, N.
 
         Sums normal and friction forces over all contact points on the link
         carrying the end effector and the links rigidly below it (hand, fingers),
-        optionally only those touching body ``other``.
+        optionally only those touching body ``other`` (an id from :meth:`add_box`).
         """
-        self._require()
-        kwargs = {"bodyA": self.body_id, "physicsClientId": self.client_id}
-        if other is not None:
-            kwargs["bodyB"] = other
-        fx = fy = fz = 0.0
-        links = self.contact_links
-        for c in pb.getContactPoints(**kwargs):
-            if c[3] not in links:
-                continue
-            # contactNormalOnB (c[7]) points from B towards A: the push on A.
-            # Plus the two friction components along their directions.
-            (nx, ny, nz), fn = c[7], c[9]
-            (ax, ay, az), fa = c[11], c[10]
-            (bx, by, bz), fb = c[13], c[12]
-            fx += fn * nx + fa * ax + fb * bx
-            fy += fn * ny + fa * ay + fb * by
-            fz += fn * nz + fa * az + fb * bz
-        return np.array([fx, fy, fz])
+        raise NotImplementedError
+
+    def in_contact(self, other: int | None = None) -> bool:
+        """Whether the end-effector body touches ``other`` (or anything)."""
+        raise NotImplementedError
 
     def contact_depth(self, other: int | None = None) -> float:
         """Mean penetration (m, >= 0) of the end-effector body's contact points into
         ``other`` (or anything); 0 without contact. With the contact force it gives the
         contact's effective stiffness, whatever the number of contact points."""
-        self._require()
-        kwargs = {"bodyA": self.body_id, "physicsClientId": self.client_id}
-        if other is not None:
-            kwargs["bodyB"] = other
-        depths = [-c[8] for c in pb.getContactPoints(**kwargs) if c[3] in self.contact_links]
-        return max(0.0, sum(depths) / len(depths)) if depths else 0.0
+        raise NotImplementedError
 
     def ft_sensor(self, joint: str | None = None):
         """Switch on a wrist force/torque sensor on ``joint`` (default: the flange, the
@@ -367,15 +307,7 @@ class ArmSim:
 
         return WristFTSensor(self, joint)
 
-    def in_contact(self, other: int | None = None) -> bool:
-        """Whether the end-effector body touches ``other`` (or anything)."""
-        self._require()
-        kwargs = {"bodyA": self.body_id, "physicsClientId": self.client_id}
-        if other is not None:
-            kwargs["bodyB"] = other
-        return any(c[3] in self.contact_links for c in pb.getContactPoints(**kwargs))
-
-    # -- the world -----------------------------------------------------------------
+    # -- the world ----------------------------------------------------------------------
     def push(
         self,
         force: Sequence[float],
@@ -393,21 +325,13 @@ class ArmSim:
         if duration is not None and not (duration >= 0 and math.isfinite(duration)):
             raise InputError(f"duration must be a non-negative number of seconds; got {duration}")
         until = self.time + (self.dt if duration is None else float(duration)) - 1e-12
-        self._pushes.append(_Push(f.tolist(), self.ee_index, off.tolist(), until))
+        self._pushes.append(Push(f.copy(), off.copy(), until))
 
-    def _apply_pushes(self) -> None:
-        cid = self.client_id
-        keep = []
-        for p in self._pushes:
-            if self.time >= p.until:
-                continue
-            pos, _ = self.ee_pose()
-            at = (pos + np.asarray(p.point)).tolist()
-            pb.applyExternalForce(
-                self.body_id, p.link, p.force, at, pb.WORLD_FRAME, physicsClientId=cid
-            )
-            keep.append(p)
-        self._pushes = keep
+    def _check_payload(self, mass: float, offset) -> np.ndarray:
+        self._require()
+        if not (mass > 0 and math.isfinite(mass)):
+            raise InputError(f"payload mass must be a positive number of kg; got {mass!r}")
+        return self._vector(offset, "payload offset", 3)
 
     def add_payload(
         self, mass: float, offset: Sequence[float] = (0.0, 0.0, 0.0), radius: float = 0.03
@@ -417,51 +341,7 @@ class ArmSim:
         ``offset`` is its centre in the EE link frame. It does not collide with
         the arm. Returns the payload's body id.
         """
-        self._require()
-        if not (mass > 0 and math.isfinite(mass)):
-            raise InputError(f"payload mass must be a positive number of kg; got {mass!r}")
-        off = self._vector(offset, "payload offset", 3)
-        cid = self.client_id
-        pos, orn = self.ee_pose()
-        rot = np.array(pb.getMatrixFromQuaternion(orn.tolist())).reshape(3, 3)
-        shape = pb.createCollisionShape(pb.GEOM_SPHERE, radius=radius, physicsClientId=cid)
-        visual = pb.createVisualShape(
-            pb.GEOM_SPHERE, radius=radius, rgbaColor=[0.9, 0.4, 0.1, 1], physicsClientId=cid
-        )
-        body = pb.createMultiBody(
-            baseMass=float(mass),
-            baseCollisionShapeIndex=shape,
-            baseVisualShapeIndex=visual,
-            basePosition=(pos + rot @ off).tolist(),
-            baseOrientation=orn.tolist(),
-            physicsClientId=cid,
-        )
-        for link in range(-1, pb.getNumJoints(self.body_id, physicsClientId=cid)):
-            pb.setCollisionFilterPair(self.body_id, body, link, -1, 0, physicsClientId=cid)
-        # Start it moving with the hand, so the constraint has no jerk to absorb.
-        v, w = self.ee_velocity()
-        pb.resetBaseVelocity(
-            body, (v + np.cross(w, rot @ off)).tolist(), w.tolist(), physicsClientId=cid
-        )
-        # Constraint frames are relative to the link's centre-of-mass frame, not
-        # the URDF link frame: express the attachment point in it.
-        inertial = pb.getLinkState(self.body_id, self.ee_index, physicsClientId=cid)
-        inv_pos, inv_orn = pb.invertTransform(inertial[2], inertial[3])
-        at_pos, at_orn = pb.multiplyTransforms(inv_pos, inv_orn, off.tolist(), [0, 0, 0, 1])
-        cons = pb.createConstraint(
-            self.body_id,
-            self.ee_index,
-            body,
-            -1,
-            pb.JOINT_FIXED,
-            [0, 0, 0],
-            at_pos,
-            [0, 0, 0],
-            parentFrameOrientation=at_orn,
-            physicsClientId=cid,
-        )
-        pb.changeConstraint(cons, maxForce=1e5, physicsClientId=cid)
-        return body
+        raise NotImplementedError
 
     def add_box(
         self,
@@ -475,32 +355,19 @@ class ArmSim:
     ) -> int:
         """Add a fixed box (a table, a wall) and return its body id.
 
+        ``friction`` is the box's friction coefficient. The coefficient between
+        the arm and the box is ``friction`` times :data:`LINK_FRICTION` (PyBullet
+        multiplies the two bodies' coefficients; the MuJoCo engine is given the
+        product), so a scenario's ``friction`` means the same on every engine.
+
         ``stiffness`` (N/m) and ``damping`` (N·s/m) make its contacts compliant, a spring
         and damper along the normal (a padded surface, or a tool's compliance); None keeps
-        the engine's rigid contact, whose impact force is an impulse over one time step.
+        the engine's own contact (rigid on PyBullet, whose impact force is then an impulse
+        over one time step). Engines apply them per contact point or to the contact's
+        reference acceleration, so the stiffness as simulated is what :meth:`contact_depth`
+        measures with the force, not the number given.
         """
-        self._require()
-        half = self._vector(half_extents, "half_extents", 3)
-        pos = self._vector(position, "position", 3)
-        cid = self.client_id
-        shape = pb.createCollisionShape(pb.GEOM_BOX, halfExtents=half.tolist(), physicsClientId=cid)
-        visual = pb.createVisualShape(
-            pb.GEOM_BOX, halfExtents=half.tolist(), rgbaColor=list(color), physicsClientId=cid
-        )
-        body = pb.createMultiBody(
-            baseMass=0.0,
-            baseCollisionShapeIndex=shape,
-            baseVisualShapeIndex=visual,
-            basePosition=pos.tolist(),
-            physicsClientId=cid,
-        )
-        pb.changeDynamics(body, -1, lateralFriction=float(friction), physicsClientId=cid)
-        if stiffness is not None or damping is not None:
-            k = check_gain("box contact stiffness (N/m)", stiffness)
-            c = check_gain("box contact damping (N·s/m)", 0.0 if damping is None else damping,
-                           zero=True)
-            pb.changeDynamics(body, -1, contactStiffness=k, contactDamping=c, physicsClientId=cid)
-        return body
+        raise NotImplementedError
 
     def add_marker(
         self,
@@ -509,17 +376,7 @@ class ArmSim:
         color: Sequence[float] = (0.1, 0.8, 0.1, 0.8),
     ) -> int:
         """A visual-only sphere (no mass, no collisions), e.g. to show a target."""
-        self._require()
-        cid = self.client_id
-        visual = pb.createVisualShape(
-            pb.GEOM_SPHERE, radius=radius, rgbaColor=list(color), physicsClientId=cid
-        )
-        return pb.createMultiBody(
-            baseMass=0.0,
-            baseVisualShapeIndex=visual,
-            basePosition=self._vector(position, "position", 3).tolist(),
-            physicsClientId=cid,
-        )
+        raise NotImplementedError
 
     def move_marker(self, marker: int, position: Sequence[float]) -> None:
         """Move a marker from :meth:`add_marker` to a world ``position`` (3,), m.
@@ -531,11 +388,7 @@ class ArmSim:
         SimulationError
             The simulation is not connected.
         """
-        self._require()
-        pos = self._vector(position, "position", 3)
-        pb.resetBasePositionAndOrientation(
-            marker, pos.tolist(), [0, 0, 0, 1], physicsClientId=self.client_id
-        )
+        raise NotImplementedError
 
     def camera_image(
         self,
@@ -546,15 +399,9 @@ class ArmSim:
         yaw: float = 45.0,
         pitch: float = -25.0,
     ) -> np.ndarray:
-        """An RGB frame (height, width, 3) uint8 from an orbiting camera (CPU renderer)."""
-        self._require()
-        cid = self.client_id
-        view = pb.computeViewMatrixFromYawPitchRoll(
-            list(target), distance, yaw, pitch, 0.0, 2, physicsClientId=cid
-        )
-        proj = pb.computeProjectionMatrixFOV(60.0, width / height, 0.05, 10.0, physicsClientId=cid)
-        renderer = pb.ER_BULLET_HARDWARE_OPENGL if self.gui else pb.ER_TINY_RENDERER
-        _, _, rgba, _, _ = pb.getCameraImage(
-            width, height, view, proj, renderer=renderer, physicsClientId=cid
-        )
-        return np.asarray(rgba, dtype=np.uint8).reshape(height, width, 4)[..., :3]
+        """An RGB frame (height, width, 3) uint8 from an orbiting camera."""
+        raise NotImplementedError
+
+
+# PyBullet's friction coefficient of a URDF link that states none (every bundled arm).
+LINK_FRICTION = 0.5

@@ -1,24 +1,21 @@
 """A simulated wrist force/torque sensor on one joint of an :class:`~armjac.sim.ArmSim` arm.
 
-PyBullet's joint force-torque sensor reports the wrench the parent link
-exerts on the child link through the joint, in the child's inertial frame
-about its centre of mass (measured: for an arm held still under a known
-external force, the reading is -(F_ext + m g) and its moment is taken about
-the centre of mass). :class:`WristFTSensor` turns that into what force
-control wants: the wrench the tool applies to the world, in the world frame,
-about the child link's frame origin (the flange), with the weight of
-everything below the sensor removed the way a real sensor is tared with its
-tool's mass and centre of mass. Inertial forces of the tool (m a) are not
-removed, as a real sensor would not remove them either.
+Each engine reports the wrench the parent link exerts on the child link
+through the joint (PyBullet's joint force-torque sensor, MuJoCo's force and
+torque sensors at a site on the child link's frame); the engine turns it into
+the world frame, about the child link's frame origin (the flange).
+:class:`WristFTSensor` turns that into what force control wants: the wrench
+the tool applies to the world, with the weight of everything below the sensor
+removed the way a real sensor is tared with its tool's mass and centre of
+mass. Inertial forces of the tool (m a) are not removed, as a real sensor
+would not remove them either.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pybullet as pb
 
 from armjac.errors import InputError, UnknownLinkError
-from armjac.sim.pybullet_model import body_index
 
 
 class WristFTSensor:
@@ -28,7 +25,7 @@ class WristFTSensor:
     Parameters
     ----------
     sim : ArmSim
-        A connected simulation; the sensor is switched on in its server.
+        A connected simulation; the sensor is switched on in its engine.
     joint : str, optional
         URDF joint name. Its child link and everything below it is the "tool".
 
@@ -43,26 +40,19 @@ class WristFTSensor:
     def __init__(self, sim, joint: str | None = None):
         sim._require()
         self.sim = sim
-        cid, body = sim.client_id, sim.body_id
-        index = body_index(cid, body, sim.arm.model.root)
+        model = sim.arm.model
         if joint is None:
-            self.joint = sim.ee_index
-            if self.joint < 0:
+            parent = model.parent_joint(sim.arm.ee_link)
+            if parent is None:
                 raise InputError("the end-effector link is the root: no joint to put a sensor on")
-        elif joint in index.joints:
-            self.joint = index.joints[joint]
-        else:
-            raise UnknownLinkError(f"unknown joint {joint!r}; joints: {sorted(index.joints)}")
-        below = {self.joint}
-        for i in sorted(index.parents):
-            if index.parents[i] in below:
-                below.add(i)
-        self.tool_links = sorted(below)
-        self.tool_masses = np.array(
-            [pb.getDynamicsInfo(body, i, physicsClientId=cid)[0] for i in self.tool_links]
-        )
+            joint = parent.name
+        elif joint not in {j.name for j in model.joints}:
+            names = sorted(j.name for j in model.joints)
+            raise UnknownLinkError(f"unknown joint {joint!r}; joints: {names}")
+        self.joint = joint
+        self._handle, self.tool_links, masses = sim._ft_attach(joint)
+        self.tool_masses = np.asarray(masses, float)
         self.gravity = np.asarray(sim.arm.gravity_vector, float)
-        pb.enableJointForceTorqueSensor(body, self.joint, True, physicsClientId=cid)
 
     @property
     def tool_mass(self) -> float:
@@ -85,27 +75,14 @@ class WristFTSensor:
             raise InputError(f"frame must be 'world' or 'sensor'; got {frame!r}")
         sim = self.sim
         sim._require()
-        cid, body = sim.client_id, sim.body_id
-        raw = np.array(pb.getJointState(body, self.joint, physicsClientId=cid)[2])
-        state = pb.getLinkState(body, self.joint, computeForwardKinematics=True,
-                                physicsClientId=cid)
-        com, inertial = np.array(state[0]), _rot(state[1])
-        origin, link = np.array(state[4]), _rot(state[5])
-        force = inertial @ raw[:3]
-        torque = inertial @ raw[3:] + np.cross(com - origin, force)
+        # The parent's wrench on the tool plus the tool's weight is, at rest, what the
+        # tool applies to the world.
+        force, torque, origin, rot = sim._ft_read(self._handle)
         if compensate:
-            for i, m in zip(self.tool_links, self.tool_masses, strict=True):
-                c = com if i == self.joint else np.array(
-                    pb.getLinkState(body, i, computeForwardKinematics=True,
-                                    physicsClientId=cid)[0])
+            for link, m in zip(self.tool_links, self.tool_masses, strict=True):
                 weight = m * self.gravity
                 force = force + weight
-                torque = torque + np.cross(c - origin, weight)
-        out = np.concatenate((force, torque))
+                torque = torque + np.cross(sim._link_com(link) - origin, weight)
         if frame == "sensor":
-            out = np.concatenate((link.T @ force, link.T @ torque))
-        return out
-
-
-def _rot(quat) -> np.ndarray:
-    return np.array(pb.getMatrixFromQuaternion(quat)).reshape(3, 3)
+            force, torque = rot.T @ force, rot.T @ torque
+        return np.concatenate((force, torque))

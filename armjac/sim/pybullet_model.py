@@ -24,7 +24,6 @@ PyBullet facts that shape this code:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,9 +31,11 @@ import pybullet as pb
 
 from armjac.arm import Arm
 from armjac.errors import InputError, SimulationError
+from armjac.sim.urdf_file import urdf_for
 from armjac.validation import check_point
 
 MOVABLE = (pb.JOINT_REVOLUTE, pb.JOINT_PRISMATIC)
+__all__ = ["BodyIndex", "PyBulletModel", "body_index", "link_pose", "urdf_for"]
 
 
 @dataclass(frozen=True)
@@ -61,23 +62,6 @@ class BodyIndex:
     parents: dict[int, int]
     movable: list[int]
     max_force: dict[int, float]
-
-
-def urdf_for(arm: Arm) -> str:
-    """The URDF file a simulator loads for ``arm``. An adjusted arm's file
-    (``Arm.adjusted(..., source=)``) is written by its user, so it is checked to hold
-    the arm's model: a simulator must never run another arm than the kernels."""
-    path = arm.urdf_path
-    if getattr(arm, "adjustment", None) is None:
-        return path
-    from armjac.model.urdf import load_urdf
-
-    how = "write arm.model with armjac.model.urdf_write.write_urdf and pass its path as source="
-    if not os.path.isfile(path):
-        raise InputError(f"{arm.name} is an adjusted arm without a URDF file ({path}): {how}")
-    if load_urdf(path) != arm.model:
-        raise InputError(f"{path} does not hold the adjusted model of {arm.name}: {how}")
-    return path
 
 
 def body_index(client: int, body: int, root: str) -> BodyIndex:
