@@ -47,6 +47,7 @@ from armjac.sim.mujoco_model import chain_addresses, load_spec, mujoco, restore_
 CONTACT_SOLREF = (0.005, 1.0)
 CONTACT_SOLIMP = (0.95, 0.99, 0.001, 0.5, 2.0)
 FRICTION_SOLREF = (1.0, 1.0)  # the friction constraint's (elliptic cones only)
+_SPRING_IMPEDANCE = 0.9  # constant impedance of a compliant box's contacts (see _spring)
 ARM_GROUP, WORLD_GROUP = 1, 2  # contype/conaffinity bits: the arm touches the world only
 
 
@@ -346,16 +347,16 @@ class MujocoSim(ArmSim):
         if not (friction >= 0 and np.isfinite(friction)):
             raise InputError(f"friction must be a finite number >= 0; got {friction!r}")
         k, c = compliance(stiffness, damping)
-        # MuJoCo's direct mode (negative solref): stiffness and damping of the contact's
-        # reference acceleration; the force over penetration is measured, not assumed
-        solref = list(CONTACT_SOLREF) if k is None else [-k, -c]
+        solref, solimp = list(CONTACT_SOLREF), list(CONTACT_SOLIMP)
+        if k is not None:
+            solref, solimp = self._spring(k, c)
         handle, name = self._new_handle("box")
         body = self.spec.worldbody.add_body(name=name, pos=pos)
         mu = float(friction) * LINK_FRICTION
         body.add_geom(
             name=name, type=mujoco.mjtGeom.mjGEOM_BOX, size=half, rgba=list(color),
             contype=WORLD_GROUP, conaffinity=ARM_GROUP, priority=1, friction=[mu, 0, 0],
-            solref=solref, solimp=list(CONTACT_SOLIMP),
+            solref=solref, solimp=solimp,
         )  # fmt: skip
         m = self.model
         for geom in range(m.ngeom):  # an explicit pair replaces the dynamic one
@@ -363,10 +364,27 @@ class MujocoSim(ArmSim):
                 self.spec.add_pair(
                     geomname1=m.geom(geom).name, geomname2=name, condim=3,
                     friction=[mu, mu, 0.0, 0.0, 0.0], solref=solref,
-                    solreffriction=list(FRICTION_SOLREF), solimp=list(CONTACT_SOLIMP),
+                    solreffriction=list(FRICTION_SOLREF), solimp=solimp,
                 )  # fmt: skip
         self._recompile()
         return handle
+
+    def _spring(self, stiffness: float, damping: float) -> tuple[list, list]:
+        """``solref``/``solimp`` making a contact point a spring of ``stiffness`` N/m and a
+        damper of ``damping`` N·s/m for the hand as it stands.
+
+        MuJoCo's soft contacts act on accelerations: with a constant impedance ``d`` and the
+        direct (negative) ``solref`` (k, b), a point pressed in by ``r`` pushes back with
+        ``m d / (1 - d) k r``, ``m`` the effective mass of the body it touches. So k is the
+        stiffness over ``m d / (1 - d)``, with ``m`` the hand's effective mass along the
+        vertical in the current pose: exact for a table under the hand, approximate
+        elsewhere (the force over penetration, :meth:`contact_depth`, tells)."""
+        q = self.get_feedback()["q"]
+        jac = np.asarray(self.arm.jacobian(q))[2]
+        mass = 1.0 / float(jac @ np.linalg.solve(np.asarray(self.arm.mass_matrix(q)), jac))
+        scale = mass * _SPRING_IMPEDANCE / (1.0 - _SPRING_IMPEDANCE)
+        d = _SPRING_IMPEDANCE
+        return [-stiffness / scale, -damping / scale], [d, d, 0.001, 0.5, 2.0]
 
     def add_marker(  # noqa: D102
         self,
