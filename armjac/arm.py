@@ -268,17 +268,11 @@ class Arm:
         link's orientation; Pinocchio's LOCAL), as a wrist force/torque sensor
         measures.
         """
-        if frame == "world":
-            k = self._ee["jac"] if link is None else self._kernel("jac", link)
-            return k(q, None, point, out)
-        rot = self._local_rotation(q, link, frame)
-        jac = self.jacobian(q, link, point)
-        return _rotate_rows(rot, jac, out)
-
-    def _local_rotation(self, q, link, frame) -> np.ndarray:
-        if frame != "local":
+        kind = _JACOBIANS.get(frame) if isinstance(frame, str) else None
+        if kind is None:
             raise InputError(f"frame must be 'world' or 'local'; got {excerpt(frame)}")
-        return np.swapaxes(self.fk(q, link)[..., :3, :3], -1, -2)
+        k = self._ee[kind] if link is None else self._kernel(kind, link)
+        return k(q, None, point, out)
 
     def dJdq(
         self,
@@ -300,29 +294,34 @@ class Arm:
         link: str | None = None,
         point: ArrayLike | None = None,
         frame: str = "world",
+        out: np.ndarray | None = None,
     ) -> np.ndarray:
         """6xN time derivative of :meth:`jacobian` (same ``frame``) along ``dq``.
 
         From the Jacobian's own columns (world frame, chain order): with w_k the
         angular and v_k the linear column of joint k,
         ``dJ_i/dt = [W_i x v_i + w_i x sum_{k>i} dq_k v_k; W_i x w_i]`` where
-        ``W_i = sum_{k<=i} dq_k w_k``. In the local frame
+        ``W_i = sum_{k<=i} dq_k w_k`` (one compiled kernel). In the local frame
         ``d(R^T J)/dt = R^T (dJ/dt - w_L x J)`` per 3-row block.
         """
-        jac = self.jacobian(q, link, point)
-        dqb = self._like(dq, jac, "dq")
-        jv, jw = jac[..., :3, :], jac[..., 3:, :]
-        ang = np.cumsum(jw * dqb[..., None, :], axis=-1)
-        lin_vel = jv * dqb[..., None, :]
-        tail = lin_vel.sum(axis=-1, keepdims=True) - np.cumsum(lin_vel, axis=-1)
-        dv = np.cross(ang, jv, axis=-2) + np.cross(jw, tail, axis=-2)
-        jdot = np.concatenate([dv, np.cross(ang, jw, axis=-2)], axis=-2)
+        k = self._ee["jdot"] if link is None else self._kernel("jdot", link)
         if frame == "world":
-            return jdot
-        rot = self._local_rotation(q, link, frame)
-        w_link = ang[..., -1:]  # world angular velocity of the link (3, 1)
-        spin = np.concatenate([np.cross(w_link, jv, axis=-2), np.cross(w_link, jw, axis=-2)], -2)
-        return _rotate_rows(rot, jdot - spin)
+            return k(q, _need(dq, "jacobian_dot"), point, out)
+        if frame != "local":
+            raise InputError(f"frame must be 'world' or 'local'; got {excerpt(frame)}")
+        jdot = k(q, _need(dq, "jacobian_dot"), point, None)
+        jac = self.jacobian(q, link, point)
+        rot = np.swapaxes(self.fk(q, link)[..., :3, :3], -1, -2)
+        dqb = self._like(dq, jac, "dq")
+        w_link = np.sum(jac[..., 3:, :] * dqb[..., None, :], axis=-1)[..., None]
+        spin = np.concatenate(
+            [
+                np.cross(w_link, jac[..., :3, :], axis=-2),
+                np.cross(w_link, jac[..., 3:, :], axis=-2),
+            ],
+            axis=-2,
+        )
+        return _rotate_rows(rot, jdot - spin, out)
 
     def _like(self, value, jac: np.ndarray, name: str) -> np.ndarray:
         """``value`` checked as a q-shaped array matching ``jac``'s batch shape."""
@@ -353,17 +352,44 @@ class Arm:
         (Pinocchio's ``nonLinearEffects``)."""
         return self._ee["nle"](q, _need(dq, "nonlinear_effects"), None, out)
 
-    def inverse_dynamics(self, q: ArrayLike, dq: ArrayLike, qdd: ArrayLike) -> np.ndarray:
-        """Joint torques ``tau = M(q) qdd + C(q, dq) dq + g(q)`` for accelerations ``qdd``."""
-        h = self.nonlinear_effects(q, dq)
-        acc = self._like(qdd, h[..., None], "qdd")
-        return np.einsum("...ij,...j->...i", self.mass_matrix(q), acc) + h
+    def inverse_dynamics(
+        self, q: ArrayLike, dq: ArrayLike, qdd: ArrayLike, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Joint torques ``tau = M(q) qdd + C(q, dq) dq + g(q)`` for accelerations ``qdd``
+        (recursive Newton-Euler, one kernel; Pinocchio's ``rnea``)."""
+        what = "inverse_dynamics"
+        return self._ee["rnea"](
+            q, _need(dq, what), None, out, _need(qdd, what, "qdd (joint accelerations)")
+        )
 
-    def forward_dynamics(self, q: ArrayLike, dq: ArrayLike, tau: ArrayLike) -> np.ndarray:
-        """Joint accelerations ``qdd = M(q)^-1 (tau - C(q, dq) dq - g(q))``."""
-        h = self.nonlinear_effects(q, dq)
-        torque = self._like(tau, h[..., None], "tau")
-        return np.linalg.solve(self.mass_matrix(q), (torque - h)[..., None])[..., 0]
+    def forward_dynamics(
+        self, q: ArrayLike, dq: ArrayLike, tau: ArrayLike, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Joint accelerations ``qdd = M(q)^-1 (tau - C(q, dq) dq - g(q))`` (one kernel:
+        an LDL^T solve on M written out as straight-line code; Pinocchio's ``aba``)."""
+        what = "forward_dynamics"
+        return self._ee["fd"](q, _need(dq, what), None, out, _need(tau, what, "tau (torques)"))
+
+    def momentum_terms(
+        self, q: ArrayLike, dq: ArrayLike, out: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The generalized-momentum observer's terms ``(p, n)`` from one kernel call:
+        ``p = M(q) dq`` and ``n = C(q, dq)^T dq - g(q)`` (C the Christoffel matrix, so
+        ``dM/dt = C + C^T`` and ``dp/dt = tau + n``).
+
+        Parameters
+        ----------
+        q, dq : (N,) or (B, N) arrays
+        out : (2, N) or (B, 2, N) array, optional
+            Filled in place (row 0 is p, row 1 is n) instead of allocating.
+
+        Returns
+        -------
+        (p, n)
+            Two (N,) arrays (or (B, N)), views of one (2, N) (or (B, 2, N)) array.
+        """
+        res = self._ee["mom"](q, _need(dq, "momentum_terms"), None, out)
+        return res[..., 0, :], res[..., 1, :]
 
     def manipulability(
         self,
@@ -481,13 +507,14 @@ class Arm:
         return lo + margin * width, hi - margin * width
 
 
-_ARM_KINDS = ("mass", "grav", "nle", "cor")
+_ARM_KINDS = ("mass", "grav", "nle", "cor", "rnea", "fd", "mom")
+_JACOBIANS = {"world": "jac", "local": "jacl"}  # frame -> kernel kind
 
 
-def _need(dq, what: str):
-    if dq is None:
-        raise InputError(f"{what} needs dq (joint velocities)")
-    return dq
+def _need(value, what: str, name: str = "dq (joint velocities)"):
+    if value is None:
+        raise InputError(f"{what} needs {name}")
+    return value
 
 
 def _rotate_rows(rot: np.ndarray, jac: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
