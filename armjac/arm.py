@@ -25,7 +25,15 @@ from armjac.model.registry import ArmSpec, resolve
 from armjac.model.tree import STANDARD_GRAVITY, Inertial, RobotModel
 from armjac.model.urdf import load_urdf
 from armjac.terms import ControlTerms
-from armjac.validation import as_batch, as_count, check_finite, check_out, check_point, excerpt
+from armjac.validation import (
+    as_batch,
+    as_count,
+    as_vector,
+    check_finite,
+    check_out,
+    check_point,
+    excerpt,
+)
 
 if TYPE_CHECKING:  # sympy is imported only when kernels must be generated
     from armjac.symbolic.derivation import ChainDerivation
@@ -77,7 +85,7 @@ class Arm:
         self.ee_link = ee_link or _default_ee(model)
         model.link(self.ee_link)  # raises with the list of links
         self.name = name or model.name
-        self.gravity_vector = tuple(float(g) for g in gravity)
+        self.gravity_vector = tuple(float(g) for g in as_vector(gravity, 3, "gravity (m/s^2)"))
         chain = [j for j in model.path_to(self.ee_link) if j.movable]
         if not chain:
             raise InputError(f"no movable joint between {model.root!r} and {self.ee_link!r}")
