@@ -177,3 +177,22 @@ def test_a_massless_chain_end_is_an_error_not_nan(tmp_path):
     arm = armjac.load_arm(urdf, cache_dir=tmp_path / "cache")
     with pytest.raises(InputError, match="mass matrix is singular"):
         arm.forward_dynamics(np.zeros(2), np.zeros(2), np.ones(2))
+
+
+@pytest.mark.parametrize("scale", [1.0, 3e4, 2e5])
+def test_vector_lanes_give_the_single_calls_bits(arms, rng, scale):
+    """Batches run several configurations per vector (simd.py) and the remainder
+    one by one; both must give exactly the single call's numbers, for angles the
+    inlined sin/cos reduce and for a batch holding one beyond 1e5 rad (libm)."""
+    arm = arms("kuka_iiwa")
+    qs = rng.uniform(-scale, scale, size=(37, 7))
+    point = np.array([0.01, -0.02, 0.05])
+    for call in (
+        lambda q: arm.fk(q),
+        lambda q: arm.jacobian(q, point=point),
+        lambda q: arm.jacobian(q, frame="local"),
+        lambda q: arm.gravity(q),
+    ):
+        batch = call(qs)
+        for i in range(len(qs)):
+            np.testing.assert_array_equal(batch[i], call(qs[i]))

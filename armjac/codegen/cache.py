@@ -45,6 +45,7 @@ CODE_PARTS = (
     "armjac/codegen/kernel.py",
     "armjac/codegen/specs.py",
     "armjac/codegen/c_backend.py",
+    "armjac/codegen/simd.py",
     "armjac/codegen/numpy_backend.py",
 )
 STALE_BUILD_SECONDS = 24 * 3600.0
@@ -223,6 +224,8 @@ class KernelCache:
             armjac=__version__,
             code=source_digest(*CODE_PARTS),
         )
+        if backend == "c":  # built for this CPU (c_backend.native_flags)
+            full["host"] = c_backend.host_tag()
         return hashlib.sha256(json.dumps(full, sort_keys=True).encode()).hexdigest()
 
     def _entry_by_key(self, key: str) -> Path | None:

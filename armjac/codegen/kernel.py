@@ -36,11 +36,13 @@ if TYPE_CHECKING:  # the derivation loads only when code is generated
 @dataclass(frozen=True)
 class KernelSpec:
     """A named output matrix (rows of expressions of ``program``) to compile.
-    ``name`` must be a C identifier."""
+    ``name`` must be a C identifier; ``lanes`` asks for a batch loop that evaluates
+    several configurations at once (:mod:`armjac.codegen.simd`)."""
 
     name: str
     rows: list[list[Poly]]
     program: Program
+    lanes: bool = False
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -27,17 +27,17 @@ def link_kernels(d: ChainDerivation, link: str, tag: str, dynamics: bool) -> lis
     mass, nle = d.mass_matrix(), d.nonlinear_effects()
     fused = [[e] for rows in (fk, [d.point(link)], jac, djdq, mass, nle) for r in rows for e in r]
     out = [
-        KernelSpec(f"fk_{tag}", fk, prog),
-        KernelSpec(f"jac_{tag}", jac, prog),
+        KernelSpec(f"fk_{tag}", fk, prog, lanes=True),  # batches: datasets, IK, sampling
+        KernelSpec(f"jac_{tag}", jac, prog, lanes=True),
         KernelSpec(f"djdq_{tag}", djdq, prog),
-        KernelSpec(f"jacl_{tag}", d.local_jacobian(link), prog),
+        KernelSpec(f"jacl_{tag}", d.local_jacobian(link), prog, lanes=True),
         KernelSpec(f"jdot_{tag}", d.jacobian_dot(link), prog),
         KernelSpec(f"ctrl_{tag}", fused, prog),
     ]
     if dynamics:
         out += [
             KernelSpec("mass", mass, prog),
-            KernelSpec("grav", d.gravity(), prog),
+            KernelSpec("grav", d.gravity(), prog, lanes=True),
             KernelSpec("nle", nle, prog),
             KernelSpec("cor", d.coriolis(), prog),
             KernelSpec("rnea", d.inverse_dynamics(), prog),
