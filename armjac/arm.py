@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from armjac.codegen.cache import KernelCache
+from armjac.codegen.kernel import SINGULAR
 from armjac.errors import InputError, SingularityError
 from armjac.jsonutil import slug
 from armjac.model.adjustment import Adjustment, adjusted_model
@@ -420,34 +421,29 @@ class Arm:
         point: ArrayLike | None = None,
         translational: bool = False,
     ) -> np.ndarray:
-        """d(manipulability)/dq (N,): ``w * <dJ/dq_k, (J J^T)^-1 J>`` per joint k.
+        """d(manipulability)/dq (N,): ``w * <dJ/dq_k, (J J^T)^-1 J>`` per joint k, from
+        one kernel (the derivation is in ``ChainDerivation.manipulability_gradient``).
 
         Raises
         ------
         SingularityError
             Where J J^T is singular (the gradient of the square root is undefined).
         """
-        full = self.jacobian(q, link, point)
-        jac = self._manip_rows(full, translational)
-        gram = jac @ np.swapaxes(jac, -1, -2)
-        det = np.linalg.det(gram)
-        scale = np.abs(gram).max(axis=(-1, -2)) ** gram.shape[-1]
+        kind = "mgrad3" if _flag(translational, "translational") else "mgrad6"
+        k = self._ee[kind] if link is None else self._kernel(kind, link)
+        res = k(q, None, point, None)
+        n, rows = self.dof, 3 if translational else 6
+        det, scale = res[..., n], res[..., n + 1 :].max(axis=-1) ** rows
         if np.any(det <= 1e-14 * scale):
             raise SingularityError(
-                "manipulability gradient is undefined where J J^T is singular "
-                f"(det {np.min(det):.3g}); an arm with fewer than {gram.shape[-1]} joints is "
+                f"{SINGULAR} (det {np.min(det):.3g}); an arm with fewer than {rows} joints is "
                 "always singular: use translational=True or a redundant arm"
             )
-        weights = np.linalg.solve(gram, jac)  # (J J^T)^-1 J
-        hess = self._manip_rows(_jacobian_hessian(full), translational)  # (..., N, rows, N)
-        grad = np.einsum("...krn,...rn->...k", hess, weights)
-        return np.sqrt(det)[..., None] * grad
+        return res[..., :n]
 
     @staticmethod
     def _manip_rows(jac: np.ndarray, translational: bool) -> np.ndarray:
-        if not isinstance(translational, bool | np.bool_):
-            raise InputError(f"translational must be True or False; got {excerpt(translational)}")
-        return jac[..., :3, :] if translational else jac
+        return jac[..., :3, :] if _flag(translational, "translational") else jac
 
     def control_terms(
         self,
@@ -519,6 +515,12 @@ _ARM_KINDS = ("mass", "grav", "nle", "cor", "rnea", "fd", "mom")
 _JACOBIANS = {"world": "jac", "local": "jacl"}  # frame -> kernel kind
 
 
+def _flag(value, name: str) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise InputError(f"{name} must be True or False; got {excerpt(value)}")
+    return bool(value)
+
+
 def _need(value, what: str, name: str = "dq (joint velocities)"):
     if value is None:
         raise InputError(f"{what} needs {name}")
@@ -533,19 +535,6 @@ def _rotate_rows(rot: np.ndarray, jac: np.ndarray, out: np.ndarray | None = None
     check_out(out, res.shape)
     out[...] = res
     return out
-
-
-def _jacobian_hessian(jac: np.ndarray) -> np.ndarray:
-    """dJ/dq_k for every k, (..., N, 6, N), from a world-frame Jacobian's columns
-    (chain order): column i changes by ``w_k x J_i`` for k <= i and by
-    ``[w_i x v_k; 0]`` for k > i."""
-    jv, jw = np.swapaxes(jac[..., :3, :], -1, -2), np.swapaxes(jac[..., 3:, :], -1, -2)
-    n = jac.shape[-1]
-    below = (np.arange(n)[:, None] <= np.arange(n)[None, :])[..., None]  # [k, i]
-    wk, wi = jw[..., :, None, :], jw[..., None, :, :]
-    lin = np.where(below, np.cross(wk, jv[..., None, :, :]), np.cross(wi, jv[..., :, None, :]))
-    ang = np.where(below, np.cross(wk, wi), 0.0)
-    return np.swapaxes(np.concatenate([lin, ang], axis=-1), -1, -2)
 
 
 def _default_ee(model: RobotModel) -> str:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from armjac.errors import InputError
+from armjac.errors import InputError, SingularityError
 from armjac.validation import as_batch, check_out, check_point, excerpt
 
 if TYPE_CHECKING:  # the derivation loads only when code is generated
@@ -113,6 +113,7 @@ def input_index(name: str) -> tuple[str, int]:
     raise ValueError(f"unexpected free symbol {name!r} in a kernel")
 
 
+SINGULAR = "manipulability gradient is undefined where J J^T is singular"
 # What the third joint vector ``u`` is, by kernel kind (for messages).
 U_NAMES = {"rnea": "qdd", "fd": "tau"}
 
@@ -171,6 +172,8 @@ def failer(name: str) -> Callable:
         if code in (1, 2, 4):
             what, value = {1: ("q", q), 2: ("dq", dq), 4: (u_name, u)}[code]
             raise InputError(f"{what} must be finite (got NaN or inf): {excerpt(value)}")
+        if name.startswith("mgrad"):  # a zero pivot of J J^T: the square root's gradient
+            raise SingularityError(SINGULAR)
         biggest = max(float(np.abs(v).max(initial=0.0)) for v in (q, dq, u) if v is not None)
         why = "such values exceed double precision"
         if name.startswith("fd"):

@@ -16,7 +16,9 @@ def link_kernels(d: ChainDerivation, link: str, tag: str, dynamics: bool) -> lis
     """Kernels of ``link`` (point offset symbolic), plus the arm-wide ones if ``dynamics``.
 
     Link kernels are ``fk_<tag>``, ``jac_<tag>``, ``jacl_<tag>`` (local frame),
-    ``djdq_<tag>``, ``jdot_<tag>`` (dJ/dt) and the fused ``ctrl_<tag>`` (T, point x,
+    ``djdq_<tag>``, ``jdot_<tag>`` (dJ/dt), ``mgrad6_<tag>`` and ``mgrad3_<tag>``
+    (manipulability gradient of all rows, of the linear rows) and the fused
+    ``ctrl_<tag>`` (T, point x,
     J, dJdq, M, C dq + g, flattened in that order); arm-wide ones are ``mass``,
     ``grav``, ``nle`` (C dq + g), ``cor`` (C), ``rnea`` (inverse dynamics, ``u`` the
     accelerations), ``fd`` (forward dynamics, ``u`` the torques) and ``mom``
@@ -32,6 +34,8 @@ def link_kernels(d: ChainDerivation, link: str, tag: str, dynamics: bool) -> lis
         KernelSpec(f"djdq_{tag}", djdq, prog),
         KernelSpec(f"jacl_{tag}", d.local_jacobian(link), prog, lanes=True),
         KernelSpec(f"jdot_{tag}", d.jacobian_dot(link), prog),
+        KernelSpec(f"mgrad6_{tag}", d.manipulability_gradient(link, 6), prog),
+        KernelSpec(f"mgrad3_{tag}", d.manipulability_gradient(link, 3), prog),
         KernelSpec(f"ctrl_{tag}", fused, prog),
     ]
     if dynamics:

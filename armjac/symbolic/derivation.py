@@ -48,7 +48,7 @@ from armjac.symbolic.program import (
     sub,
     transpose,
 )
-from armjac.symbolic.solve import ldl_solve
+from armjac.symbolic.solve import factored_solve, ldl, ldl_solve
 from armjac.symbolic.transforms import axis_rotation, constant, origin_matrix, rpy_matrix_numeric
 
 Frame = tuple[list[Vec], Vec]  # (rotation as nested lists, origin)
@@ -301,6 +301,42 @@ class ChainDerivation:
                 for r in range(3):
                     out[half + r][i] = turned[r]
         return out
+
+    def manipulability_gradient(self, link: str, rows: int) -> list[list[Poly]]:
+        """N + 1 + rows values: the gradient of ``w = sqrt(det(J J^T))`` (J the first
+        ``rows`` rows of :meth:`jacobian`), then ``det(J J^T)`` and the diagonal of
+        ``J J^T`` (for the caller's singularity test).
+
+        ``dw/dq_k = w <dJ/dq_k, A>`` with ``A = (J J^T)^-1 J`` (an LDL^T solve). With
+        dJ_i/dq_k = [w_k x v_i; w_k x w_i] for k <= i and [w_i x v_k; 0] for k > i
+        (w, v the angular and linear columns), the sum over columns collapses to
+        ``w_k . sum_{i>=k} (v_i x a_i + w_i x b_i) + v_k . sum_{i<k} (a_i x w_i)``
+        (a_i, b_i the linear and angular rows of A's column i; no b with 3 rows).
+        """
+        prog, n = self.prog, len(self.joint_names)
+        jac = self.jacobian(link)
+        part = jac[:rows]
+        gram = [[prog.let(dot_rows(part[r], part[s])) for s in range(rows)] for r in range(rows)]
+        low, piv, inv = ldl(prog, gram)
+        cols = [factored_solve(prog, low, inv, [part[r][c] for r in range(rows)]) for c in range(n)]
+        det = piv[0]
+        for d in piv[1:]:
+            det = prog.let(det * d)
+        w = prog.func("sqrt", det)
+        lin = [[jac[r][c] for r in range(3)] for c in range(n)]
+        ang = [[jac[r][c] for r in range(3, 6)] for c in range(n)]
+        terms = []
+        for c in range(n):
+            t = cross(lin[c], cols[c][:3])
+            terms.append(prog.vec(add(t, cross(ang[c], cols[c][3:])) if rows == 6 else t))
+        suffix, after = [None] * n, list(ZERO3)
+        for c in range(n - 1, -1, -1):
+            after = suffix[c] = prog.vec(add(after, terms[c]))
+        before, grad = list(ZERO3), []
+        for k in range(n):
+            grad.append(w * (dot(ang[k], suffix[k]) + dot(lin[k], before)))
+            before = prog.vec(add(before, cross(cols[k][:3], ang[k])))
+        return [[e] for e in [*grad, det, *(gram[r][r] for r in range(rows))]]
 
     # -- dynamics -------------------------------------------------------------------
     @cached_property
@@ -571,6 +607,11 @@ class ChainDerivation:
                     sv.power(rates[j], f_i) + sv.power(axes[j], sv.madd(q_i, e[i]))
                 )
         return c_sym
+
+
+def dot_rows(a: Sequence[Poly], b: Sequence[Poly]) -> Poly:
+    """The dot product of two rows of any length."""
+    return sum((x * y for x, y in zip(a, b, strict=True)), Poly({}))
 
 
 def _skew(a: Vec) -> list[Vec]:

@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from armjac.symbolic.program import Poly, Program
 
 
-def ldl(prog: Program, a: Sequence[Sequence[Poly]]) -> tuple[list[list[Poly]], list[Poly]]:
-    """The unit lower-triangular L (below the diagonal) and the reciprocal pivots
-    ``1 / D`` of ``a = L D L^T``, each entry bound as a step."""
+def ldl(
+    prog: Program, a: Sequence[Sequence[Poly]]
+) -> tuple[list[list[Poly]], list[Poly], list[Poly]]:
+    """The unit lower-triangular L (below the diagonal), the pivots D and their
+    reciprocals ``1 / D`` of ``a = L D L^T``, each entry bound as a step."""
     n = len(a)
     low: list[list[Poly]] = [[Poly({})] * n for _ in range(n)]
     piv: list[Poly] = []
@@ -29,12 +31,19 @@ def ldl(prog: Program, a: Sequence[Sequence[Poly]]) -> tuple[list[list[Poly]], l
         for i in range(j + 1, n):
             s = a[i][j] - sum((low[i][k] * w[k] for k in range(j)), Poly({}))
             low[i][j] = prog.let(s * inv[j])
-    return low, inv
+    return low, piv, inv
 
 
 def ldl_solve(prog: Program, a: Sequence[Sequence[Poly]], b: Sequence[Poly]) -> list[Poly]:
     """``x`` with ``a x = b`` for a symmetric positive-definite ``a``."""
-    low, inv = ldl(prog, a)
+    low, _, inv = ldl(prog, a)
+    return factored_solve(prog, low, inv, b)
+
+
+def factored_solve(
+    prog: Program, low: Sequence[Sequence[Poly]], inv: Sequence[Poly], b: Sequence[Poly]
+) -> list[Poly]:
+    """``x`` with ``L D L^T x = b`` from :func:`ldl`'s factors."""
     n = len(b)
     y: list[Poly] = []
     for i in range(n):
