@@ -3,8 +3,9 @@
 //
 //   bench_c NAME URDF EE_LINK KERNELS.so JAC_SYMBOL JOINT...
 //
-// NAME picks one of the exported arms listed in armjac_apis.h (written by bench_c.py);
-// they are called through a table of function pointers, Pinocchio directly.
+// NAME picks one of the exported arms in the table APIS (armjac_apis.c, written by
+// bench_c.py); they are called through its function pointers, Pinocchio directly. The
+// table lives in C so this file (about 100 s to compile) does not depend on the exports.
 //
 // Every quantity is timed in blocks of BLOCK calls over 64 random configurations, the
 // two libraries' blocks interleaved, and the median block is reported in ns per call.
@@ -30,7 +31,21 @@
 #include "pinocchio/algorithm/rnea.hpp"
 #include "pinocchio/parsers/urdf.hpp"
 
-#include "armjac_apis.h"
+extern "C" {
+struct Api {
+  const char *name;
+  int dof;
+  int (*fk)(const double *, double *);
+  int (*jacobian)(const double *, const double *, double *);
+  int (*mass_matrix)(const double *, double *);
+  int (*gravity)(const double *, double *);
+  int (*nonlinear_effects)(const double *, const double *, double *);
+  int (*inverse_dynamics)(const double *, const double *, const double *, double *);
+  int (*forward_dynamics)(const double *, const double *, const double *, double *);
+};
+extern const struct Api APIS[];
+extern const int NAPIS;
+}
 
 static const int BLOCK = 256, BLOCKS = 51, NQ = 64;
 static volatile double sink;
@@ -68,8 +83,8 @@ typedef int (*kernel_fn)(long, const double *, const double *, const double *, c
 int main(int argc, char **argv) {
   if (argc < 7) return 2;
   const Api *api = nullptr;
-  for (const Api &a : APIS)
-    if (a.name == std::string(argv[1])) api = &a;
+  for (int i = 0; i < NAPIS; ++i)
+    if (APIS[i].name == std::string(argv[1])) api = &APIS[i];
   if (api == nullptr) return 4;
   const std::string urdf = argv[2], ee = argv[3];
   std::vector<std::string> joints(argv + 6, argv + argc);

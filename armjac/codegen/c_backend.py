@@ -192,7 +192,7 @@ def source(
     for c in range(len(chunks)):
         lines.append(f"{storage}void {prefix}armjac_chunk{c}{args};")
     units = [("chunk", c, len(names)) for c, names in enumerate(chunks)]
-    units += [("kernel", k, len(k.temporaries) if k not in big else CHUNK) for k in kernels]
+    units += [("kernel", k, _cost(k, k in big, vectors)) for k in kernels]
     where = _balance([cost**1.5 for _, _, cost in units], parts)
     for (kind, item, _), part in zip(units, where, strict=True):
         if parts > 1:
@@ -212,6 +212,13 @@ def source(
             lines.append("#endif")
         lines.append("")
     return "\n".join(lines)
+
+
+def _cost(k: Lowered, chunked: bool, vectors: bool) -> float:
+    """A kernel's share of compile time: its steps, twice over with a vector loop."""
+    if chunked:
+        return CHUNK
+    return len(k.temporaries) * (2 if vectors and k.spec.lanes else 1)
 
 
 def _chunks(big: Sequence[Lowered]) -> list[list[str]]:
