@@ -6,11 +6,14 @@ Three interchangeable sources of J(q) behind one numeric API:
   URDF, compiled and cached on disk;
 * :mod:`armjac.learned` -- a Nengo network trained with NengoDL;
 * :mod:`armjac.sim` -- PyBullet's own, as a reference.
+
+:func:`export_c` writes an arm's kinematics and dynamics as standalone C99.
 """
 
 from armjac._version import __version__
 from armjac.arm import Arm, load_arm
 from armjac.calibration import calibrate
+from armjac.codegen.export import export_c
 from armjac.errors import (
     ArmjacError,
     CacheError,
@@ -28,6 +31,7 @@ __all__ = [
     "Arm",
     "load_arm",
     "calibrate",
+    "export_c",
     "ArmjacError",
     "CacheError",
     "ConfigError",

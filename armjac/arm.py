@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from armjac.codegen.cache import KernelCache
+from armjac.codegen.kernel import SINGULAR
 from armjac.errors import InputError, SingularityError
 from armjac.jsonutil import slug
 from armjac.model.adjustment import Adjustment, adjusted_model
@@ -25,7 +26,15 @@ from armjac.model.registry import ArmSpec, resolve
 from armjac.model.tree import STANDARD_GRAVITY, Inertial, RobotModel
 from armjac.model.urdf import load_urdf
 from armjac.terms import ControlTerms
-from armjac.validation import as_batch, as_count, check_finite, check_out, check_point, excerpt
+from armjac.validation import (
+    as_batch,
+    as_count,
+    as_vector,
+    check_finite,
+    check_out,
+    check_point,
+    excerpt,
+)
 
 if TYPE_CHECKING:  # sympy is imported only when kernels must be generated
     from armjac.symbolic.derivation import ChainDerivation
@@ -77,7 +86,7 @@ class Arm:
         self.ee_link = ee_link or _default_ee(model)
         model.link(self.ee_link)  # raises with the list of links
         self.name = name or model.name
-        self.gravity_vector = tuple(float(g) for g in gravity)
+        self.gravity_vector = tuple(float(g) for g in as_vector(gravity, 3, "gravity (m/s^2)"))
         chain = [j for j in model.path_to(self.ee_link) if j.movable]
         if not chain:
             raise InputError(f"no movable joint between {model.root!r} and {self.ee_link!r}")
@@ -268,17 +277,11 @@ class Arm:
         link's orientation; Pinocchio's LOCAL), as a wrist force/torque sensor
         measures.
         """
-        if frame == "world":
-            k = self._ee["jac"] if link is None else self._kernel("jac", link)
-            return k(q, None, point, out)
-        rot = self._local_rotation(q, link, frame)
-        jac = self.jacobian(q, link, point)
-        return _rotate_rows(rot, jac, out)
-
-    def _local_rotation(self, q, link, frame) -> np.ndarray:
-        if frame != "local":
+        kind = _JACOBIANS.get(frame) if isinstance(frame, str) else None
+        if kind is None:
             raise InputError(f"frame must be 'world' or 'local'; got {excerpt(frame)}")
-        return np.swapaxes(self.fk(q, link)[..., :3, :3], -1, -2)
+        k = self._ee[kind] if link is None else self._kernel(kind, link)
+        return k(q, None, point, out)
 
     def dJdq(
         self,
@@ -300,29 +303,34 @@ class Arm:
         link: str | None = None,
         point: ArrayLike | None = None,
         frame: str = "world",
+        out: np.ndarray | None = None,
     ) -> np.ndarray:
         """6xN time derivative of :meth:`jacobian` (same ``frame``) along ``dq``.
 
         From the Jacobian's own columns (world frame, chain order): with w_k the
         angular and v_k the linear column of joint k,
         ``dJ_i/dt = [W_i x v_i + w_i x sum_{k>i} dq_k v_k; W_i x w_i]`` where
-        ``W_i = sum_{k<=i} dq_k w_k``. In the local frame
+        ``W_i = sum_{k<=i} dq_k w_k`` (one compiled kernel). In the local frame
         ``d(R^T J)/dt = R^T (dJ/dt - w_L x J)`` per 3-row block.
         """
-        jac = self.jacobian(q, link, point)
-        dqb = self._like(dq, jac, "dq")
-        jv, jw = jac[..., :3, :], jac[..., 3:, :]
-        ang = np.cumsum(jw * dqb[..., None, :], axis=-1)
-        lin_vel = jv * dqb[..., None, :]
-        tail = lin_vel.sum(axis=-1, keepdims=True) - np.cumsum(lin_vel, axis=-1)
-        dv = np.cross(ang, jv, axis=-2) + np.cross(jw, tail, axis=-2)
-        jdot = np.concatenate([dv, np.cross(ang, jw, axis=-2)], axis=-2)
+        k = self._ee["jdot"] if link is None else self._kernel("jdot", link)
         if frame == "world":
-            return jdot
-        rot = self._local_rotation(q, link, frame)
-        w_link = ang[..., -1:]  # world angular velocity of the link (3, 1)
-        spin = np.concatenate([np.cross(w_link, jv, axis=-2), np.cross(w_link, jw, axis=-2)], -2)
-        return _rotate_rows(rot, jdot - spin)
+            return k(q, _need(dq, "jacobian_dot"), point, out)
+        if frame != "local":
+            raise InputError(f"frame must be 'world' or 'local'; got {excerpt(frame)}")
+        jdot = k(q, _need(dq, "jacobian_dot"), point, None)
+        jac = self.jacobian(q, link, point)
+        rot = np.swapaxes(self.fk(q, link)[..., :3, :3], -1, -2)
+        dqb = self._like(dq, jac, "dq")
+        w_link = np.sum(jac[..., 3:, :] * dqb[..., None, :], axis=-1)[..., None]
+        spin = np.concatenate(
+            [
+                np.cross(w_link, jac[..., :3, :], axis=-2),
+                np.cross(w_link, jac[..., 3:, :], axis=-2),
+            ],
+            axis=-2,
+        )
+        return _rotate_rows(rot, jdot - spin, out)
 
     def _like(self, value, jac: np.ndarray, name: str) -> np.ndarray:
         """``value`` checked as a q-shaped array matching ``jac``'s batch shape."""
@@ -353,17 +361,44 @@ class Arm:
         (Pinocchio's ``nonLinearEffects``)."""
         return self._ee["nle"](q, _need(dq, "nonlinear_effects"), None, out)
 
-    def inverse_dynamics(self, q: ArrayLike, dq: ArrayLike, qdd: ArrayLike) -> np.ndarray:
-        """Joint torques ``tau = M(q) qdd + C(q, dq) dq + g(q)`` for accelerations ``qdd``."""
-        h = self.nonlinear_effects(q, dq)
-        acc = self._like(qdd, h[..., None], "qdd")
-        return np.einsum("...ij,...j->...i", self.mass_matrix(q), acc) + h
+    def inverse_dynamics(
+        self, q: ArrayLike, dq: ArrayLike, qdd: ArrayLike, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Joint torques ``tau = M(q) qdd + C(q, dq) dq + g(q)`` for accelerations ``qdd``
+        (recursive Newton-Euler, one kernel; Pinocchio's ``rnea``)."""
+        what = "inverse_dynamics"
+        return self._ee["rnea"](
+            q, _need(dq, what), None, out, _need(qdd, what, "qdd (joint accelerations)")
+        )
 
-    def forward_dynamics(self, q: ArrayLike, dq: ArrayLike, tau: ArrayLike) -> np.ndarray:
-        """Joint accelerations ``qdd = M(q)^-1 (tau - C(q, dq) dq - g(q))``."""
-        h = self.nonlinear_effects(q, dq)
-        torque = self._like(tau, h[..., None], "tau")
-        return np.linalg.solve(self.mass_matrix(q), (torque - h)[..., None])[..., 0]
+    def forward_dynamics(
+        self, q: ArrayLike, dq: ArrayLike, tau: ArrayLike, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Joint accelerations ``qdd = M(q)^-1 (tau - C(q, dq) dq - g(q))`` (one kernel:
+        an LDL^T solve on M written out as straight-line code; Pinocchio's ``aba``)."""
+        what = "forward_dynamics"
+        return self._ee["fd"](q, _need(dq, what), None, out, _need(tau, what, "tau (torques)"))
+
+    def momentum_terms(
+        self, q: ArrayLike, dq: ArrayLike, out: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The generalized-momentum observer's terms ``(p, n)`` from one kernel call:
+        ``p = M(q) dq`` and ``n = C(q, dq)^T dq - g(q)`` (C the Christoffel matrix, so
+        ``dM/dt = C + C^T`` and ``dp/dt = tau + n``).
+
+        Parameters
+        ----------
+        q, dq : (N,) or (B, N) arrays
+        out : (2, N) or (B, 2, N) array, optional
+            Filled in place (row 0 is p, row 1 is n) instead of allocating.
+
+        Returns
+        -------
+        (p, n)
+            Two (N,) arrays (or (B, N)), views of one (2, N) (or (B, 2, N)) array.
+        """
+        res = self._ee["mom"](q, _need(dq, "momentum_terms"), None, out)
+        return res[..., 0, :], res[..., 1, :]
 
     def manipulability(
         self,
@@ -386,34 +421,29 @@ class Arm:
         point: ArrayLike | None = None,
         translational: bool = False,
     ) -> np.ndarray:
-        """d(manipulability)/dq (N,): ``w * <dJ/dq_k, (J J^T)^-1 J>`` per joint k.
+        """d(manipulability)/dq (N,): ``w * <dJ/dq_k, (J J^T)^-1 J>`` per joint k, from
+        one kernel (the derivation is in ``ChainDerivation.manipulability_gradient``).
 
         Raises
         ------
         SingularityError
             Where J J^T is singular (the gradient of the square root is undefined).
         """
-        full = self.jacobian(q, link, point)
-        jac = self._manip_rows(full, translational)
-        gram = jac @ np.swapaxes(jac, -1, -2)
-        det = np.linalg.det(gram)
-        scale = np.abs(gram).max(axis=(-1, -2)) ** gram.shape[-1]
+        kind = "mgrad3" if _flag(translational, "translational") else "mgrad6"
+        k = self._ee[kind] if link is None else self._kernel(kind, link)
+        res = k(q, None, point, None)
+        n, rows = self.dof, 3 if translational else 6
+        det, scale = res[..., n], res[..., n + 1 :].max(axis=-1) ** rows
         if np.any(det <= 1e-14 * scale):
             raise SingularityError(
-                "manipulability gradient is undefined where J J^T is singular "
-                f"(det {np.min(det):.3g}); an arm with fewer than {gram.shape[-1]} joints is "
+                f"{SINGULAR} (det {np.min(det):.3g}); an arm with fewer than {rows} joints is "
                 "always singular: use translational=True or a redundant arm"
             )
-        weights = np.linalg.solve(gram, jac)  # (J J^T)^-1 J
-        hess = self._manip_rows(_jacobian_hessian(full), translational)  # (..., N, rows, N)
-        grad = np.einsum("...krn,...rn->...k", hess, weights)
-        return np.sqrt(det)[..., None] * grad
+        return res[..., :n]
 
     @staticmethod
     def _manip_rows(jac: np.ndarray, translational: bool) -> np.ndarray:
-        if not isinstance(translational, bool | np.bool_):
-            raise InputError(f"translational must be True or False; got {excerpt(translational)}")
-        return jac[..., :3, :] if translational else jac
+        return jac[..., :3, :] if _flag(translational, "translational") else jac
 
     def control_terms(
         self,
@@ -481,13 +511,20 @@ class Arm:
         return lo + margin * width, hi - margin * width
 
 
-_ARM_KINDS = ("mass", "grav", "nle", "cor")
+_ARM_KINDS = ("mass", "grav", "nle", "cor", "rnea", "fd", "mom")
+_JACOBIANS = {"world": "jac", "local": "jacl"}  # frame -> kernel kind
 
 
-def _need(dq, what: str):
-    if dq is None:
-        raise InputError(f"{what} needs dq (joint velocities)")
-    return dq
+def _flag(value, name: str) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise InputError(f"{name} must be True or False; got {excerpt(value)}")
+    return bool(value)
+
+
+def _need(value, what: str, name: str = "dq (joint velocities)"):
+    if value is None:
+        raise InputError(f"{what} needs {name}")
+    return value
 
 
 def _rotate_rows(rot: np.ndarray, jac: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -498,19 +535,6 @@ def _rotate_rows(rot: np.ndarray, jac: np.ndarray, out: np.ndarray | None = None
     check_out(out, res.shape)
     out[...] = res
     return out
-
-
-def _jacobian_hessian(jac: np.ndarray) -> np.ndarray:
-    """dJ/dq_k for every k, (..., N, 6, N), from a world-frame Jacobian's columns
-    (chain order): column i changes by ``w_k x J_i`` for k <= i and by
-    ``[w_i x v_k; 0]`` for k > i."""
-    jv, jw = np.swapaxes(jac[..., :3, :], -1, -2), np.swapaxes(jac[..., 3:, :], -1, -2)
-    n = jac.shape[-1]
-    below = (np.arange(n)[:, None] <= np.arange(n)[None, :])[..., None]  # [k, i]
-    wk, wi = jw[..., :, None, :], jw[..., None, :, :]
-    lin = np.where(below, np.cross(wk, jv[..., None, :, :]), np.cross(wi, jv[..., :, None, :]))
-    ang = np.where(below, np.cross(wk, wi), 0.0)
-    return np.swapaxes(np.concatenate([lin, ang], axis=-1), -1, -2)
 
 
 def _default_ee(model: RobotModel) -> str:

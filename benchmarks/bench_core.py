@@ -1,10 +1,13 @@
 """Analytic core benchmark: armjac against Pinocchio and PyBullet, side by side.
 
-For kuka_iiwa and franka_panda it prints median per-call times of J, FK,
-gravity, M and the fused control step, each next to Pinocchio called directly
-(its configuration vectors are built once, outside the timed calls) and
-PyBullet (through :class:`~armjac.sim.pybullet_model.PyBulletModel`), with the
-ratios measured in this run. Then the batched Jacobian per configuration, cold
+For kuka_iiwa and franka_panda it prints median per-call times of J (world and
+local frame), FK, gravity, M, C dq + g, inverse and forward dynamics, dJ/dt, the
+momentum observer's terms and the fused control step, each next to Pinocchio
+called directly (its model reduced to armjac's chain, the Panda's fingers
+locked; its configuration vectors built once, outside the timed calls; blocks of
+calls of the two interleaved) and PyBullet (through
+:class:`~armjac.sim.pybullet_model.PyBulletModel`, where it has the quantity),
+with the ratios measured in this run. Then the batched Jacobian per configuration, cold
 generation (wall time and CPU time including the compiler) and warm load in
 fresh processes; an adjusted arm (``Arm.adjusted``: origin offsets and a load),
 its calls beside Pinocchio's and the cost of its kernel family and of each
@@ -47,13 +50,31 @@ def median_us(fn, args_list, repeat: int) -> float:
     return statistics.median(times) / 1e3
 
 
-def pinocchio_fns(arm, qs, dqs):
-    """Pinocchio's own calls on configuration vectors mapped once, up front."""
+def race_us(sides, repeat: int, block: int = 50) -> list[float]:
+    """Median per-call microseconds of each ``(fn, args_list)`` in ``sides``, their
+    blocks of ``block`` calls interleaved, so a busy machine slows all alike."""
+    times: list[list[int]] = [[] for _ in sides]
+    for start in range(0, repeat, block):
+        for (fn, args), out in zip(sides, times, strict=True):
+            n = len(args)
+            for i in range(start, start + block):
+                a = args[i % n]
+                t0 = time.perf_counter_ns()
+                fn(a)
+                out.append(time.perf_counter_ns() - t0)
+    return [statistics.median(t) / 1e3 for t in times]
+
+
+def pinocchio_fns(arm, qs, dqs, us):
+    """Pinocchio's own calls on configuration vectors mapped once, up front, on its model
+    reduced to the arm's chain (joints off the chain locked at zero, as armjac holds them)."""
     try:
         import pinocchio as pin
     except ImportError:
         return None
-    model = pin.buildModelFromUrdf(arm.urdf_path)
+    full_model = pin.buildModelFromUrdf(arm.urdf_path)
+    lock = [j for j in range(1, full_model.njoints) if full_model.names[j] not in arm.joint_names]
+    model = pin.buildReducedModel(full_model, lock, pin.neutral(full_model))
     data = model.createData()
     frame = model.getFrameId(arm.ee_link)
     idx = [model.joints[model.getJointId(n)].idx_q for n in arm.joint_names]
@@ -65,9 +86,10 @@ def pinocchio_fns(arm, qs, dqs):
         v[idx] = values
         return v
 
-    pairs = [
-        (full(q, pin.neutral(model)), full(dq, np.zeros(model.nv)))
-        for q, dq in zip(qs, dqs, strict=True)
+    zero = np.zeros(model.nv)
+    args = [
+        (full(q, pin.neutral(model)), full(dq, zero), full(u, zero))
+        for q, dq, u in zip(qs, dqs, us, strict=True)
     ]
 
     def fk(qv):
@@ -80,15 +102,32 @@ def pinocchio_fns(arm, qs, dqs):
         jac = pin.getFrameJacobian(model, data, frame, world)
         return pose, jac, data.M, data.nle
 
+    def jdot(qv):
+        pin.computeJointJacobiansTimeVariation(model, data, qv[0], qv[1])
+        pin.updateFramePlacements(model, data)
+        return pin.getFrameJacobianTimeVariation(model, data, frame, world)
+
+    def momentum(qv):  # p = M dq, n = C^T dq - g from Pinocchio's M, C and g
+        m = pin.crba(model, data, qv[0])
+        m = np.triu(m) + np.triu(m, 1).T
+        c = pin.computeCoriolisMatrix(model, data, qv[0], qv[1])
+        return m @ qv[1], c.T @ qv[1] - pin.computeGeneralizedGravity(model, data, qv[0])
+
     fns = {
         "jacobian": lambda qv: pin.computeFrameJacobian(model, data, qv[0], frame, world),
+        "jacobian local": lambda qv: pin.computeFrameJacobian(model, data, qv[0], frame, pin.LOCAL),
         "fk": fk,
         "gravity": lambda qv: pin.computeGeneralizedGravity(model, data, qv[0]),
         "mass_matrix": lambda qv: pin.crba(model, data, qv[0]),
+        "nonlinear_effects": lambda qv: pin.nonLinearEffects(model, data, qv[0], qv[1]),
+        "inverse_dynamics": lambda qv: pin.rnea(model, data, qv[0], qv[1], qv[2]),
+        "forward_dynamics": lambda qv: pin.aba(model, data, qv[0], qv[1], qv[2]),
+        "jacobian_dot": jdot,
+        "momentum_terms": momentum,
         "control_terms": terms,
     }
-    check = pin.computeFrameJacobian(model, data, pairs[0][0], frame, world)[:, cols]
-    return fns, pairs, np.abs(check - arm.jacobian(qs[0])).max()
+    check = pin.computeFrameJacobian(model, data, args[0][0], frame, world)[:, cols]
+    return fns, args, np.abs(check - arm.jacobian(qs[0])).max()
 
 
 def cold_generation(urdf_or_name, cache: str) -> tuple[float, float]:
@@ -122,39 +161,50 @@ def warm_load_fresh(name: str, cache: str, runs: int = 7) -> tuple[float, float]
     return statistics.median(walls), statistics.median(cpus)
 
 
-def _our_calls(arm, qs, dqs) -> dict:
+def _our_calls(arm, qs, dqs, us) -> dict:
     buf = arm.control_terms_buffer()
 
     def control_step(qv):
         t = arm.control_terms(qv[0], qv[1], out=buf)
         return t.T, t.J, t.dJdq, t.M, t.h
 
+    qv = list(zip(qs, dqs, us, strict=True))
     return {
         "jacobian": (arm.jacobian, qs),
+        "jacobian local": (lambda q: arm.jacobian(q, frame="local"), qs),
         "fk": (arm.fk, qs),
         "gravity": (arm.gravity, qs),
         "mass_matrix": (arm.mass_matrix, qs),
-        "control_terms": (control_step, list(zip(qs, dqs, strict=True))),
+        "nonlinear_effects": (lambda a: arm.nonlinear_effects(a[0], a[1]), qv),
+        "inverse_dynamics": (lambda a: arm.inverse_dynamics(a[0], a[1], a[2]), qv),
+        "forward_dynamics": (lambda a: arm.forward_dynamics(a[0], a[1], a[2]), qv),
+        "jacobian_dot": (lambda a: arm.jacobian_dot(a[0], a[1]), qv),
+        "momentum_terms": (lambda a: arm.momentum_terms(a[0], a[1]), qv),
+        "manipulability_gradient": (arm.manipulability_gradient, qs),
+        "control_terms": (control_step, qv),
     }
 
 
 def _timed_rows(name, prefix, ours, ref, pin, qs, repeat) -> list[dict]:
-    """One row per call: armjac's median, and PyBullet's and Pinocchio's beside it."""
+    """One row per call: armjac's median, with Pinocchio's (interleaved) and
+    PyBullet's beside it."""
     rows = []
     for what, (fn, args) in ours.items():
-        us = median_us(fn, args, repeat)
-        row = {"arm": name, "quantity": prefix + what, "armjac_us": us}
-        if ref is not None and hasattr(ref, what):
+        sides = [(fn, args)]
+        if pin is not None and what in pin[0]:
+            sides.append((pin[0][what], pin[1]))
+        times = race_us(sides, repeat)
+        row = {"arm": name, "quantity": prefix + what, "armjac_us": times[0]}
+        if ref is not None and hasattr(ref, what) and what != "jacobian local":
             theirs = median_us(getattr(ref, what), qs, repeat)
-            row.update({"pybullet_us": theirs, "pybullet/armjac": theirs / us})
-        if pin is not None:
-            pin_us = median_us(pin[0][what], pin[1], repeat)
-            row.update({"pinocchio_us": pin_us, "pinocchio/armjac": pin_us / us})
+            row.update({"pybullet_us": theirs, "pybullet/armjac": theirs / times[0]})
+        if len(times) > 1:
+            row.update({"pinocchio_us": times[1], "pinocchio/armjac": times[1] / times[0]})
         rows.append(row)
     return rows
 
 
-def _adjusted_rows(name, arm, qs, dqs, pin, repeat, rng) -> list[dict]:
+def _adjusted_rows(name, arm, qs, dqs, us, pin, repeat, rng) -> list[dict]:
     """An adjusted arm (origin offsets and a 1 kg load): building its kernel family once,
     making further adjusted arms, and its calls beside Pinocchio's (whose model
     parameters are run-time values anyway)."""
@@ -167,7 +217,8 @@ def _adjusted_rows(name, arm, qs, dqs, pin, repeat, rng) -> list[dict]:
         t0 = time.perf_counter()
         arm.adjusted(rng.normal(0.0, 0.005, (arm.dof, 3)), load)
         makes.append(time.perf_counter() - t0)
-    calls = {k: v for k, v in _our_calls(adj, qs, dqs).items() if k != "fk"}
+    keep = ("jacobian", "gravity", "mass_matrix", "inverse_dynamics", "control_terms")
+    calls = {k: v for k, v in _our_calls(adj, qs, dqs, us).items() if k in keep}
     rows = _timed_rows(name, "adjusted ", calls, None, pin, qs, repeat)
     rows.append({"arm": name, "quantity": "adjusted: kernel family, cold (s)",
                  "armjac_us": family})  # fmt: skip
@@ -184,9 +235,11 @@ def bench_arm(name: str, repeat: int, rng, cache: str) -> list[dict]:
     ref = PyBulletModel(arm)
     qs = list(arm.random_q(256, rng))
     dqs = list(rng.normal(size=(256, arm.dof)))
-    pin = pinocchio_fns(arm, qs, dqs)
-    rows = _timed_rows(name, "", _our_calls(arm, qs, dqs), ref, pin, qs, repeat)
-    rows += _adjusted_rows(name, arm, qs, dqs, pin, repeat, rng)
+    us = list(rng.normal(size=(256, arm.dof)) * 5)
+    pin = pinocchio_fns(arm, qs, dqs, us)
+    rows = _timed_rows(name, "", _our_calls(arm, qs, dqs, us), ref, pin, qs, repeat)
+    single = rows[0]["armjac_us"]
+    rows += _adjusted_rows(name, arm, qs, dqs, us, pin, repeat, rng)
     batch = arm.random_q(10_000, rng)
     out = np.empty((len(batch), 6, arm.dof))
     walls, cpus = [], []
@@ -195,20 +248,20 @@ def bench_arm(name: str, repeat: int, rng, cache: str) -> list[dict]:
         arm.jacobian(batch, out=out)
         cpus.append(time.thread_time_ns() - c0)
         walls.append(time.perf_counter_ns() - t0)
+    per_wall = min(walls) / 1e3 / len(batch)
+    per_cpu = statistics.median(cpus) / 1e3 / len(batch)  # robust to being descheduled
     rows.append(
-        {
-            "arm": name,
-            "quantity": "jacobian, batch of 10k, min wall (per config)",
-            "armjac_us": min(walls) / 1e3 / len(batch),
-        }
-    )
+        {"arm": name, "quantity": "jacobian, batch of 10k, min wall (per config)",
+         "armjac_us": per_wall}
+    )  # fmt: skip
     rows.append(
-        {
-            "arm": name,
-            "quantity": "jacobian, batch of 10k, median CPU (per config)",
-            "armjac_us": statistics.median(cpus) / 1e3 / len(batch),
-        }
-    )
+        {"arm": name, "quantity": "jacobian, batch of 10k, median CPU (per config)",
+         "armjac_us": per_cpu}
+    )  # fmt: skip
+    rows.append(
+        {"arm": name, "quantity": "jacobian, batch CPU per config / single call (ratio)",
+         "armjac_us": per_cpu / single}
+    )  # fmt: skip
     rows.append({"arm": name, "quantity": "cold generation, wall (s)", "armjac_us": wall})
     rows.append({"arm": name, "quantity": "cold generation, CPU incl. cc (s)", "armjac_us": cpu})
     rows.append(

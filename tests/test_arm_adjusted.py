@@ -132,6 +132,12 @@ def test_load_parameters_by_the_parallel_axis_theorem():
         (None, np.r_[0.0, 0.1, 0.0, 0.0, np.zeros(6)], "first moment"),
         (None, np.r_[1.0, 0.0, 0.0, 0.0, -5.0, 0.0, 0.0, -5.0, 0.0, -5.0], "non-physical"),
         (None, Inertial(mass=1.0, inertia=(1.0, 0.0, 0.0, 0.1, 0.0, 0.1)), "triangle"),
+        # issue 18, class 16: raw LinAlgError / ValueError / UFuncTypeError before
+        (None, np.r_[1.0, 1e200, 0.0, 0.0, 0.1, 0.0, 0.0, 0.1, 0.0, 0.1], "double precision"),
+        (None, Inertial(mass=1.0, xyz=(0, 0, 0.1), rpy=(np.nan, 0, 0)), "load rpy must be finite"),
+        (None, Inertial(mass=1.0, inertia=("a", 0, 0, 0.1, 0, 0.1)), "load inertia must be real"),
+        (None, Inertial(mass="x"), "load mass must be real"),
+        (None, Inertial(mass=1.0, xyz=(0, 0)), r"load xyz must have shape \(3,\)"),
     ],
 )
 def test_bad_adjustments_are_refused(arms, offsets, load, match):

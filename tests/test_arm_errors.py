@@ -204,3 +204,20 @@ def test_load_arm_refuses_options_for_an_existing_arm(arms):
     assert armjac.load_arm(arm) is arm
     with pytest.raises(InputError, match="backend"):
         armjac.load_arm(arm, backend="numpy")
+
+
+@pytest.mark.parametrize(
+    ("gravity", "match"),
+    [
+        ([np.nan, 0.0, -9.81], "gravity .* must be finite"),
+        ("down", "gravity .* must be real numbers"),
+        ([0.0, -9.81], r"gravity .* must have shape \(3,\)"),
+        ([[0.0, 0.0, -9.81]], r"gravity .* must have shape \(3,\)"),
+    ],
+)
+def test_bad_gravity_is_refused_before_any_derivation(tmp_path, gravity, match):
+    """Issue 18, class 17: a NaN gravity reached the C compiler; a string or a
+    2-vector gave a raw ValueError or IndexError."""
+    with pytest.raises(InputError, match=match):
+        armjac.load_arm("planar2", gravity=gravity, cache_dir=tmp_path)
+    assert not list(tmp_path.iterdir())  # nothing was generated

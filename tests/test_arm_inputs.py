@@ -10,9 +10,7 @@ import armjac
 from armjac.errors import InputError
 
 
-@pytest.fixture(
-    params=["dispatcher", "ctypes", "numpy", "adjusted dispatcher", "adjusted ctypes"]
-)
+@pytest.fixture(params=["dispatcher", "ctypes", "numpy", "adjusted dispatcher", "adjusted ctypes"])
 def backend_arm(request, tmp_path_factory, monkeypatch):
     """kuka_iiwa through the dispatcher extension, the ctypes fallback, and numpy; and an
     adjusted kuka_iiwa (its kernels read extra numbers after the point) on both C paths."""
@@ -62,9 +60,7 @@ def test_strided_and_odd_layouts_give_the_contiguous_answer(backend_arm, rng):
         expected = arm.jacobian(np.ascontiguousarray(odd, dtype=float))
         same(arm.jacobian(odd), expected)
     point = np.array([0.1, 0.0, 0.2, 0.0, 0.3, 0.0])[::2]
-    same(
-        arm.jacobian(qc, point=point), arm.jacobian(qc, point=point.copy())
-    )
+    same(arm.jacobian(qc, point=point), arm.jacobian(qc, point=point.copy()))
     same(arm.jacobian(qc.tolist()), arm.jacobian(qc))
 
 
@@ -159,3 +155,29 @@ def test_a_non_finite_point_is_named_on_every_path(backend_arm, bad):
             arm.jacobian(arm.home, point=point)
         with pytest.raises(InputError, match="point must be a finite"):
             arm.position(arm.home, point=point)
+
+
+def _unaligned(values: np.ndarray) -> np.ndarray:
+    """A float64 view at an odd byte offset holding ``values``."""
+    raw = np.zeros(values.nbytes + 8, np.uint8)
+    view = np.ndarray(values.shape, np.float64, buffer=raw, offset=1)
+    view[...] = values
+    assert not view.flags.aligned
+    return view
+
+
+def test_unaligned_float64_views_are_read(backend_arm, rng):
+    """A float64 view at an odd byte offset (a field of a packed record, a slice of a
+    byte buffer) gives the aligned answer on every path (issue 18, class 12)."""
+    arm = backend_arm
+    same = _same(arm)
+    q, dq, qdd = arm.random_q(rng=rng), rng.normal(size=arm.dof), rng.normal(size=arm.dof)
+    qs = arm.random_q(3, rng)
+    point = np.array([0.01, 0.02, 0.03])
+    same(arm.jacobian(_unaligned(q)), arm.jacobian(q))
+    same(arm.jacobian(_unaligned(qs)), arm.jacobian(qs))
+    same(arm.jacobian(q, point=_unaligned(point)), arm.jacobian(q, point=point))
+    same(arm.dJdq(_unaligned(q), _unaligned(dq)), arm.dJdq(q, dq))
+    same(arm.inverse_dynamics(q, dq, _unaligned(qdd)), arm.inverse_dynamics(q, dq, qdd))
+    with pytest.raises(InputError, match="aligned"):
+        arm.mass_matrix(q, out=_unaligned(np.zeros((arm.dof, arm.dof))))

@@ -8,9 +8,12 @@ Python call."""
 from __future__ import annotations
 
 import ctypes
+import functools
+import hashlib
 import importlib.machinery
 import importlib.util
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -20,14 +23,26 @@ from pathlib import Path
 
 import numpy as np
 
+from armjac.codegen import simd
 from armjac.codegen.kernel import Lowered, failer, input_index, preparer
 from armjac.errors import CacheError
 
-CFLAGS = ("-O2", "-fPIC", "-shared", "-fno-math-errno", "-std=c99")
+# -ffp-contract=off: no fused multiply-adds, so every build computes the same bits
+# (and a batch's vector lanes the single call's; see simd.py)
+CFLAGS = (
+    "-O2",
+    "-fPIC",
+    "-shared",
+    "-fno-math-errno",
+    "-ffp-contract=off",
+    "-fno-tree-slp-vectorize",  # scalar code: no vector loads of just-stored scalars
+    "-std=c99",
+)
+NATIVE = "-march=native"  # kernels only, when the compiler takes it (see native_flags)
 PARTS = 2  # compilation units built in parallel
 _SIGNATURE = (
     "(long nb, const double *restrict q, const double *restrict dq, "
-    "const double *restrict p, double *restrict out)"
+    "const double *restrict u, const double *restrict p, double *restrict out)"
 )
 
 
@@ -48,14 +63,16 @@ _PRELUDE = (
     "#include <math.h>",
     "#include <stdint.h>",
     "#include <string.h>",
+    "/* exponent bits all ones iff adding 2^52 to them carries into the sign bit: only",
+    "   and/add/or, which compilers vectorise (the output check spans a whole batch) */",
     "static int nonfinite(const double *x, long n) {",
     "    uint64_t bad = 0;",
     "    for (long i = 0; i < n; ++i) {",
     "        uint64_t u;",
     "        memcpy(&u, x + i, sizeof u);",
-    "        bad |= (u & 0x7ff0000000000000ULL) == 0x7ff0000000000000ULL;",
+    "        bad |= (u & 0x7ff0000000000000ULL) + 0x0010000000000000ULL;",
     "    }",
-    "    return bad != 0;",
+    "    return (int)(bad >> 63);",
     "}",
     "static int beyond(const double *x, long n) { /* any |x| >= 1e5: libm's sin/cos */",
     "    int big = 0;",
@@ -98,6 +115,7 @@ _PRELUDE = (
     "    double r = armjac_reduce(x, &n), z = r * r;",
     "    return armjac_pick(armjac_ksin(r, z), armjac_kcos(z), n, n >> 1);",
     "}",
+    "static inline double armjac_sqrt(double x) { return sqrt(x); }",
     "static inline double armjac_cos(double x, int big) { /* sin of the next quadrant */",
     "    if (big) return cos(x);",
     "    int64_t n;",
@@ -108,14 +126,14 @@ _PRELUDE = (
 )
 
 
-INLINE_MAX = 300  # kernels needing more steps than this share chunk functions
+INLINE_MAX = 150  # kernels needing more steps than this share chunk functions
 CHUNK = 120  # steps per chunk function: register allocation grows faster than size
-_NAME = re.compile(r"\b(v|dq|q)(\d+)\b|\b(p[xyz]|pk\d+)\b")
+_NAME = re.compile(r"\b(v|dq|q|u)(\d+)\b|\b(p[xyz]|pk\d+)\b")
 
 
-def _balance(costs: Sequence[float]) -> list[int]:
-    """Which of PARTS compilation units each item goes to (largest first, greedy)."""
-    load = [0.0] * PARTS
+def _balance(costs: Sequence[float], parts: int = PARTS) -> list[int]:
+    """Which of ``parts`` compilation units each item goes to (largest first, greedy)."""
+    load = [0.0] * parts
     out = [0] * len(costs)
     for i in sorted(range(len(costs)), key=lambda i: -costs[i]):
         part = load.index(min(load))
@@ -124,22 +142,36 @@ def _balance(costs: Sequence[float]) -> list[int]:
     return out
 
 
-def source(kernels: Sequence[Lowered], dof: int) -> str:
-    """C99 source defining one batched function per kernel. It returns 1 or 2 for
-    a non-finite q or dq and 3 for a non-finite result (overflow).
+def source(
+    kernels: Sequence[Lowered],
+    dof: int,
+    *,
+    prefix: str = "",
+    static: bool = False,
+    parts: int = PARTS,
+    vectors: bool = True,
+    inline_max: int | None = INLINE_MAX,
+) -> str:
+    """C99 source defining one batched function per kernel. It returns 1, 2 or 4
+    for a non-finite q, dq or u and 3 for a non-finite result (overflow).
 
-    Small kernels are straight-line code in registers. Large ones share their
-    steps: the union of their steps is cut into chunk functions that write to a
-    stack array, each compiled once and called by every large kernel that needs
-    it, which keeps compile time about linear in the number of steps. Kernels and
-    chunks are split between ``ARMJAC_PART`` values 0 .. PARTS-1, compiled in
-    parallel.
+    Small kernels are straight-line code in registers; those whose spec asks
+    for it get a lanes-at-a-time batch loop (``vectors``, :mod:`armjac.codegen.simd`)
+    before the scalar one.
+    Large ones share their steps: the union of their steps is cut into chunk
+    functions that write to a stack array, each compiled once and called by
+    every large kernel that needs it, which keeps compile time about linear in
+    the number of steps. Kernels and chunks are split between ``ARMJAC_PART``
+    values 0 .. parts-1, compiled in parallel. ``prefix`` goes before every
+    function name, and ``static`` makes them file-local; ``inline_max`` None keeps
+    every kernel in registers (for :mod:`armjac.codegen.export`: 1.4-1.6x faster
+    dynamics, at about twice the compile time).
     """
-    big = [k for k in kernels if len(k.temporaries) > INLINE_MAX]
+    big = [k for k in kernels if inline_max is not None and len(k.temporaries) > inline_max]
     shared = {name: expr for k in big for name, expr in k.temporaries}
-    order = sorted(shared, key=lambda n: int(n[1:]))
+    chunks = _chunks(big)
+    order = [n for names in chunks for n in names]
     slot = {n: i for i, n in enumerate(order)}
-    chunks = [order[i : i + CHUNK] for i in range(0, len(order), CHUNK)]
     chunk_of = {n: c for c, names in enumerate(chunks) for n in names}
 
     def mem(text: str) -> str:
@@ -151,55 +183,114 @@ def source(kernels: Sequence[Lowered], dof: int) -> str:
 
         return _NAME.sub(repl, text)
 
-    lines = ["/* Generated by armjac. */", *_PRELUDE]
-    lines.append(f"static const double ZEROS[{dof}] = {{0}};")
-    args = "(const double *restrict q, const double *restrict dq, const double *restrict p, "
+    storage = "static " if static else ""
+    lines = ["/* Generated by armjac. */", *_PRELUDE, *(simd.prelude() if vectors else ())]
+    if big:
+        lines.append(f"static const double ZEROS[{dof}] = {{0}};")
+    args = (
+        "(const double *restrict q, const double *restrict dq, const double *restrict u, "
+        "const double *restrict p, double *restrict v, int big)"
+    )
     for c in range(len(chunks)):
-        lines.append(f"void armjac_chunk{c}{args}double *restrict v, int big);")
+        lines.append(f"{storage}void {prefix}armjac_chunk{c}{args};")
     units = [("chunk", c, len(names)) for c, names in enumerate(chunks)]
-    units += [("kernel", k, len(k.temporaries) if k not in big else CHUNK) for k in kernels]
-    parts = _balance([cost**1.5 for _, _, cost in units])
-    for (kind, item, _), part in zip(units, parts, strict=True):
-        lines.append(f"#if ARMJAC_PART == {part}")
+    units += [("kernel", k, _cost(k, k in big, vectors)) for k in kernels]
+    where = _balance([cost**1.5 for _, _, cost in units], parts)
+    for (kind, item, _), part in zip(units, where, strict=True):
+        if parts > 1:
+            lines.append(f"#if ARMJAC_PART == {part}")
         if kind == "chunk":
-            lines.append(f"void armjac_chunk{item}{args}double *restrict v, int big) {{")
+            lines.append(f"{storage}void {prefix}armjac_chunk{item}{args} {{")
+            lines.append("    (void)q; (void)dq; (void)u; (void)p; (void)big;")
             lines += [f"    v[{slot[n]}] = {mem(_call(shared[n]))};" for n in chunks[item]]
             lines.append("}")
         else:
-            lines += _kernel_lines(item, dof, item in big, chunk_of, mem, len(order))
-        lines.append("#endif")
+            head = f"{storage}int {prefix}{item.spec.name}{_SIGNATURE}"
+            chunked = item in big
+            lines += _kernel_lines(
+                item, dof, head, chunked, chunk_of, mem, len(order), prefix, vectors
+            )
+        if parts > 1:
+            lines.append("#endif")
         lines.append("")
     return "\n".join(lines)
 
 
-def _kernel_lines(k: Lowered, dof: int, chunked: bool, chunk_of, mem, slots: int) -> list[str]:
-    """One kernel: input checks over the whole batch, the per-sample loop, then one
-    finiteness check of all outputs (kept out of the loop so it stays branch-free)."""
+def _cost(k: Lowered, chunked: bool, vectors: bool) -> float:
+    """A kernel's share of compile time: its steps, twice over with a vector loop."""
+    if chunked:
+        return CHUNK
+    return len(k.temporaries) * (2 if vectors and k.spec.lanes else 1)
+
+
+def _chunks(big: Sequence[Lowered]) -> list[list[str]]:
+    """The shared steps of the large kernels cut into chunks, each chunk needed by
+    exactly the same kernels, so a kernel computes no step it does not use (and
+    reads nothing another kernel's chunk would have written). A step's inputs are
+    needed by every kernel that needs the step, so grouping the kernel sets from
+    largest to smallest keeps every step after its inputs."""
+    users: dict[str, set[int]] = {}
+    for i, k in enumerate(big):
+        for name, _ in k.temporaries:
+            users.setdefault(name, set()).add(i)
+    groups: dict[tuple[int, ...], list[str]] = {}
+    for name in sorted(users, key=lambda n: int(n[1:])):
+        groups.setdefault(tuple(sorted(users[name])), []).append(name)
+    out = []
+    for key in sorted(groups, key=lambda g: (-len(g), g)):
+        names = groups[key]
+        out += [names[i : i + CHUNK] for i in range(0, len(names), CHUNK)]
+    return out
+
+
+def _kernel_lines(
+    k: Lowered,
+    dof: int,
+    head: str,
+    chunked: bool,
+    chunk_of,
+    mem,
+    slots: int,
+    prefix: str,
+    vectors: bool,
+) -> list[str]:
+    """One kernel: input checks over the whole batch, the vector loop (small
+    kernels), the per-sample loop for the rest, then one finiteness check of all
+    outputs (kept out of the loops so they stay branch-free)."""
     size = k.spec.size
-    uses_dq = any(n.startswith("dq") for n in k.inputs)
-    lines = [f"int {k.spec.name}{_SIGNATURE} {{"]
+    uses_dq, uses_u = uses(k, "dq"), uses(k, "u")
+    lines = [f"{head} {{", "    (void)dq; (void)u; (void)p;"]
     lines.append(f"    if (nonfinite(q, nb * {dof})) return 1;")
     if uses_dq:
         lines.append(f"    if (nonfinite(dq, nb * {dof})) return 2;")
+    if uses_u:
+        lines.append(f"    if (nonfinite(u, nb * {dof})) return 4;")
     lines.append(f"    const int big = beyond(q, nb * {dof});")
+    lines.append("    long b = 0;")
     if chunked:
         lines.append(f"    double v[{slots}];")
-    lines.append("    for (long b = 0; b < nb; ++b) {")
+    elif vectors and k.spec.lanes:
+        lines += simd.vector_loop(k, dof, size)
+    lines.append("    for (; b < nb; ++b) {")
     lines.append(f"        const double *qb = q + b * {dof};")
     if uses_dq:
         lines.append(f"        const double *dqb = dq + b * {dof};")
     elif chunked:  # shared chunks may also compute steps of dq
         lines.append("        const double *dqb = ZEROS;")
+    if uses_u:
+        lines.append(f"        const double *ub = u + b * {dof};")
+    elif chunked:
+        lines.append("        const double *ub = ZEROS;")
     lines.append(f"        double *o = out + b * {size};")
     if chunked:
         needed = sorted({chunk_of[name] for name, _ in k.temporaries})
-        lines += [f"        armjac_chunk{c}(qb, dqb, p, v, big);" for c in needed]
-        # per-sample pointers: q[i] -> qb[i], dq[i] -> dqb[i]
-        outputs = [mem(e).replace("q[", "qb[") for e in k.outputs]
+        lines += [f"        {prefix}armjac_chunk{c}(qb, dqb, ub, p, v, big);" for c in needed]
+        # per-sample pointers: q[i] -> qb[i], dq[i] -> dqb[i], u[i] -> ub[i]
+        outputs = [_per_sample(mem(e)) for e in k.outputs]
     else:
         for name in sorted(k.inputs):
             arr, idx = input_index(name)
-            base = {"q": "qb", "dq": "dqb", "p": "p"}[arr]
+            base = {"q": "qb", "dq": "dqb", "u": "ub", "p": "p"}[arr]
             lines.append(f"        const double {name} = {base}[{idx}];")
         lines += [f"        const double {sym} = {_call(expr)};" for sym, expr in k.temporaries]
         outputs = k.outputs
@@ -210,11 +301,57 @@ def _kernel_lines(k: Lowered, dof: int, chunked: bool, chunk_of, mem, slots: int
     return lines
 
 
+def uses(k: Lowered, arr: str) -> bool:
+    """Whether kernel ``k`` reads the input array ``arr`` (``"dq"`` or ``"u"``)."""
+    return any(input_index(n)[0] == arr for n in k.inputs)
+
+
+_ARRAY = re.compile(r"\b(q|dq|u)\[")
+
+
+def _per_sample(text: str) -> str:
+    """``q[i]`` -> ``qb[i]`` and so on: a batch kernel reads sample b's rows."""
+    return _ARRAY.sub(lambda m: f"{m.group(1)}b[", text)
+
+
 def _call(expr: str) -> str:
     """Pass the batch's ``big`` flag to the inlined sin/cos."""
     if expr.startswith(("armjac_sin(", "armjac_cos(")):
         return expr[:-1] + ", big)"
     return expr
+
+
+@functools.cache
+def native_flags(cc: str) -> tuple[str, ...]:
+    """``(-march=native,)`` when ``cc`` takes it (GCC and Clang on x86 and most ARM),
+    else nothing: the portable build (SSE2 lanes on x86-64, scalar elsewhere)."""
+    if os.environ.get("ARMJAC_NATIVE", "").lower() in ("0", "off", "no", "false"):
+        return ()
+    probe = subprocess.run(
+        [cc, NATIVE, "-x", "c", "-c", "-o", os.devnull, "-"],
+        input="int x;\n",
+        capture_output=True,
+        text=True,
+    )
+    return (NATIVE,) if probe.returncode == 0 else ()
+
+
+@functools.cache
+def host_tag() -> str:
+    """What a kernel built with native flags depends on: the machine and its CPU
+    features (part of the cache key, so a shared cache never runs another CPU's code)."""
+    flags = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if line.startswith(("flags", "Features", "model name")):
+                    flags += line
+                if line.strip() == "":
+                    break  # the first processor says it
+    except OSError:
+        flags = platform.processor()
+    native = os.environ.get("ARMJAC_NATIVE", "")
+    return hashlib.sha256(f"{platform.machine()}|{native}|{flags}".encode()).hexdigest()[:16]
 
 
 def build(src_path: str, so_path: str) -> None:
@@ -223,7 +360,7 @@ def build(src_path: str, so_path: str) -> None:
     if cc is None:
         raise CacheError("no C compiler found (set $CC or install gcc)")
     objs = [f"{so_path}.{i}.o" for i in range(PARTS)]
-    flags = [f for f in CFLAGS if f != "-shared"]
+    flags = [f for f in CFLAGS if f != "-shared"] + list(native_flags(cc))
     cmds = [[cc, *flags, f"-DARMJAC_PART={i}", "-c", "-o", o, src_path] for i, o in enumerate(objs)]
     procs = [
         subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in cmds
@@ -277,23 +414,24 @@ class CKernel:
 
     def __init__(self, fn, name: str, shape: tuple[int, ...], prepare, fail, extra=None):
         fn.restype = ctypes.c_int
-        fn.argtypes = (ctypes.c_long,) + (ctypes.c_void_p,) * 4
+        fn.argtypes = (ctypes.c_long,) + (ctypes.c_void_p,) * 5
         self.name, self.shape, self._fn = name, shape, fn
         self._prepare, self._fail, self._extra = prepare, fail, extra
 
-    def __call__(self, q, dq, p, out) -> np.ndarray:
-        q, dq, p, out = self._prepare(q, dq, p, out)
+    def __call__(self, q, dq, p, out, u=None) -> np.ndarray:
+        q, dq, p, out, u = self._prepare(q, dq, p, out, u)
         full = with_extra(p, self._extra)
         nb = 1 if q.ndim == 1 else q.shape[0]
         rc = self._fn(
             nb,
             q.ctypes.data,
             None if dq is None else dq.ctypes.data,
+            None if u is None else u.ctypes.data,
             full.ctypes.data,
             out.ctypes.data,
         )
         if rc:
-            self._fail(rc, q, dq)
+            self._fail(rc, q, dq, u)
         return out
 
 
@@ -311,13 +449,14 @@ def load(
     so_path: str,
     kernels: dict[str, tuple[int, ...]],
     dof: int,
-    uses_dq: dict[str, bool],
+    needs: dict[str, tuple[bool, bool]],
     owner: str = "",
     dispatch=None,
     extra: np.ndarray | None = None,
 ) -> dict:
-    """Open the built library and wrap each named kernel (``kernels``: name -> shape);
-    ``extra`` are the numbers an adjusted arm's kernels read after the point."""
+    """Open the built library and wrap each named kernel (``kernels``: name -> shape;
+    ``needs``: name -> whether it reads dq and u); ``extra`` are the numbers an
+    adjusted arm's kernels read after the point."""
     try:
         lib = ctypes.CDLL(os.path.abspath(so_path))
     except OSError as exc:
@@ -325,10 +464,10 @@ def load(
     out = {}
     for name, shape in kernels.items():
         fn = getattr(lib, name)
-        prepare = preparer(dof, shape, owner, name, uses_dq[name])
+        prepare = preparer(dof, shape, owner, name, *needs[name])
         if dispatch is not None:
             addr = ctypes.cast(fn, ctypes.c_void_p).value
-            out[name] = dispatch(addr, dof, uses_dq[name], shape, prepare, failer(name), extra)
+            out[name] = dispatch(addr, dof, *needs[name], shape, prepare, failer(name), extra)
         else:
             out[name] = CKernel(fn, name, shape, prepare, failer(name), extra)
     return out

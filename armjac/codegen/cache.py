@@ -45,6 +45,7 @@ CODE_PARTS = (
     "armjac/codegen/kernel.py",
     "armjac/codegen/specs.py",
     "armjac/codegen/c_backend.py",
+    "armjac/codegen/simd.py",
     "armjac/codegen/numpy_backend.py",
 )
 STALE_BUILD_SECONDS = 24 * 3600.0
@@ -223,6 +224,8 @@ class KernelCache:
             armjac=__version__,
             code=source_digest(*CODE_PARTS),
         )
+        if backend == "c":  # built for this CPU (c_backend.native_flags)
+            full["host"] = c_backend.host_tag()
         return hashlib.sha256(json.dumps(full, sort_keys=True).encode()).hexdigest()
 
     def _entry_by_key(self, key: str) -> Path | None:
@@ -327,7 +330,9 @@ class KernelCache:
         manifest = _manifest(path, key)
         try:
             kernels = {k: tuple(int(n) for n in v) for k, v in manifest["kernels"].items()}
-            uses_dq = {k: bool(manifest["uses_dq"][k]) for k in kernels}
+            needs = {
+                k: (bool(manifest["uses_dq"][k]), bool(manifest["uses_u"][k])) for k in kernels
+            }
             lib, backend = str(path / manifest["library"]), manifest["backend"]
             n_extra = int(manifest["fields"].get("extra", 0))
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
@@ -336,8 +341,8 @@ class KernelCache:
         if n_extra != given:  # the kernels would read past p
             raise CacheError(f"its kernels read {n_extra} extra numbers, not {given}")
         if backend == "c":
-            return c_backend.load(lib, kernels, dof, uses_dq, owner, self.dispatcher(), extra)
-        return numpy_backend.load(lib, kernels, dof, uses_dq, owner, extra)
+            return c_backend.load(lib, kernels, dof, needs, owner, self.dispatcher(), extra)
+        return numpy_backend.load(lib, kernels, dof, needs, owner, extra)
 
     def _build(self, path: Path, key: str, fields: dict, specs, dof: int, backend: str) -> None:
         lowered = [lower(s, "numpy." if backend == "numpy" else "armjac_") for s in specs]
@@ -360,9 +365,8 @@ class KernelCache:
                 "backend": backend,
                 "library": lib,
                 "kernels": {s.spec.name: list(s.spec.shape) for s in lowered},
-                "uses_dq": {
-                    s.spec.name: any(n.startswith("dq") for n in s.inputs) for s in lowered
-                },
+                "uses_dq": {s.spec.name: c_backend.uses(s, "dq") for s in lowered},
+                "uses_u": {s.spec.name: c_backend.uses(s, "u") for s in lowered},
                 "files": files,
             }
             # Written last: an entry without a manifest is never loaded.

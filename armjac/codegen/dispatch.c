@@ -1,13 +1,14 @@
 /* Kernel objects: call a generated kernel on numpy arrays in one C call.
  *
- *   Kernel(address, dof, needs_dq, shape, prepare, fail[, extra])(q, dq, p, out) -> ndarray
+ *   Kernel(address, dof, needs_dq, needs_u, shape, prepare, fail[, extra])
+ *       (q, dq, p, out[, u]) -> ndarray
  *
- * The fast path accepts exactly what kernels read: native float64 C-contiguous arrays,
- * q of shape (dof,) or (B, dof), dq of q's shape or None, p of shape (3,) or
- * None (the origin), out of the result shape or None (allocated here). Anything
- * else goes through the Python callable prepare(q, dq, p, out), which converts
+ * The fast path accepts exactly what kernels read: native aligned float64 C-contiguous
+ * arrays, q of shape (dof,) or (B, dof), dq and u of q's shape or None, p of shape (3,)
+ * or None (the origin), out of the result shape or None (allocated here). Anything
+ * else goes through the Python callable prepare(q, dq, p, out, u), which converts
  * or raises armjac's clear errors, and is then checked again. A kernel's
- * non-zero status (non-finite input or output) goes to fail(status, q, dq),
+ * non-zero status (non-finite input or output) goes to fail(status, q, dq, u),
  * which raises. A kernel given extra numbers (an arm's adjustment) reads them after
  * the point: it is called with p = (point, extra). */
 #define PY_SSIZE_T_CLEAN
@@ -18,13 +19,15 @@
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
 #include <numpy/arrayobject.h>
 
-typedef int (*kernel_fn)(long, const double *, const double *, const double *, double *);
+typedef int (*kernel_fn)(long, const double *, const double *, const double *, const double *,
+                         double *);
 
 typedef struct {
     PyObject_HEAD
     kernel_fn fn;
     npy_intp dof;
     int needs_dq;
+    int needs_u;
     int nd;
     npy_intp shape[2];
     PyObject *prepare;
@@ -44,19 +47,24 @@ static int is_f64c(PyObject *o) {
            PyArray_IS_C_CONTIGUOUS(a) && PyArray_ISALIGNED(a);
 }
 
+/* A joint vector of q's shape (dq or u), or None when the kernel does not read it. */
+static int joint_vector_ok(PyObject *x, int needed, int nq, npy_intp *dims) {
+    if (x == Py_None) return !needed;
+    if (!is_f64c(x)) return 0;
+    PyArrayObject *a = (PyArrayObject *)x;
+    return PyArray_NDIM(a) == nq && PyArray_CompareLists(PyArray_DIMS(a), dims, nq);
+}
+
 /* 1: usable as is; 0: needs prepare(). */
-static int usable(Kernel *k, PyObject *q, PyObject *dq, PyObject *p, PyObject *out) {
+static int usable(Kernel *k, PyObject *q, PyObject *dq, PyObject *p, PyObject *out,
+                  PyObject *u) {
     if (!is_f64c(q)) return 0;
     PyArrayObject *aq = (PyArrayObject *)q;
     int nq = PyArray_NDIM(aq);
     npy_intp *dq_dims = PyArray_DIMS(aq);
     if (!((nq == 1 && dq_dims[0] == k->dof) || (nq == 2 && dq_dims[1] == k->dof))) return 0;
-    if (dq == Py_None && k->needs_dq) return 0;
-    if (dq != Py_None) {
-        if (!is_f64c(dq)) return 0;
-        PyArrayObject *ad = (PyArrayObject *)dq;
-        if (PyArray_NDIM(ad) != nq || !PyArray_CompareLists(PyArray_DIMS(ad), dq_dims, nq)) return 0;
-    }
+    if (!joint_vector_ok(dq, k->needs_dq, nq, dq_dims)) return 0;
+    if (!joint_vector_ok(u, k->needs_u, nq, dq_dims)) return 0;
     if (p != Py_None) {
         if (!(is_f64c(p) && PyArray_NDIM((PyArrayObject *)p) == 1 &&
               PyArray_DIM((PyArrayObject *)p, 0) == 3))
@@ -76,16 +84,17 @@ static int usable(Kernel *k, PyObject *q, PyObject *dq, PyObject *p, PyObject *o
     return 1;
 }
 
-static int call(Kernel *k, long nb, const double *q, const double *dq, const double *p,
-                double *out) {
-    if (k->nextra == 0) return k->fn(nb, q, dq, p, out);
+static int call(Kernel *k, long nb, const double *q, const double *dq, const double *u,
+                const double *p, double *out) {
+    if (k->nextra == 0) return k->fn(nb, q, dq, u, p, out);
     double buf[3 + k->nextra]; /* on the stack: no state shared between threads */
     memcpy(buf, p, 3 * sizeof(double));
     memcpy(buf + 3, k->extra, (size_t)k->nextra * sizeof(double));
-    return k->fn(nb, q, dq, buf, out);
+    return k->fn(nb, q, dq, u, buf, out);
 }
 
-static PyObject *run(Kernel *k, PyObject *q, PyObject *dq, PyObject *p, PyObject *out) {
+static PyObject *run(Kernel *k, PyObject *q, PyObject *dq, PyObject *p, PyObject *out,
+                     PyObject *u) {
     PyArrayObject *aq = (PyArrayObject *)q;
     int batched = PyArray_NDIM(aq) == 2;
     npy_intp nb = batched ? PyArray_DIM(aq, 0) : 1;
@@ -101,11 +110,12 @@ static PyObject *run(Kernel *k, PyObject *q, PyObject *dq, PyObject *p, PyObject
     }
     const double *pp = p == Py_None ? ORIGIN : (const double *)PyArray_DATA((PyArrayObject *)p);
     const double *pdq = dq == Py_None ? NULL : (const double *)PyArray_DATA((PyArrayObject *)dq);
-    int rc = call(k, (long)nb, (const double *)PyArray_DATA(aq), pdq, pp,
+    const double *pu = u == Py_None ? NULL : (const double *)PyArray_DATA((PyArrayObject *)u);
+    int rc = call(k, (long)nb, (const double *)PyArray_DATA(aq), pdq, pu, pp,
                   (double *)PyArray_DATA((PyArrayObject *)out));
     if (rc) {
         Py_DECREF(out);
-        PyObject *r = PyObject_CallFunction(k->fail, "iOO", rc, q, dq);
+        PyObject *r = PyObject_CallFunction(k->fail, "iOOO", rc, q, dq, u);
         Py_XDECREF(r);
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "kernel failed");
         return NULL;
@@ -117,24 +127,27 @@ static PyObject *kernel_vectorcall(PyObject *self, PyObject *const *args, size_t
                                    PyObject *kwnames) {
     Kernel *k = (Kernel *)self;
     Py_ssize_t n = PyVectorcall_NARGS(nargsf);
-    if (n != 4 || kwnames != NULL) {
-        PyErr_SetString(PyExc_TypeError, "kernel(q, dq, p, out) takes 4 positional arguments");
+    if ((n != 4 && n != 5) || kwnames != NULL) {
+        PyErr_SetString(PyExc_TypeError, "kernel(q, dq, p, out[, u]) takes 4 or 5 positional arguments");
         return NULL;
     }
-    if (usable(k, args[0], args[1], args[2], args[3]))
-        return run(k, args[0], args[1], args[2], args[3]);
+    PyObject *u = n == 5 ? args[4] : Py_None;
+    if (usable(k, args[0], args[1], args[2], args[3], u))
+        return run(k, args[0], args[1], args[2], args[3], u);
     PyObject *fixed = PyObject_CallFunctionObjArgs(k->prepare, args[0], args[1], args[2],
-                                                   args[3], NULL);
+                                                   args[3], u, NULL);
     if (fixed == NULL) return NULL;
-    if (!PyTuple_Check(fixed) || PyTuple_GET_SIZE(fixed) != 4 ||
+    if (!PyTuple_Check(fixed) || PyTuple_GET_SIZE(fixed) != 5 ||
         !usable(k, PyTuple_GET_ITEM(fixed, 0), PyTuple_GET_ITEM(fixed, 1),
-                PyTuple_GET_ITEM(fixed, 2), PyTuple_GET_ITEM(fixed, 3))) {
+                PyTuple_GET_ITEM(fixed, 2), PyTuple_GET_ITEM(fixed, 3),
+                PyTuple_GET_ITEM(fixed, 4))) {
         Py_DECREF(fixed);
         PyErr_SetString(PyExc_RuntimeError, "kernel argument preparation returned bad arrays");
         return NULL;
     }
     PyObject *r = run(k, PyTuple_GET_ITEM(fixed, 0), PyTuple_GET_ITEM(fixed, 1),
-                      PyTuple_GET_ITEM(fixed, 2), PyTuple_GET_ITEM(fixed, 3));
+                      PyTuple_GET_ITEM(fixed, 2), PyTuple_GET_ITEM(fixed, 3),
+                      PyTuple_GET_ITEM(fixed, 4));
     Py_DECREF(fixed);
     return r;
 }
@@ -143,9 +156,9 @@ static int kernel_init(PyObject *self, PyObject *args, PyObject *kw) {
     Kernel *k = (Kernel *)self;
     PyObject *addr, *shape, *prepare, *fail, *extra = Py_None;
     Py_ssize_t dof;
-    int needs_dq;
-    if (!PyArg_ParseTuple(args, "OnpOOO|O", &addr, &dof, &needs_dq, &shape, &prepare, &fail,
-                          &extra))
+    int needs_dq, needs_u;
+    if (!PyArg_ParseTuple(args, "OnppOOO|O", &addr, &dof, &needs_dq, &needs_u, &shape, &prepare,
+                          &fail, &extra))
         return -1;
     if (extra != Py_None) {
         PyArrayObject *a = (PyArrayObject *)PyArray_FROMANY(
@@ -165,6 +178,7 @@ static int kernel_init(PyObject *self, PyObject *args, PyObject *kw) {
         k->nextra = n;
     }
     k->needs_dq = needs_dq;
+    k->needs_u = needs_u;
     k->fn = (kernel_fn)PyLong_AsVoidPtr(addr);
     if (PyErr_Occurred()) return -1;
     if (!PyTuple_Check(shape) || PyTuple_GET_SIZE(shape) < 1 || PyTuple_GET_SIZE(shape) > 2) {

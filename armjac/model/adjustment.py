@@ -114,10 +114,19 @@ class Adjustment:
             raise InputError(f"origin_offsets must have shape {(dof, 3)}; got {off.shape}")
         check_finite(off, "origin_offsets")
         load = self.load
+        if isinstance(load, Inertial):
+            _check_inertial(load)
         load = load_parameters(load) if load is None or isinstance(load, Inertial) else load
         load = as_vector(load, LOAD_SIZE, "load")
         _check_load(load)
         return np.concatenate([off.ravel(), load])  # a copy: the caller's arrays may change
+
+
+def _check_inertial(inertial: Inertial) -> None:
+    """Every field of a load's URDF inertial: finite real numbers of the right count."""
+    for field, size in (("mass", 1), ("xyz", 3), ("rpy", 3), ("inertia", 6)):
+        value = getattr(inertial, field)
+        as_vector([value] if field == "mass" else value, size, f"load {field}")
 
 
 def _check_load(load: np.ndarray) -> None:
@@ -127,7 +136,14 @@ def _check_load(load: np.ndarray) -> None:
         raise InputError(f"load mass must be >= 0; got {load[0]!r}")
     if load[0] == 0 and np.any(load[1:4] != 0):
         raise InputError(f"a load without mass has no first moment; got {excerpt(load[1:4])}")
-    problem = inertia_problem(load_inertial(load).inertia)
+    with np.errstate(all="ignore"):
+        inertial = load_inertial(load)
+    if not np.isfinite([*inertial.xyz, *inertial.inertia]).all():
+        raise InputError(
+            "load: its centre of mass or inertia about it exceeds double precision "
+            f"(first moment {excerpt(load[1:4])} with mass {load[0]!r})"
+        )
+    problem = inertia_problem(inertial.inertia)
     if problem:
         raise InputError(f"load: non-physical inertia about its centre of mass, {problem}")
 

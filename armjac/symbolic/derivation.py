@@ -48,6 +48,7 @@ from armjac.symbolic.program import (
     sub,
     transpose,
 )
+from armjac.symbolic.solve import factored_solve, ldl, ldl_solve
 from armjac.symbolic.transforms import axis_rotation, constant, origin_matrix, rpy_matrix_numeric
 
 Frame = tuple[list[Vec], Vec]  # (rotation as nested lists, origin)
@@ -110,6 +111,8 @@ class ChainDerivation:
         self.q = [self.prog.input(f"q{i}") for i in range(n)]
         self.dq = [self.prog.input(f"dq{i}") for i in range(n)]
         self.p = [self.prog.input(f"p{c}") for c in "xyz"]
+        # a third joint-space input: qdd for inverse dynamics, tau for forward dynamics
+        self.u = [self.prog.input(f"u{i}") for i in range(n)]
         self.adjustable_at = adjustable_at
         if adjustable_at is not None:
             model.link(adjustable_at)
@@ -268,6 +271,73 @@ class ChainDerivation:
         lin = add(rate[1], cross(rate[0], target), cross(w, p_dot))
         return [[e] for e in self.prog.vec(lin) + self.prog.vec(rate[0])]
 
+    def jacobian_dot(self, link: str) -> list[list[Poly]]:
+        """6xN dJ/dt along ``dq`` of :meth:`jacobian`, from its own columns: with
+        w_k, v_k the angular and linear columns and W_i the angular velocity of
+        body i, ``dJ_i/dt = [W_i x v_i + w_i x sum_{k>i} dq_k v_k; W_i x w_i]``."""
+        jac = self.jacobian(link)
+        out = _zeros(6, len(self.joint_names))
+        cols = [self.index[j.name] for j in self.chain_joints_above(link)]
+        lin = {i: [jac[r][i] for r in range(3)] for i in cols}
+        tail, tails = list(ZERO3), {}
+        for i in reversed(cols):
+            tails[i] = tail
+            tail = self.prog.vec(add(tail, scale(self.dq[i], lin[i])))
+        for i in cols:
+            ang, spin = [jac[r][i] for r in range(3, 6)], self.velocities[i][0]
+            column = add(cross(spin, lin[i]), cross(ang, tails[i])) + cross(spin, ang)
+            for r in range(6):
+                out[r][i] = column[r]
+        return out
+
+    def local_jacobian(self, link: str) -> list[list[Poly]]:
+        """6xN Jacobian of point ``p`` on ``link`` in the link's own axes: ``[R^T v; R^T w]``."""
+        rot_t = transpose(self.frame(link)[0])
+        jac = self.jacobian(link)
+        out = _zeros(6, len(self.joint_names))
+        for i in (self.index[j.name] for j in self.chain_joints_above(link)):
+            for half in (0, 3):
+                turned = matvec(rot_t, [jac[half + r][i] for r in range(3)])
+                for r in range(3):
+                    out[half + r][i] = turned[r]
+        return out
+
+    def manipulability_gradient(self, link: str, rows: int) -> list[list[Poly]]:
+        """N + 1 + rows values: the gradient of ``w = sqrt(det(J J^T))`` (J the first
+        ``rows`` rows of :meth:`jacobian`), then ``det(J J^T)`` and the diagonal of
+        ``J J^T`` (for the caller's singularity test).
+
+        ``dw/dq_k = w <dJ/dq_k, A>`` with ``A = (J J^T)^-1 J`` (an LDL^T solve). With
+        dJ_i/dq_k = [w_k x v_i; w_k x w_i] for k <= i and [w_i x v_k; 0] for k > i
+        (w, v the angular and linear columns), the sum over columns collapses to
+        ``w_k . sum_{i>=k} (v_i x a_i + w_i x b_i) + v_k . sum_{i<k} (a_i x w_i)``
+        (a_i, b_i the linear and angular rows of A's column i; no b with 3 rows).
+        """
+        prog, n = self.prog, len(self.joint_names)
+        jac = self.jacobian(link)
+        part = jac[:rows]
+        gram = [[prog.let(dot_rows(part[r], part[s])) for s in range(rows)] for r in range(rows)]
+        low, piv, inv = ldl(prog, gram)
+        cols = [factored_solve(prog, low, inv, [part[r][c] for r in range(rows)]) for c in range(n)]
+        det = piv[0]
+        for d in piv[1:]:
+            det = prog.let(det * d)
+        w = prog.func("sqrt", det)
+        lin = [[jac[r][c] for r in range(3)] for c in range(n)]
+        ang = [[jac[r][c] for r in range(3, 6)] for c in range(n)]
+        terms = []
+        for c in range(n):
+            t = cross(lin[c], cols[c][:3])
+            terms.append(prog.vec(add(t, cross(ang[c], cols[c][3:])) if rows == 6 else t))
+        suffix, after = [None] * n, list(ZERO3)
+        for c in range(n - 1, -1, -1):
+            after = suffix[c] = prog.vec(add(after, terms[c]))
+        before, grad = list(ZERO3), []
+        for k in range(n):
+            grad.append(w * (dot(ang[k], suffix[k]) + dot(lin[k], before)))
+            before = prog.vec(add(before, cross(cols[k][:3], ang[k])))
+        return [[e] for e in [*grad, det, *(gram[r][r] for r in range(rows))]]
+
     # -- dynamics -------------------------------------------------------------------
     @cached_property
     def bodies(self) -> tuple[CompositeBody, ...]:
@@ -414,6 +484,54 @@ class ChainDerivation:
             forces.append(sv.bind(self.prog, f))
         return self._project(forces)
 
+    def inverse_dynamics(self) -> list[list[Poly]]:
+        """N-vector (as N rows) ``tau = M(q) u + C(q, dq) dq + g(q)`` with ``u`` the joint
+        accelerations (recursive Newton-Euler)."""
+        acc, forces = self._base_acceleration(), []
+        for k, joint in enumerate(self.joints):
+            step = sv.madd(
+                acc,
+                sv.mscale(self.dq[k], self.axis_rate(k)),
+                sv.mscale(self.u[k], self.motion_axis(joint)),
+            )
+            acc = sv.bind(self.prog, step)
+            f = sv.madd(self.inertias[k].apply(acc), sv.fcross(self.velocities[k], self.momenta[k]))
+            forces.append(sv.bind(self.prog, f))
+        return self._project(forces)
+
+    def forward_dynamics(self) -> list[list[Poly]]:
+        """N-vector (as N rows) ``qdd = M(q)^-1 (u - C(q, dq) dq - g(q))`` with ``u`` the
+        joint torques: an LDL^T solve on the composite-rigid-body M, written out."""
+        h = self.nonlinear_effects()
+        rhs = [self.u[i] - h[i][0] for i in range(len(self.joints))]
+        return [[x] for x in ldl_solve(self.prog, self.mass_matrix(), rhs)]
+
+    @cached_property
+    def composite_momenta(self) -> tuple[sv.Force, ...]:
+        """``P^c_k``: the spatial momentum of body k and everything after it."""
+        out: list[sv.Force] = []
+        for m in reversed(self.momenta):
+            out.append(m if not out else sv.bind(self.prog, sv.madd(m, out[-1])))
+        return tuple(reversed(out))
+
+    def momentum_terms(self) -> list[list[Poly]]:
+        """2N rows: the generalized momentum ``p = M dq`` and ``n = C^T dq - g``.
+
+        ``p_i = S_i . P^c_i``. For the Christoffel C, ``(C^T dq)_i`` is
+        ``dT/dq_i = dq^T (dM/dq_i) dq / 2`` (the kinetic energy's gradient), and turning
+        joint i moves every body after it about S_i, which gives
+        ``(C^T dq)_i = (dS_i/dt) . P^c_i`` with ``dS_i/dt = V_{i-1} x S_i``.
+        """
+        pc, g = self.composite_momenta, self.gravity()
+        mom = [
+            self.prog.let(sv.power(self.motion_axis(j), pc[k])) for k, j in enumerate(self.joints)
+        ]
+        rest = [
+            sv.power(self.axis_rate(k), pc[k]) - g[k][0] if k else -g[k][0]
+            for k in range(len(self.joints))
+        ]
+        return [[e] for e in mom + rest]
+
     def _project(self, forces: Sequence[sv.Force], start: int = 0) -> list[list[Poly]]:
         """Joint torques ``S_i . sum_{k >= max(i, start)} F_k`` for forces F_start.. ."""
         n = len(self.joints)
@@ -469,7 +587,7 @@ class ChainDerivation:
                 cvec = add(cvec, csum[k + 1])
             dsum[k] = sv.Inertia(0, ZERO3, d11).bound(prog).rot
             csum[k] = prog.vec(cvec)
-            psum[k] = self.momenta[k] if k == n - 1 else bind(sv.madd(self.momenta[k], psum[k + 1]))
+            psum[k] = self.composite_momenta[k]
         e = []
         for i in range(n):
             w, v = axes[i]
@@ -489,6 +607,11 @@ class ChainDerivation:
                     sv.power(rates[j], f_i) + sv.power(axes[j], sv.madd(q_i, e[i]))
                 )
         return c_sym
+
+
+def dot_rows(a: Sequence[Poly], b: Sequence[Poly]) -> Poly:
+    """The dot product of two rows of any length."""
+    return sum((x * y for x, y in zip(a, b, strict=True)), Poly({}))
 
 
 def _skew(a: Vec) -> list[Vec]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 Number = int | float
+FUNCS = ("sin", "cos", "recip", "sqrt")  # the one-argument steps besides polynomials
 
 
 class Poly:
@@ -109,7 +110,8 @@ class Program:
     """Variables (inputs first) and an ordered list of steps that define the rest.
 
     A step is ``(var, kind, arg)``: ``kind`` is ``"poly"`` (arg a Poly in earlier
-    variables) or ``"sin"``/``"cos"`` of one variable.
+    variables) or one of :data:`FUNCS` (``"sin"``, ``"cos"``, ``"recip"`` for 1/x,
+    ``"sqrt"``) of one variable.
     """
 
     def __init__(self):
@@ -142,10 +144,21 @@ class Program:
         return self._memo.get(key) or self._new("poly", expr, key)
 
     def func(self, kind: str, x: Poly) -> Poly:
-        """``sin`` or ``cos`` of the single variable ``x``."""
-        ((mono, coeff),) = x.terms.items()
-        if len(mono) != 1 or coeff != 1.0:
-            raise ValueError("sin/cos take one variable")
+        """``kind`` (one of :data:`FUNCS`) of ``x``, bound as a step. A non-variable
+        ``x`` is bound first; sin and cos take a single variable."""
+        if kind not in FUNCS:
+            raise ValueError(f"unknown function {kind!r}")
+        x = Poly.of(x)
+        if (
+            len(x.terms) != 1
+            or next(iter(x.terms.values())) != 1.0
+            or len(next(iter(x.terms))) != 1
+        ):
+            if kind in ("sin", "cos"):
+                raise ValueError("sin/cos take one variable")
+            key = ("poly", x.key())
+            x = self._memo.get(key) or self._new("poly", x, key)
+        ((mono, _),) = x.terms.items()
         key = (kind, mono[0])
         return self._memo.get(key) or self._new(kind, mono[0], key)
 
@@ -197,7 +210,7 @@ class Program:
                     values[var] = conv(arg)
                 else:
                     x = values.get(arg, sp.Symbol(self.names[arg], real=True))
-                    values[var] = getattr(sp, kind)(x)
+                    values[var] = 1 / x if kind == "recip" else getattr(sp, kind)(x)
         return [conv(Poly.of(e)) for e in exprs]
 
 
