@@ -111,20 +111,27 @@ class MomentumObserver:
 
     def reset(self) -> None:
         """Forget the history: the next :meth:`update` starts the observer afresh."""
-        n = self.dof
-        # rows: p, n (written by the momentum terms), tau, r, D dq; one product combines
-        # the integrand tau - D dq + n + r, already times dt
-        self._rows = np.zeros((5, n))
-        self._terms_out = self._rows[0:2]
-        self._mix = self.dt * np.array([0.0, 1.0, 1.0, 1.0, -1.0])
-        self._z: np.ndarray | None = None  # p(0) + the integral
-        self._r = self._rows[3]
+        # With z = p - r / K the integral drops out: one step is one product,
+        #   r_k = K (p_k - p_{k-1}) + (1 - K dt) r_{k-1} - K dt (tau + n - D dq),
+        # of the rows [p_k, n_k, tau, r_{k-1}, D dq, p_{k-1}] of a state matrix. Two
+        # matrices take turns, so r_k and p_k land in the next one's rows with no copy
+        # of the rest (the momentum terms write rows 0 and 1 in place).
+        n, dt = self.dof, self.dt
+        self._now, self._next = np.zeros((6, n)), np.zeros((6, n))
+        k = self.gain
+        self._scalar = bool(np.all(k == k[0]))
+        if self._scalar:
+            kk = float(k[0])
+            self._coef = np.array([kk, -kk * dt, -kk * dt, 1.0 - kk * dt, kk * dt, -kk])
+        else:  # per joint: (6, N) weights, summed over the rows
+            self._coef = np.stack([k, -k * dt, -k * dt, 1.0 - k * dt, k * dt, -k])
+        self._started = False
         self.steps = 0
 
     @property
     def tau_ext(self) -> np.ndarray:
         """The last estimate of the external joint torques (N,), N·m (a copy)."""
-        return self._r.copy()
+        return self._now[3].copy()
 
     def _vector(self, value, name: str) -> np.ndarray:
         if (
@@ -155,31 +162,31 @@ class MomentumObserver:
         if not self._checked_by_kernel:
             q = self._vector(q, "q")
             dq = self._vector(dq, "dq")
-        rows = self._rows
         if not (tau.__class__ is np.ndarray and tau.shape == (self.dof,)
                 and tau.dtype.char == "d"):  # fmt: skip
             tau = as_vector(tau, self.dof, "tau (applied joint torques)")
-        r_prev = rows[3].copy()
-        rows[2] = tau  # its finiteness is checked through r below
-        self._terms(q, dq, self._terms_out)
-        if self._z is None:
-            self._z = rows[0].copy()
-            self.steps = 1
-            return r_prev
+        now, nxt = self._now, self._next
+        now[2] = tau  # its finiteness is checked through r below
+        self._terms(q, dq, now[0:2])
+        if not self._started:
+            now[5] = now[0]  # p(0): the residual starts at zero
+            self._started, self.steps = True, 1
+            return now[3].copy()
         if self._damped:
-            np.multiply(self.damping, dq, out=rows[4])
-        z = self._z + self._mix.dot(rows)
-        r = rows[3]
-        np.subtract(rows[0], z, out=r)
-        r *= self.gain
-        if not math.isfinite(r.dot(r)):
-            rows[3] = r_prev
+            np.multiply(self.damping, dq, out=now[4])
+        r = nxt[3]
+        if self._scalar:
+            np.dot(self._coef, now, out=r)
+        else:
+            np.einsum("ij,ij->j", self._coef, now, out=r)
+        if not math.isfinite(r.dot(r)):  # the state in ``now`` is untouched
             as_vector(tau, self.dof, "tau (applied joint torques)")  # names a bad torque
             raise InputError(
                 "the observer's estimate is not finite: the state or torques are beyond any "
                 f"physical arm (|dq| = {float(np.abs(dq).max()):.3g})"
             )
-        self._z = z
+        nxt[5] = now[0]
+        self._now, self._next = nxt, now
         self.steps += 1
         return r.copy()
 
@@ -199,7 +206,7 @@ class MomentumObserver:
         ``J^T`` at that point (:mod:`~armjac.estimation.contact`). It is the force the
         world exerts on the arm (a table pushing up gives +z), as ``ArmSim.contact_force``.
         """
-        return self._force(self._jacobian(q, link, point), self._r)
+        return self._force(self._jacobian(q, link, point), self._now[3])
 
     def wrench(self, q, point=None, link: str | None = None) -> np.ndarray:
         """The contact wrench (6,) on the arm: force (N) and moment about ``point`` (N·m).
@@ -212,4 +219,4 @@ class MomentumObserver:
                 f"a wrench needs six or more joints to be observable; this arm has {self.dof} "
                 "(use force())"
             )
-        return self._wrench(self._jacobian(q, link, point), self._r)
+        return self._wrench(self._jacobian(q, link, point), self._now[3])
