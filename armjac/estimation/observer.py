@@ -176,7 +176,7 @@ class MomentumObserver:
             np.multiply(self.damping, dq, out=now[4])
         r = nxt[3]
         if self._scalar:
-            np.dot(self._coef, now, out=r)
+            self._coef.dot(now, out=r)  # the method: no __array_function__ dispatch
         else:
             np.einsum("ij,ij->j", self._coef, now, out=r)
         if not math.isfinite(r.dot(r)):  # the state in ``now`` is untouched
