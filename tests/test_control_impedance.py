@@ -64,3 +64,21 @@ def test_bad_parameters_and_inputs(kuka):
         ctrl.generate(kuka.home, [np.nan] * 7, [0.5, 0, 0.5, 0, 0, 0, 1])
     u = ctrl.generate(kuka.home, np.zeros(7), [0.5, 0, 0.5, 0, 0, 0, 1])
     assert u.shape == (7,) and np.isfinite(u).all()
+
+
+def test_impedance_from_a_scenario_file_holds_as_a_spring(arms):
+    """``controller: {type: impedance}`` in a scenario: the push scenario's 20 N along y
+    held for 1 s deflects the hand by F / K."""
+    import yaml
+
+    from armjac import configs
+    from armjac.scenarios import run_scenario
+
+    cfg = yaml.safe_load((configs.folder("scenarios") / "push.yaml").read_text())
+    cfg["controller"] = {"type": "impedance", "stiffness": [800, 500, 800, 60, 60, 60],
+                         "null_space": {"damping": 2.0}}
+    cfg["task"]["duration"] = 1.0
+    cfg["expect"] = {}
+    m = run_scenario(cfg, duration=2.3, plots=False, arm=arms("kuka_iiwa"))
+    assert m["status"] == "ok", m.get("reason")
+    assert m["max_deviation_m"] == pytest.approx(20.0 / 500.0, rel=0.05)

@@ -47,7 +47,7 @@ class CartesianImpedance:
         ``zeta`` when ``damping`` is not given (default 1: critical).
     null_damping : float
         Joint damping in the task's null space, N·m·s/rad.
-    dynamics, link, point
+    dynamics, fk_source, link, point
         As for :class:`~armjac.control.model.ControlModel`.
     use_C : bool, optional
         Add ``C dq`` to the gravity compensation (default: when the dynamics give it).
@@ -62,11 +62,12 @@ class CartesianImpedance:
         null_damping: float = 2.0,
         *,
         dynamics=None,
+        fk_source="trusted",
         link: str | None = None,
         point=None,
         use_C: bool | None = None,
     ):
-        self.model = ControlModel(source, dynamics, link=link, point=point)
+        self.model = ControlModel(source, dynamics, fk_source, link=link, point=point)
         self.dof = self.model.dof
         self.rows = 6 if self.model.task_rows == 6 and self.model.has_orientation else 3
         self.null_damping = check_gain("null_damping", null_damping, zero=True)
@@ -87,7 +88,7 @@ class CartesianImpedance:
         if damping is not None:
             self.damping = as_gains(damping, 6, "damping", zero=True)[: self.rows].copy()
 
-    def generate(self, q, dq, target, target_velocity=None) -> np.ndarray:
+    def generate(self, q, dq, target, target_velocity=None, target_acceleration=None):
         """Joint torques (N,) pulling the hand towards ``target``.
 
         Parameters
@@ -96,6 +97,9 @@ class CartesianImpedance:
         target : (3,) position, or (7,) position + quaternion (x, y, z, w)
         target_velocity : (3,) or (6,) array, optional
             Feed-forward task velocity (linear, angular).
+        target_acceleration : optional
+            Accepted for the OSC's call signature and not used: an impedance shapes no
+            inertia, so it has no acceleration feed-forward.
         """
         q = as_vector(q, self.dof, "q")
         dq = as_vector(dq, self.dof, "dq")

@@ -40,6 +40,7 @@ TOP_KEYS = {
 CONTROLLER_KEYS = {
     "type", "kp", "ko", "kv", "kvo", "ki", "integral_limit", "ctrlr_dof", "vmax", "use_dJ",
     "singular_threshold", "null_space", "force", "fk_source", "task_velocity",
+    "stiffness", "damping", "damping_ratio",  # impedance
 }  # fmt: skip
 NULL_KEYS = {"damping", "posture", "joint_limits", "metric"}
 FORCE_GAINS = {"kp", "ki", "kv", "filter", "integral_limit"}

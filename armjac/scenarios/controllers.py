@@ -31,7 +31,8 @@ force (hybrid)            kp, ki, kv, filter, integral_limit, direction, frame -
                           ``force_direction``, ``force_frame``
 ========================  =========================================================
 
-``joint_pd`` takes ``kp`` and ``kv``.
+``impedance`` takes ``stiffness`` and ``damping`` (a number or 6, x y z rx ry rz),
+``damping_ratio`` and ``null_space: {damping}``. ``joint_pd`` takes ``kp`` and ``kv``.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from typing import Protocol
 from armjac.configs import Reader
 from armjac.control import (
     OSC,
+    CartesianImpedance,
     HybridForceOSC,
     JointLimitAvoidance,
     JointPD,
@@ -60,13 +62,19 @@ class ControllerType:
     cls: type
     kwargs: Callable[[Reader, object], dict]  # (controller section, arm) -> stated arguments
     task_space: bool  # built over the Jacobian source (else over the arm's dynamics)
+    timed: bool = True  # takes the control period dt
 
 
 _CONTROLLERS: dict[str, ControllerType] = {}
 
 
 def register_controller(
-    name: str, cls: type, kwargs: Callable[[Reader, object], dict], *, task_space: bool = True
+    name: str,
+    cls: type,
+    kwargs: Callable[[Reader, object], dict],
+    *,
+    task_space: bool = True,
+    timed: bool = True,
 ) -> None:
     """Make ``controller: {type: NAME}`` build ``cls``.
 
@@ -81,8 +89,10 @@ def register_controller(
         The constructor arguments the section states, and only those.
     task_space : bool
         Whether the controller takes the Jacobian source (OSC-like) or the arm (joint space).
+    timed : bool
+        Whether a task-space controller takes ``dt`` (a law with no memory does not).
     """
-    _CONTROLLERS[name] = ControllerType(cls, kwargs, task_space)
+    _CONTROLLERS[name] = ControllerType(cls, kwargs, task_space, timed)
 
 
 def controller_types() -> tuple[str, ...]:
@@ -169,6 +179,18 @@ def hybrid_kwargs(c: Reader, arm) -> dict:
     )
 
 
+def impedance_kwargs(c: Reader, arm) -> dict:
+    """CartesianImpedance arguments: ``stiffness``, ``damping`` (a number or 6),
+    ``damping_ratio`` and ``null_space: {damping}``."""
+    out = stated(damping_ratio=c.number("damping_ratio"),
+                 null_damping=c.mapping("null_space").number("damping"))  # fmt: skip
+    for key in ("stiffness", "damping"):
+        value = c.data.get(key)
+        if value is not None:
+            out[key] = c.vector(key, 6) if isinstance(value, list) else c.number(key, minimum=0.0)
+    return out
+
+
 def joint_pd_kwargs(c: Reader, arm) -> dict:
     """JointPD arguments stated in a ``controller:`` section."""
     return stated(kp=c.number("kp"), kv=c.number("kv"))
@@ -176,6 +198,7 @@ def joint_pd_kwargs(c: Reader, arm) -> dict:
 
 register_controller("osc", OSC, osc_kwargs)
 register_controller("hybrid", HybridForceOSC, hybrid_kwargs)
+register_controller("impedance", CartesianImpedance, impedance_kwargs, timed=False)
 register_controller("joint_pd", JointPD, joint_pd_kwargs, task_space=False)
 
 
@@ -204,4 +227,6 @@ def build_controller(
         return entry.cls(arm, **kwargs)
     if fk_source is not None:
         kwargs["fk_source"] = fk_source
-    return entry.cls(source, **kwargs, dynamics=dynamics, dt=cfg.dt)
+    if entry.timed:
+        kwargs["dt"] = cfg.dt
+    return entry.cls(source, **kwargs, dynamics=dynamics)
