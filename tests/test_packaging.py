@@ -34,6 +34,8 @@ def _forget(monkeypatch, prefix: str) -> None:
             pass
     for name in [m for m in sys.modules if m == prefix or m.startswith(prefix + ".")]:
         monkeypatch.delitem(sys.modules, name)
+    parent, _, child = prefix.rpartition(".")  # a re-import rebinds armjac.<child> too
+    monkeypatch.setattr(sys.modules[parent], child, package)
 
 
 @pytest.mark.parametrize("part", ["armjac.sim", "armjac.scenarios"])
