@@ -18,9 +18,24 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _forget(monkeypatch, prefix: str) -> None:
-    """Make the next ``import prefix`` run the package's code again."""
+    """Make the next ``import prefix`` run the package's code again.
+
+    Its submodules are imported first, so that all of them are put back afterwards: a
+    module first imported during the test (an engine) would otherwise stay, built on
+    the test's copies of its package's classes.
+    """
+    import pkgutil
+
+    package = importlib.import_module(prefix)
+    for info in pkgutil.iter_modules(getattr(package, "__path__", []), prefix + "."):
+        try:
+            importlib.import_module(info.name)
+        except ImportError:  # an engine whose package is not installed
+            pass
     for name in [m for m in sys.modules if m == prefix or m.startswith(prefix + ".")]:
         monkeypatch.delitem(sys.modules, name)
+    parent, _, child = prefix.rpartition(".")  # a re-import rebinds armjac.<child> too
+    monkeypatch.setattr(sys.modules[parent], child, package)
 
 
 @pytest.mark.parametrize("part", ["armjac.sim", "armjac.scenarios"])

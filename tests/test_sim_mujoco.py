@@ -193,3 +193,24 @@ def test_a_sweep_takes_engine_as_an_axis(tmp_path):
     # the same controller on two engines: the hand follows nearly the same path
     a, b = by_engine["pybullet"], by_engine["mujoco"]
     assert abs(a["position_rmse_m"] - b["position_rmse_m"]) < 0.05 * a["position_rmse_m"]
+
+
+def test_a_urdf_mujoco_cannot_read_is_a_urdf_error(tmp_path):
+    from armjac.configs import root
+    from armjac.errors import URDFError
+
+    urdf = tmp_path / "planar2.urdf"
+    urdf.write_text((root() / "arms" / "planar2.urdf").read_text())
+    arm = load_arm(urdf)
+    urdf.write_text("<robot name='broken'><link name='base'>")  # changed under the arm
+    with pytest.raises(URDFError, match="planar2.urdf"):
+        MujocoModel(arm)
+
+
+def test_compare_refuses_an_unknown_engine(tmp_path, capsys):
+    pytest.importorskip("nengo_dl")  # armjac compare needs the learned extra first
+    from armjac.cli import main
+
+    assert main(["compare", "kuka_iiwa", "--engine", "ode", "--out", str(tmp_path)]) == 2
+    assert "--engine: unknown engine 'ode'" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
