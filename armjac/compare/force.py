@@ -1,0 +1,247 @@
+"""The mismatch section's force part: what J and g errors cost in newtons.
+
+A torque-controlled arm without a wrist sensor estimates the contact force from its
+joint torques, ``F = J^{+T} (g(q) - tau)`` at rest (:mod:`armjac.estimation.contact`):
+every error in the model's Jacobian ``J`` (a wrong tool point changes the lever arm)
+and in its gravity torques ``g`` (an unknown tool or payload) goes straight into
+newtons. This module measures it on the section's real arm and models:
+
+* **static**: at held-out poses of the real arm, a known force (``newtons``, along
+  +-x, +-y, +-z) acts on the real tool point; the joint-torque sensor
+  (:class:`~armjac.mismatch.sensors.JointTorqueSensor`) reads what the joints hold,
+  ``tau = g_real(q) - J_real(q, tool)^T F`` plus its bias and noise, and each model
+  estimates ``F`` from the encoder readings: ``J`` from the model at its tool
+  point, ``g`` from one of four sources, so the table separates what ``J`` buys
+  from what ``g`` buys:
+
+  - ``nominal``: the URDF, without the tool and payload;
+  - ``load data``: the URDF carrying the spec's tool and payload at the assumed
+    tool point (:attr:`~armjac.mismatch.real_arm.RealArm.load_data_arm`);
+  - ``identified``: the URDF carrying the load that
+    :func:`~armjac.estimation.load.identify_load` finds from the sensor's readings at
+    static poses of the real arm (:func:`~armjac.estimation.load.design_load_poses`);
+  - ``identified on calibrated`` (and ``calibrated+joint``): the calibrated chain
+    (corrected joint origins and zero offsets; with the joint-error model also
+    eccentricity and deflection) carrying a load identified on it the same way;
+  - ``exact``: the real arm's gravity torques at the true joint angles.
+
+  ``exact`` is also a ``J`` row: the real arm's Jacobian at the true angles and
+  tool point, so ``exact`` x ``exact`` is the sensor's own floor (zero without noise).
+
+The press and tool-change parts run closed loop (:mod:`armjac.compare.force_runs`).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from armjac.configs import Reader
+
+FORCE_KEYS = {"n_poses", "newtons", "load_poses", "torque_sensor", "press", "tool_change"}
+SENSOR_KEYS = {"noise_Nm", "bias_Nm"}
+G_SOURCES = ("nominal", "load data", "identified", "exact")
+CALIBRATED_G = ("calibrated", "calibrated+joint")  # models whose chain also gives g
+DIRECTIONS = np.vstack((np.eye(3), -np.eye(3)))  # +x +y +z -x -y -z
+POSE_MARGIN = 0.1  # fraction of each joint range kept clear of its limits
+DEFAULT_FORCE = {"n_poses": 200, "newtons": 10.0, "load_poses": 12, "torque_sensor": None}
+
+
+def force_options(r: Reader) -> dict | None:
+    """The entry's ``force`` mapping with defaults (None: no force part).
+
+    ``force: true`` (or a mapping) asks for it; ``torque_sensor: {noise_Nm, bias_Nm}``
+    replaces the spec's joint-torque sensor (None: the spec's).
+    """
+    from armjac.compare.force_runs import press_options, tool_change_options
+
+    raw = r.data.get("force", False)
+    if raw in (False, None, [], {}):
+        return None
+    f = r.child(raw if isinstance(raw, dict) else {}, "force")
+    if not isinstance(raw, dict | bool):
+        raise r.fail("force", f"must be true, false or a mapping; got {raw!r}")
+    f.check_keys(FORCE_KEYS)
+    sensor = None
+    if f.data.get("torque_sensor") is not None:
+        s = f.mapping("torque_sensor")
+        s.check_keys(SENSOR_KEYS)
+        sensor = {k: s.number(k, 0.0, minimum=0.0) for k in sorted(SENSOR_KEYS)}
+    return {
+        "n_poses": f.integer("n_poses", DEFAULT_FORCE["n_poses"], minimum=10, maximum=100_000),
+        "newtons": f.number("newtons", DEFAULT_FORCE["newtons"], positive=True),
+        "load_poses": f.integer("load_poses", DEFAULT_FORCE["load_poses"], minimum=3,
+                                maximum=1000),  # fmt: skip
+        "torque_sensor": sensor,
+        "press": press_options(f),
+        "tool_change": tool_change_options(f),
+    }
+
+
+def torque_sensor(real, options: dict | None, seed: int):
+    """The real arm's joint-torque sensor, or one with the ``torque_sensor`` settings
+    (a bias drawn per joint from N(0, bias_Nm) with ``seed``)."""
+    from armjac.mismatch.sensors import JointTorqueSensor
+
+    if not options:
+        return real.torque_sensor
+    bias = np.random.default_rng(seed).normal(0.0, options["bias_Nm"], real.arm.dof)
+    return JointTorqueSensor(bias, options["noise_Nm"])
+
+
+def true_load(real) -> dict:
+    """The tool and payload the real arm carries: mass (kg) and centre of mass (EE frame, m)."""
+    spec = real.spec
+    mass = spec.tool_mass + spec.payload_mass
+    tip = np.asarray(real.tool_point, float)
+    com = (0.5 * spec.tool_mass + spec.payload_mass) * tip / mass if mass > 0 else np.zeros(3)
+    return {"mass": float(mass), "com": com}
+
+
+class _Loadable:
+    """A calibrated arm (:class:`~armjac.calibration.OffsetArm`, ``JointErrorArm``: a chain
+    ``base`` read through a map of the joint readings) that can carry a load, as
+    :func:`~armjac.estimation.load.identify_load` needs (``adjusted(load=...)``): the
+    load goes onto the chain, the reading map stays."""
+
+    def __init__(self, arm):
+        self._arm = arm
+
+    def __getattr__(self, name):
+        return getattr(self._arm, name)
+
+    def adjusted(self, origin_offsets=None, load=None, *, name=None, source=None):
+        """The calibrated arm whose chain carries ``load`` (see :meth:`armjac.arm.Arm.adjusted`)."""
+        out = copy.copy(self._arm)
+        out.base = self._arm.base.adjusted(origin_offsets, load, name=name, source=source)
+        return out
+
+
+def model_arm(source):
+    """The arm behind a section model (``TipNominal(arm, point)``), able to carry a load."""
+    arm = getattr(source, "arm", None)
+    if arm is None or not callable(getattr(arm, "gravity", None)):
+        return None
+    return arm if callable(getattr(arm, "adjusted", None)) else _Loadable(arm)
+
+
+def identified_load(real, sensor, n_poses: int, seed: int, arm=None):
+    """:func:`~armjac.estimation.load.identify_load` on ``arm`` (default the nominal), from
+    the sensor's readings while the real arm holds ``n_poses`` designed static poses.
+
+    The poses are designed on the nominal arm; the real arm holds them (true angles),
+    the encoders read them with their errors and the sensor reads the real gravity torques.
+    """
+    from armjac.estimation.load import design_load_poses, identify_load
+
+    rng = np.random.default_rng(seed)
+    q_true = design_load_poses(real.nominal, n_poses, rng=seed)
+    q_read = real.encoders.read(q_true, rng)
+    tau = sensor.read(np.asarray(real.arm.gravity(q_true)), np.zeros_like(q_true), rng)
+    return identify_load(real.nominal if arm is None else arm, q_read, tau)
+
+
+def _load_summary(est, truth: dict) -> dict:
+    return {
+        "mass_kg": est.mass,
+        "true_mass_kg": truth["mass"],
+        "mass_error_pct": 100.0 * (est.mass - truth["mass"]) / truth["mass"]
+        if truth["mass"] > 0
+        else None,
+        "com_mm": (1e3 * est.com).tolist(),
+        "true_com_mm": (1e3 * truth["com"]).tolist(),
+        "com_error_mm": float(1e3 * np.linalg.norm(est.com - truth["com"])),
+        "n_poses": est.n_poses,
+        "condition": est.condition,
+        "residual_rms_Nm": est.residual_rms,
+    }
+
+
+def held_out_poses(real, n: int, seed: int) -> np.ndarray:
+    """True joint angles (n, N) of the held-out static poses."""
+    return np.asarray(real.nominal.random_q(n, np.random.default_rng(seed), margin=POSE_MARGIN))
+
+
+def force_operator(jac: np.ndarray) -> np.ndarray:
+    """``P`` (B, 3, N) with ``F = P tau_ext`` at each pose: the contact solve
+    (:class:`~armjac.estimation.contact.WrenchSolver`, linear rows) applied to the unit
+    torques, which is exact because the solve is linear in ``tau_ext``."""
+    from armjac.estimation.contact import WrenchSolver
+
+    solve = WrenchSolver(3)
+    jac = np.asarray(jac, float)[:, :3, :]
+    eye = np.eye(jac.shape[-1])
+    return np.stack([np.stack([solve(j, e) for e in eye], axis=1) for j in jac])
+
+
+def estimation_errors(op: np.ndarray, g_model: np.ndarray, tau: np.ndarray, forces) -> np.ndarray:
+    """``|F_est - F|`` (B, D), N: ``F_est = P (g_model - tau)`` for the readings ``tau``
+    (B, D, N) of the forces ``forces`` (D, 3) acting on the arm."""
+    est = np.einsum("bkn,bdn->bdk", op, g_model[:, None, :] - tau)
+    return np.linalg.norm(est - np.asarray(forces)[None], axis=-1)
+
+
+def static_force(real, sources: dict, options: dict, seed: int) -> dict:
+    """The static estimation errors of every model ``J`` crossed with every ``g`` source.
+
+    Parameters
+    ----------
+    real : RealArm
+    sources : dict
+        The section's models by name (Jacobian sources at their tool point).
+    options : dict
+        :func:`force_options`.
+    seed : int
+        Draws the poses, the encoder and sensor noise.
+
+    Returns
+    -------
+    dict
+        ``errors[J model][g source] = {"median_N", "p95_N"}``, the identified ``loads``
+        (per g source) against the true one, and the settings.
+    """
+    sensor = torque_sensor(real, options["torque_sensor"], seed + 5000)
+    rng = np.random.default_rng(seed + 5001)
+    q_true = held_out_poses(real, options["n_poses"], seed + 5002)
+    q_read = real.encoders.read(q_true, rng)
+    forces = options["newtons"] * DIRECTIONS
+    jac_real = np.asarray(real.arm.jacobian(q_true, point=real.tool_point))[:, :3, :]
+    # at rest the joints hold gravity less what the contact takes: tau = g - J^T F
+    tau_motor = np.asarray(real.arm.gravity(q_true))[:, None, :] - np.einsum(
+        "bkn,dk->bdn", jac_real, forces
+    )
+    tau = sensor.read(tau_motor, np.zeros_like(tau_motor), rng)
+    load = identified_load(real, sensor, options["load_poses"], seed + 5003)
+    gravity = {
+        "nominal": np.asarray(real.nominal.gravity(q_read)),
+        "load data": np.asarray(real.load_data_arm.gravity(q_read)),
+        "identified": np.asarray(load.arm.gravity(q_read)),
+    }
+    loads = {"identified": _load_summary(load, true_load(real))}
+    for name in CALIBRATED_G:
+        arm = model_arm(sources[name]) if name in sources else None
+        if arm is not None:  # the same poses and readings, identified on the calibrated chain
+            est = identified_load(real, sensor, options["load_poses"], seed + 5003, arm)
+            gravity[f"identified on {name}"] = np.asarray(est.arm.gravity(q_read))
+            loads[f"identified on {name}"] = _load_summary(est, true_load(real))
+    gravity["exact"] = np.asarray(real.arm.gravity(q_true))
+    jacobians = {name: np.asarray(src.jacobian(q_read)) for name, src in sources.items()}
+    jacobians["exact"] = jac_real
+    errors = {}
+    for name, jac in jacobians.items():
+        op = force_operator(jac)
+        errors[name] = {}
+        for g_name, g in gravity.items():
+            e = estimation_errors(op, g, tau, forces)
+            errors[name][g_name] = {"median_N": float(np.median(e)),
+                                    "p95_N": float(np.percentile(e, 95))}  # fmt: skip
+    return {
+        "n_poses": int(options["n_poses"]),
+        "newtons": float(options["newtons"]),
+        "directions": len(DIRECTIONS),
+        "torque_sensor": {"noise_Nm": sensor.noise,
+                          "bias_Nm_rms": float(np.sqrt(np.mean(sensor.bias**2)))},  # fmt: skip
+        "loads": loads,
+        "errors": errors,
+    }
