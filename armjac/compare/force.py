@@ -33,14 +33,17 @@ The press and tool-change parts run closed loop (:mod:`armjac.compare.force_runs
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 
 from armjac.configs import Reader
+from armjac.mismatch.load import (
+    SENSOR_KEYS,
+    identified_load,
+    torque_sensor,
+    true_load,
+)
 
 FORCE_KEYS = {"n_poses", "newtons", "load_poses", "torque_sensor", "press", "tool_change"}
-SENSOR_KEYS = {"noise_Nm", "bias_Nm"}
 G_SOURCES = ("nominal", "load data", "identified", "exact")
 CALIBRATED_G = ("calibrated", "calibrated+joint")  # models whose chain also gives g
 DIRECTIONS = np.vstack((np.eye(3), -np.eye(3)))  # +x +y +z -x -y -z
@@ -77,69 +80,6 @@ def force_options(r: Reader) -> dict | None:
         "press": press_options(f),
         "tool_change": tool_change_options(f),
     }
-
-
-def torque_sensor(real, options: dict | None, seed: int):
-    """The real arm's joint-torque sensor, or one with the ``torque_sensor`` settings
-    (a bias drawn per joint from N(0, bias_Nm) with ``seed``)."""
-    from armjac.mismatch.sensors import JointTorqueSensor
-
-    if not options:
-        return real.torque_sensor
-    bias = np.random.default_rng(seed).normal(0.0, options["bias_Nm"], real.arm.dof)
-    return JointTorqueSensor(bias, options["noise_Nm"])
-
-
-def true_load(real) -> dict:
-    """The tool and payload the real arm carries: mass (kg) and centre of mass (EE frame, m)."""
-    spec = real.spec
-    mass = spec.tool_mass + spec.payload_mass
-    tip = np.asarray(real.tool_point, float)
-    com = (0.5 * spec.tool_mass + spec.payload_mass) * tip / mass if mass > 0 else np.zeros(3)
-    return {"mass": float(mass), "com": com}
-
-
-class _Loadable:
-    """A calibrated arm (:class:`~armjac.calibration.OffsetArm`, ``JointErrorArm``: a chain
-    ``base`` read through a map of the joint readings) that can carry a load, as
-    :func:`~armjac.estimation.load.identify_load` needs (``adjusted(load=...)``): the
-    load goes onto the chain, the reading map stays."""
-
-    def __init__(self, arm):
-        self._arm = arm
-
-    def __getattr__(self, name):
-        return getattr(self._arm, name)
-
-    def adjusted(self, origin_offsets=None, load=None, *, name=None, source=None):
-        """The calibrated arm whose chain carries ``load`` (see :meth:`armjac.arm.Arm.adjusted`)."""
-        out = copy.copy(self._arm)
-        out.base = self._arm.base.adjusted(origin_offsets, load, name=name, source=source)
-        return out
-
-
-def model_arm(source):
-    """The arm behind a section model (``TipNominal(arm, point)``), able to carry a load."""
-    arm = getattr(source, "arm", None)
-    if arm is None or not callable(getattr(arm, "gravity", None)):
-        return None
-    return arm if callable(getattr(arm, "adjusted", None)) else _Loadable(arm)
-
-
-def identified_load(real, sensor, n_poses: int, seed: int, arm=None):
-    """:func:`~armjac.estimation.load.identify_load` on ``arm`` (default the nominal), from
-    the sensor's readings while the real arm holds ``n_poses`` designed static poses.
-
-    The poses are designed on the nominal arm; the real arm holds them (true angles),
-    the encoders read them with their errors and the sensor reads the real gravity torques.
-    """
-    from armjac.estimation.load import design_load_poses, identify_load
-
-    rng = np.random.default_rng(seed)
-    q_true = design_load_poses(real.nominal, n_poses, rng=seed)
-    q_read = real.encoders.read(q_true, rng)
-    tau = sensor.read(np.asarray(real.arm.gravity(q_true)), np.zeros_like(q_true), rng)
-    return identify_load(real.nominal if arm is None else arm, q_read, tau)
 
 
 def _load_summary(est, truth: dict) -> dict:
@@ -220,7 +160,7 @@ def static_force(real, sources: dict, options: dict, seed: int) -> dict:
     }
     loads = {"identified": _load_summary(load, true_load(real))}
     for name in CALIBRATED_G:
-        arm = model_arm(sources[name]) if name in sources else None
+        arm = getattr(sources.get(name), "arm", None)
         if arm is not None:  # the same poses and readings, identified on the calibrated chain
             est = identified_load(real, sensor, options["load_poses"], seed + 5003, arm)
             gravity[f"identified on {name}"] = np.asarray(est.arm.gravity(q_read))
