@@ -16,7 +16,7 @@ from armjac.extras import require
 require("sim", "armjac.scenarios")  # before anything imports pybullet or matplotlib
 
 from armjac.mismatch import scenario as _mismatch  # noqa: F401, I001  (calibrated_reach)
-from armjac.mismatch import press as _real_press  # noqa: F401, I001  (real_press)
+from armjac.mismatch import force_scenarios as _force  # noqa: F401, I001  (real_press, ...)
 from armjac.scenarios import adaptive as _adaptive  # noqa: F401  (tool_change, tracker_dropout)
 from armjac.scenarios import types as _types  # noqa: F401  (registers the bundled types)
 from armjac.scenarios import wipe as _wipe  # noqa: F401

@@ -1,6 +1,15 @@
-"""``real_press``: the press on a real arm that is not its URDF, force from joint torques.
+"""Force from joint torques on a real arm that is not its URDF.
 
-The scenario simulates the real arm of ``task.mismatch`` (as ``calibrated_reach``
+=====================  ==============================================================
+``real_press``         the press, its force loop closed on the observer through the
+                       model's J and g (below)
+``tool_change_force``  ``tool_change`` (:mod:`armjac.scenarios.adaptive`) with the
+                       observer watching: the contact-free hand's estimated force
+                       (truth: zero) before and after the unknown tool change, per
+                       adaptation rule
+=====================  ==============================================================
+
+``real_press`` simulates the real arm of ``task.mismatch`` (as ``calibrated_reach``
 does) and runs the press (:class:`~armjac.scenarios.types.Press`) on it. The
 controller sees the encoder readings (``readings: encoders``; ``true``: the true
 angles) and closes its force loop on the momentum observer
@@ -37,11 +46,14 @@ sees::
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
 from armjac.configs import Reader
-from armjac.scenarios.contact import ForceSensing
+from armjac.scenarios.adaptive import MODEL_EVERY, ToolChange
+from armjac.scenarios.contact import DEFAULT_OBSERVER_GAIN, ForceSensing
+from armjac.scenarios.metrics import time_to_stay_within
 from armjac.scenarios.registry import register_scenario
 from armjac.scenarios.types import Press
 from armjac.sim.arm_sim import ArmSim
@@ -71,6 +83,17 @@ class _TipContact:
     def contact_depth(self, other=None) -> float:
         """The tip sphere's penetration, m (see ArmSim.contact_depth)."""
         return ArmSim.contact_depth(self, other)
+
+
+def _validate_sensor(task: Reader) -> None:
+    """``torque_sensor: {noise_Nm, bias_Nm}`` (optional; default the spec's sensor)."""
+    from armjac.mismatch.load import SENSOR_KEYS
+
+    if task.data.get("torque_sensor") is not None:
+        s = task.mapping("torque_sensor")
+        s.check_keys(SENSOR_KEYS)
+        for key in SENSOR_KEYS:
+            s.number(key, 0.0, minimum=0.0)
 
 
 class SensedObserver(ForceSensing):
@@ -111,7 +134,6 @@ class RealPress(Press):
         """Press's keys plus ``mismatch``, ``dynamics``, ``readings``, ``load_poses`` and
         ``torque_sensor: {noise_Nm, bias_Nm}``."""
         from armjac.mismatch import load_spec
-        from armjac.mismatch.load import SENSOR_KEYS
 
         super().validate(task)
         m = task.mapping("mismatch")
@@ -124,11 +146,7 @@ class RealPress(Press):
         task.string("dynamics", "identified", DYNAMICS)
         task.string("readings", "encoders", READINGS)
         task.integer("load_poses", 12, minimum=3, maximum=1000)
-        if task.data.get("torque_sensor") is not None:
-            s = task.mapping("torque_sensor")
-            s.check_keys(SENSOR_KEYS)
-            for key in SENSOR_KEYS:
-                s.number(key, 0.0, minimum=0.0)
+        _validate_sensor(task)
 
     def __init__(self, *args):
         from armjac.mismatch import load_spec
@@ -213,3 +231,80 @@ class RealPress(Press):
         if self.load is not None:
             out |= {"load_mass_kg": self.load.mass, "load_com_m": self.load.com.tolist()}
         return out
+
+
+@register_scenario
+class ToolChangeForce(ToolChange):
+    """``tool_change`` with a momentum observer on the controller's model (its dynamics,
+    the adapting model's Jacobian), fed the real arm's joint-torque sensor. The hand
+    touches nothing, so every newton it estimates is a model error; scored: how long
+    after the change until the estimate stays within ``force_tolerance`` N."""
+
+    kind = "tool_change_force"
+    keys = ToolChange.keys | {"observer_gain", "torque_sensor", "force_tolerance"}
+
+    @classmethod
+    def validate(cls, task: Reader) -> None:
+        """Also ``observer_gain`` (1/s), ``force_tolerance`` (N) and ``torque_sensor``."""
+        super().validate(task)
+        task.number("observer_gain", positive=True)
+        task.number("force_tolerance", positive=True)
+        _validate_sensor(task)
+
+    def __init__(self, *args):
+        from armjac.mismatch.load import torque_sensor
+
+        super().__init__(*args)
+        self.sensor = torque_sensor(self.real, self.task.data.get("torque_sensor"),
+                                    self.cfg.seed + 13)  # fmt: skip
+        self.force_rng = np.random.default_rng(self.cfg.seed + 14)
+        self.observer = None
+        self.force_err: list[tuple[float, float]] = []  # (t, |estimated force|)
+
+    def build(self, make) -> None:
+        """The controller, then the observer on its dynamics and the adapting model's J."""
+        from armjac.estimation import MomentumObserver
+
+        super().build(make)
+        model = self.controllers["main"].model
+        gain = self.task.number("observer_gain", DEFAULT_OBSERVER_GAIN)
+        self.observer = MomentumObserver(model.dynamics, self.cfg.dt, gain, jacobian=self.model)
+        rows = np.asarray(self.model.jacobian(self.q0)).shape[0]
+        self._wrench = rows >= 6 and self.arm.dof >= 6
+
+    def setup(self, sim) -> None:
+        """The sensor leaves the simulated joints' damping out of its reading."""
+        super().setup(sim)
+        self.sensor.damping = sim.joint_damping
+
+    def command(self, k: int, q: np.ndarray, dq: np.ndarray, sim) -> np.ndarray:
+        """The tool change's command; the observer reads the sensor and the readings."""
+        u = super().command(k, q, dq, sim)
+        tau = self.sensor.read(sim.get_feedback()["u"], dq, self.force_rng)
+        obs, q_read = self.observer, self.q_read[k]
+        obs.update(q_read, dq, tau)
+        if k % MODEL_EVERY == 0 and k > 0:
+            f = obs.wrench(q_read)[:3] if self._wrench else obs.force(q_read)
+            self.force_err.append((k * self.cfg.dt, float(np.linalg.norm(f))))
+        return u
+
+    def extra_metrics(self, log: dict) -> dict:
+        """Also ``force_recovery_time_s`` (from the change until the estimate stays within
+        the tolerance), the median estimate before the change and over the last second,
+        and the ``force_curve``."""
+        out = super().extra_metrics(log)
+        tol = self.task.number("force_tolerance", 1.0)
+        ts, f = np.array(self.force_err).reshape(-1, 2).T
+        before = (ts >= self.at - 0.5) & (ts < self.at)
+        after = ts >= self.at
+        return out | {
+            "force_tolerance_N": tol,
+            "force_recovery_time_s": time_to_stay_within(ts[after], f[after], tol, self.at),
+            "force_before_change_N": _median(f[before]),
+            "force_end_N": _median(f[ts >= ts[-1] - 1.0]) if ts.size else math.nan,
+            "force_curve": {"t": ts, "force_N": f},
+        }
+
+
+def _median(x: np.ndarray) -> float:
+    return float(np.median(x)) if x.size else math.nan
