@@ -28,10 +28,14 @@ newtons. This module measures it on the section's real arm and models:
   ``exact`` is also a ``J`` row: the real arm's Jacobian at the true angles and
   tool point, so ``exact`` x ``exact`` is the sensor's own floor (zero without noise).
 
-The press and tool-change parts run closed loop (:mod:`armjac.compare.force_runs`).
+The press and tool-change parts run closed loop (:mod:`armjac.compare.force_runs`);
+:func:`changed_tool` gives the static errors after the tool change, where the old
+load data no longer holds and a re-identified load does.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
@@ -51,7 +55,7 @@ POSE_MARGIN = 0.1  # fraction of each joint range kept clear of its limits
 DEFAULT_FORCE = {"n_poses": 200, "newtons": 10.0, "load_poses": 12, "torque_sensor": None}
 
 
-def force_options(r: Reader) -> dict | None:
+def force_options(r: Reader, spec_arm: str | None = None) -> dict | None:
     """The entry's ``force`` mapping with defaults (None: no force part).
 
     ``force: true`` (or a mapping) asks for it; ``torque_sensor: {noise_Nm, bias_Nm}``
@@ -77,8 +81,8 @@ def force_options(r: Reader) -> dict | None:
         "load_poses": f.integer("load_poses", DEFAULT_FORCE["load_poses"], minimum=3,
                                 maximum=1000),  # fmt: skip
         "torque_sensor": sensor,
-        "press": press_options(f),
-        "tool_change": tool_change_options(f),
+        "press": press_options(f, spec_arm),
+        "tool_change": tool_change_options(f, spec_arm),
     }
 
 
@@ -122,7 +126,7 @@ def estimation_errors(op: np.ndarray, g_model: np.ndarray, tau: np.ndarray, forc
     return np.linalg.norm(est - np.asarray(forces)[None], axis=-1)
 
 
-def static_force(real, sources: dict, options: dict, seed: int) -> dict:
+def static_force(real, sources: dict, options: dict, seed: int, truth: dict | None = None) -> dict:
     """The static estimation errors of every model ``J`` crossed with every ``g`` source.
 
     Parameters
@@ -134,6 +138,8 @@ def static_force(real, sources: dict, options: dict, seed: int) -> dict:
         :func:`force_options`.
     seed : int
         Draws the poses, the encoder and sensor noise.
+    truth : dict, optional
+        The load the real arm carries (default :func:`~armjac.mismatch.load.true_load`).
 
     Returns
     -------
@@ -141,6 +147,13 @@ def static_force(real, sources: dict, options: dict, seed: int) -> dict:
         ``errors[J model][g source] = {"median_N", "p95_N"}``, the identified ``loads``
         (per g source) against the true one, and the settings.
     """
+    from armjac.errors import InputError
+
+    if np.linalg.matrix_rank(np.asarray(real.nominal.jacobian(real.nominal.home))[:3]) < 3:
+        raise InputError(f"{real.nominal.name}: a hand that cannot move in every direction "
+                         "cannot feel a force in every direction (the force part needs a "
+                         "spatial arm)")  # fmt: skip
+    truth = true_load(real) if truth is None else truth
     sensor = torque_sensor(real, options["torque_sensor"], seed + 5000)
     rng = np.random.default_rng(seed + 5001)
     q_true = held_out_poses(real, options["n_poses"], seed + 5002)
@@ -158,13 +171,13 @@ def static_force(real, sources: dict, options: dict, seed: int) -> dict:
         "load data": np.asarray(real.load_data_arm.gravity(q_read)),
         "identified": np.asarray(load.arm.gravity(q_read)),
     }
-    loads = {"identified": _load_summary(load, true_load(real))}
+    loads = {"identified": _load_summary(load, truth)}
     for name in CALIBRATED_G:
         arm = getattr(sources.get(name), "arm", None)
         if arm is not None:  # the same poses and readings, identified on the calibrated chain
             est = identified_load(real, sensor, options["load_poses"], seed + 5003, arm)
             gravity[f"identified on {name}"] = np.asarray(est.arm.gravity(q_read))
-            loads[f"identified on {name}"] = _load_summary(est, true_load(real))
+            loads[f"identified on {name}"] = _load_summary(est, truth)
     gravity["exact"] = np.asarray(real.arm.gravity(q_true))
     jacobians = {name: np.asarray(src.jacobian(q_read)) for name, src in sources.items()}
     jacobians["exact"] = jac_real
@@ -185,3 +198,58 @@ def static_force(real, sources: dict, options: dict, seed: int) -> dict:
         "loads": loads,
         "errors": errors,
     }
+
+
+def changed_tool(real, extension: float, mass: float):
+    """The real arm after an unknown tool change (as in ``tool_change``): the tool grows by
+    ``extension`` m along its axis and ``mass`` kg is added halfway along the added length.
+    Returns the changed real arm and its true load (:func:`~armjac.mismatch.load.true_load`'s
+    form)."""
+    from armjac.model.adjustment import load_parameters
+    from armjac.model.tree import Inertial
+
+    axis = real.assumed_point / np.linalg.norm(real.assumed_point)
+    old, new = real.tool_point, real.tool_point + extension * axis
+    mid = 0.5 * (old + new)
+    arm = real.arm.adjusted(None, load_parameters(Inertial(mass=float(mass),
+                                                           xyz=tuple(map(float, mid)))),
+                            name=f"{real.arm.name}+new-tool")  # fmt: skip
+    truth = true_load(real)
+    total = truth["mass"] + mass
+    com = (truth["mass"] * truth["com"] + mass * mid) / total
+    return dataclasses.replace(real, arm=arm, tool_point=new), {"mass": total, "com": com}
+
+
+def run_force(real, sources: dict, entry: dict, figdir, tag: str, log=None) -> dict:
+    """The force part for one spec (module doc): static errors, after the tool change,
+    the press and the tool-change runs, as configured in ``entry["force"]``."""
+    import time
+
+    from armjac.compare.force_runs import TOOL_SCENARIO, run_press, run_tool_change
+
+    log = log or (lambda *_: None)
+    opts, seed = entry["force"], entry["seed"]
+    phases = {}
+    t0 = time.perf_counter()
+    out: dict = {"static": static_force(real, sources, opts, seed)}
+    if opts["tool_change"]:
+        from armjac.scenarios.config import load_scenario
+
+        task = load_scenario(TOOL_SCENARIO).task
+        ext, mass = float(task.get("tool_extension", 0.08)), float(task.get("tool_mass", 0.3))
+        changed, truth = changed_tool(real, ext, mass)
+        kept = {k: v for k, v in sources.items() if k in ("nominal", *CALIBRATED_G)}
+        after = static_force(changed, kept, opts, seed, truth)
+        out["after_tool_change"] = after | {"tool_extension_m": ext, "tool_mass_kg": mass}
+    phases["static_s"] = time.perf_counter() - t0
+    log(f"force: static errors in {phases['static_s']:.1f} s")
+    if opts["press"]:
+        t0 = time.perf_counter()
+        out["press"] = run_press(real, sources, entry, opts)
+        phases["press_s"] = time.perf_counter() - t0
+    if opts["tool_change"]:
+        t0 = time.perf_counter()
+        out["tool_change"] = run_tool_change(sources, entry, opts, figdir, tag)
+        phases["tool_change_s"] = time.perf_counter() - t0
+    out["phases_s"] = {k: round(v, 1) for k, v in phases.items()}
+    return out

@@ -131,6 +131,14 @@ def run_spec(entry: dict, figdir: Path, *, progress: bool = False, log=None) -> 
         t0 = time.perf_counter()
         recovery = run_recovery(entry, sources, figdir, f"{spec.name}_{entry['data']}_seed{seed}")
         phases["recovery_s"] = time.perf_counter() - t0
+    force = None
+    if entry.get("force"):
+        from armjac.compare.force import run_force
+
+        t0 = time.perf_counter()
+        force = run_force(real, sources, entry, figdir, f"{spec.name}_{entry['data']}_seed{seed}",
+                          log)  # fmt: skip
+        phases["force_s"] = time.perf_counter() - t0
     fig = None
     if budget_rows:
         from armjac.compare.plots import budget_figure
@@ -159,6 +167,7 @@ def run_spec(entry: dict, figdir: Path, *, progress: bool = False, log=None) -> 
         "budgets": budget_rows,
         "budget_figure": None if fig is None else str(fig),
         "recovery": recovery,
+        "force": force,
     }
     phases["total_s"] = time.perf_counter() - t_start
     phases["cpu_s"] = time.process_time() - cpu0
@@ -179,5 +188,8 @@ def run_section(entries: list[dict], out: Path, *, progress=False, log=None) -> 
         for key, val in (res.get("recovery") or {}).items():
             if key.endswith("_figure"):
                 res["recovery"][key] = str(Path(val).relative_to(out))
+        tool = (res.get("force") or {}).get("tool_change") or {}
+        if tool.get("figure"):
+            tool["figure"] = str(Path(tool["figure"]).relative_to(out))
         results.append(res)
     return results

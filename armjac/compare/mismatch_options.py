@@ -7,6 +7,7 @@ Each entry is a spec name or a mapping (see :mod:`armjac.compare.mismatch`);
 from __future__ import annotations
 
 from armjac.compare.adapted import DEFAULT_ADAPT, DEFAULT_RECOVERY
+from armjac.compare.force import force_options
 from armjac.configs import Reader
 
 ENTRY_KEYS = {
@@ -22,6 +23,7 @@ ENTRY_KEYS = {
     "data",
     "adapt",
     "recovery",
+    "force",
 }
 ADAPT_KEYS = {"bases", "rules"}
 RECOVERY_KEYS = {"base", "rules", "dropout", "duration"}
@@ -69,6 +71,7 @@ def parse_section(top: Reader) -> list[dict]:
                 "data": r.choice("data", ("trajectory", "static"), "trajectory"),
                 "adapt": _adapt_options(r),
                 "recovery": _recovery_options(r, spec),
+                "force": force_options(r, load_spec(spec).arm),
             }
         )
     return out

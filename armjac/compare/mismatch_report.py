@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from armjac.compare.adapted import recovery_markdown
+from armjac.compare.force_report import force_markdown
 from armjac.compare.markdown import table
 from armjac.compare.mismatch_options import BUDGET_MODELS
 from armjac.compare.mismatch_scores import HOPELESS_MM
@@ -67,6 +68,8 @@ def section_markdown(results: list[dict]) -> list[str]:
                 lines += [f"![error against data budget]({r['budget_figure']})", ""]
         if r.get("recovery"):
             lines += recovery_markdown(r["recovery"])
+        if r.get("force"):
+            lines += force_markdown(r["force"])
         lines += ["**Verdict.**", ""] + [f"- {v}" for v in r["verdict"]] + [""]
     return lines
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from armjac.compare.adapted import verdict_lines
+from armjac.compare.force_report import force_verdict
 
 
 def _best(d: dict, key) -> tuple[str, float]:
@@ -105,4 +106,5 @@ def verdict(r: dict) -> list[str]:
                     else ""
                 )
             )
-    return out + verdict_lines(r)
+    out += verdict_lines(r)
+    return out + (force_verdict(r["force"]) if r.get("force") else [])
