@@ -243,3 +243,27 @@ def test_each_compare_module_imports_alone():
                          cwd=COMPARE.parents[1], timeout=300)  # fmt: skip
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.strip().endswith("ok")
+
+
+@pytest.mark.parametrize(
+    ("kind", "task", "match"),
+    [
+        ("real_press", {"dynamics": "magic"}, "dynamics"),
+        ("real_press", {"readings": "psychic"}, "readings"),
+        ("real_press", {"mismatch": {"spec": "no_such_spec"}}, "spec"),
+        ("real_press", {"torque_sensor": {"noise_Nm": -1}}, "noise_Nm"),
+        ("tool_change_force", {"force_tolerance": 0}, "force_tolerance"),
+        ("tool_change_force", {"torque_sensor": {"gain": 1}}, "gain"),
+    ],
+)
+def test_force_scenarios_refuse_bad_keys(kind, task, match):
+    from armjac.scenarios import load_scenario, scenario_data
+
+    base = "press_sensorless" if kind == "real_press" else "tool_change"
+    data = scenario_data(base)
+    data["scenario"] = kind
+    if kind == "real_press":
+        data["task"]["mismatch"] = {"spec": "kuka_iiwa"}
+    data["task"].update(task)
+    with pytest.raises(ConfigError, match=match):
+        load_scenario(data)

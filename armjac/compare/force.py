@@ -66,9 +66,9 @@ def force_options(r: Reader, spec_arm: str | None = None) -> dict | None:
     raw = r.data.get("force", False)
     if raw in (False, None, [], {}):
         return None
-    f = r.child(raw if isinstance(raw, dict) else {}, "force")
     if not isinstance(raw, dict | bool):
         raise r.fail("force", f"must be true, false or a mapping; got {raw!r}")
+    f = r.child(raw if isinstance(raw, dict) else {}, "force")
     f.check_keys(FORCE_KEYS)
     sensor = None
     if f.data.get("torque_sensor") is not None:
