@@ -17,6 +17,8 @@ For each mismatch spec (``mismatch:`` in a comparison file)::
         adapt: {bases: [nominal, calibrated+residual], rules: [tool_rls, pes, rls]}
         recovery: {base: calibrated+residual, rules: [none, offset, pes, rls, tool_rls],
                    dropout: true, duration: null}   # [] or false: skip
+        force: true                # contact forces from joint torques (default off;
+                                   # armjac.compare.force)
 
 the real arm is drawn, an exploration run long enough for the largest budget
 is recorded (:func:`armjac.mismatch.collect`), and from its first ``budget``
@@ -28,17 +30,23 @@ tracker samples these models are built:
 * ``residual``: a network on top of the nominal (``base: nominal``);
 * ``calibrated+residual``: a network on top of the calibrated arm (the
   :func:`~armjac.learned.train_from_data` default);
-* any registered adapter (:func:`register_adapter`): ``adapted``
+* any registered adapter (:func:`~armjac.compare.registry.register_adapter`): ``adapted``
   (:mod:`armjac.compare.adapted`) adds ``RULE on BASE`` rows, each base model
   adapted online along a path with the tracker, then judged like the others;
 * recovery curves: the ``tool_change`` and ``tracker_dropout`` scenarios on the
-  same real arm, once per adaptation rule (spatial arms only).
+  same real arm, once per adaptation rule (spatial arms only);
+* the force part (:mod:`armjac.compare.force`): what each model's J and g cost in
+  newtons when contact forces are estimated from joint torques.
 
 Static errors use held-out configurations drawn uniformly within the explored
 range (:func:`~armjac.mismatch.static_samples`, truth from the real arm): the
 tip error of each model's FK of the readings, and the relative error of its
 Jacobian against the real d tip / d readings. The verdict is written from
 these numbers.
+
+This module runs an entry; the options, models, scores, verdict and report live in
+``mismatch_options``, ``mismatch_models``, ``mismatch_scores``, ``mismatch_verdict``
+and ``mismatch_report`` (names re-exported here).
 """
 
 from __future__ import annotations
