@@ -9,7 +9,9 @@ bundled_comparisons()          names of the bundled comparison files
 Modules: :mod:`~armjac.compare.config` (the file format), ``accuracy`` (Jacobian
 and FK errors on a held-out sample), ``control`` (scenarios with every source),
 ``timing`` (per-call cost), ``plots``, ``report``, ``cache`` (reuse of trained
-models and runs). See docs/compare.md.
+models and runs), ``mismatch`` (models of a real arm that is not its URDF, with
+its ``force`` part) and ``registry`` (adapters the mismatch section calls). See
+docs/compare.md.
 """
 
 from armjac.extras import require

@@ -1,6 +1,6 @@
 """Online adaptation in the mismatch section: adapted models and recovery curves.
 
-Registers ``adapted`` with the section (:func:`armjac.compare.mismatch.register_adapter`):
+Registers ``adapted`` with the section (:func:`armjac.compare.registry.register_adapter`):
 each base model of the section (``adapt.bases``) is wrapped by each rule
 (``adapt.rules``, :func:`armjac.adapt.make_adapting`) and adapted online
 along a joint-space path on the real arm, one update per tracker sample
@@ -22,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from armjac.compare.mismatch import register_adapter
+from armjac.compare.markdown import table
+from armjac.compare.registry import register_adapter
 
 PATH_SECONDS = 6.0  # the adaptation path: 300 samples at 50 Hz
 PATH_AMPLITUDE = 0.3  # rad, every joint a sine around home
@@ -259,8 +260,6 @@ def verdict_lines(r: dict) -> list[str]:
 
 def recovery_markdown(rec: dict) -> list[str]:
     """Tables (and plots) of the recovery runs."""
-    from armjac.compare.report import table
-
     lines = []
     tc = rec.get("tool_change")
     if tc:

@@ -234,7 +234,7 @@ def validate(data, where: str, base: Path | None = None) -> CompareConfig:
         resolve(arm)
     except ConfigError as exc:
         raise top.fail("arm", str(exc)) from None
-    from armjac.compare.mismatch import parse_section
+    from armjac.compare.mismatch_options import parse_section
 
     mismatch = parse_section(top)
     # a comparison of the mismatch section alone needs no learned model of the nominal arm

@@ -168,3 +168,20 @@ def budget_figure(rows: list[dict], nominal_mm: float, path: Path, title: str) -
     ax.grid(True, which="both", alpha=0.3)
     path.parent.mkdir(parents=True, exist_ok=True)
     return save_figure(fig, 110, path)
+
+
+def force_curves_figure(curves: dict, at: float, path: Path, title: str, tol: float = 1.0) -> Path:
+    """Estimated force magnitude (N) against time, one line per adaptation rule, with the
+    tool change and the tolerance marked."""
+    fig, ax = pyplot().subplots(figsize=(8, 3.8))
+    for label, c in curves.items():
+        ax.plot(np.asarray(c["t"]), np.asarray(c["force_N"]), lw=1, label=label)
+    ax.axvline(at, color="0.4", ls="--", lw=1, label="tool change")
+    ax.axhline(tol, color="k", ls=":", lw=1, label=f"{tol:g} N")
+    ax.set_xlabel("t [s]")
+    ax.set_ylabel("|estimated force| [N] (truth: 0)")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return save_figure(fig, 110, path)

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import html
-import math
-import re
 from pathlib import Path
 
+from armjac.compare.markdown import fmt as _f
+from armjac.compare.markdown import table, to_html
 
-def _f(v, fmt: str = ".3g", scale: float = 1.0) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "n/a"
-    return format(v * scale, fmt)
-
-
-def table(rows: list[list[str]], header: list[str]) -> list[str]:
-    """A markdown table."""
-    header = [h.replace("|", "/") for h in header]
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(str(c).replace("|", "/") for c in r) + " |" for r in rows]
-    return out + [""]
+__all__ = ["render", "table", "to_html", "write_report"]
 
 
 def _img(path: str, alt: str) -> str:
@@ -299,60 +287,11 @@ def render(m: dict) -> str:
         lines += [f"**Models that could not be used:** {', '.join(failed)} (see section 4).", ""]
     lines += _accuracy(m) + _control(m) + _cost(m)
     if m.get("mismatch"):
-        from armjac.compare.mismatch import section_markdown
+        from armjac.compare.mismatch_report import section_markdown
 
         lines += section_markdown(m["mismatch"])
     lines += _settings(m)
     return "\n".join(lines)
-
-
-def to_html(md: str, title: str) -> str:
-    """A small markdown subset (headings, tables, images, lists, paragraphs) as HTML."""
-
-    def inline(text: str) -> str:
-        text = html.escape(text)
-        text = re.sub(r"!\[([^\]]*)\]\(([^)]+)\)", r'<img alt="\1" src="\2">', text)
-        text = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", text)
-        return re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
-
-    out, rows, items = [], [], []
-
-    def flush():
-        if rows:
-            out.append("<table>")
-            for i, r in enumerate(rows):
-                tag = "th" if i == 0 else "td"
-                out.append("<tr>" + "".join(f"<{tag}>{inline(c)}</{tag}>" for c in r) + "</tr>")
-            out.append("</table>")
-            rows.clear()
-        if items:
-            out.append("<ul>" + "".join(f"<li>{inline(i)}</li>" for i in items) + "</ul>")
-            items.clear()
-
-    for line in md.splitlines():
-        if line.startswith("|"):
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            if not all(set(c) <= {"-"} for c in cells):
-                rows.append(cells)
-            continue
-        if line.startswith("- "):
-            items.append(line[2:])
-            continue
-        flush()
-        level = len(line) - len(line.lstrip("#"))
-        if level and line[level : level + 1] == " ":
-            out.append(f"<h{level}>{inline(line[level + 1 :])}</h{level}>")
-        elif line.strip():
-            out.append(f"<p>{inline(line)}</p>")
-    flush()
-    style = (
-        "body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:"
-        "collapse;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px}img{max-width:100%}"
-    )
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<style>{style}</style></head><body>\n" + "\n".join(out) + "\n</body></html>\n"
-    )
 
 
 def write_report(metrics: dict, out: Path) -> Path:

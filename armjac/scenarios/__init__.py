@@ -18,6 +18,7 @@ from armjac.extras import require_any
 require_any(("sim", "mujoco"), "armjac.scenarios")  # before anything imports an engine
 
 from armjac.mismatch import scenario as _mismatch  # noqa: F401, I001  (calibrated_reach)
+from armjac.mismatch import force_scenarios as _force  # noqa: F401, I001  (real_press, ...)
 from armjac.scenarios import adaptive as _adaptive  # noqa: F401  (tool_change, tracker_dropout)
 from armjac.scenarios import estimation as _estimation  # noqa: F401  (contact_estimation)
 from armjac.scenarios import types as _types  # noqa: F401  (registers the bundled types)

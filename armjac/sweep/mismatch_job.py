@@ -60,7 +60,9 @@ DEFAULTS = {
 CODE = (
     "armjac/mismatch", "armjac/calibration", "armjac/learned", "armjac/arm.py",
     "armjac/codegen", "armjac/symbolic", "armjac/model", "armjac/control", "armjac/sim",
-    "armjac/compare/mismatch.py", "armjac/sweep/mismatch_job.py",
+    "armjac/compare/mismatch.py", "armjac/compare/mismatch_models.py",
+    "armjac/compare/mismatch_scores.py", "armjac/compare/registry.py",
+    "armjac/compare/adapted.py", "armjac/sweep/mismatch_job.py",
 )  # fmt: skip
 # Wall-clock entries of the results (moved out of the metrics).
 TIMING = ("models.*.seconds", "models.*.train_seconds")
