@@ -16,6 +16,7 @@ from armjac.extras import require
 require("sim", "armjac.scenarios")  # before anything imports pybullet or matplotlib
 
 from armjac.mismatch import scenario as _mismatch  # noqa: F401, I001  (calibrated_reach)
+from armjac.adapt import spec as _adapt  # noqa: F401, I001  (the adapt: source kind)
 from armjac.scenarios import adaptive as _adaptive  # noqa: F401  (tool_change, tracker_dropout)
 from armjac.scenarios import types as _types  # noqa: F401  (registers the bundled types)
 from armjac.scenarios import wipe as _wipe  # noqa: F401

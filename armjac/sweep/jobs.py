@@ -24,8 +24,8 @@ from pathlib import Path
 from armjac import configs
 from armjac.compare.cache import RUN_CODE, TRAINING_CODE
 from armjac.errors import ConfigError, SimulationError
-from armjac.validation import excerpt
 from armjac.sweep import mismatch_job
+from armjac.validation import excerpt
 
 
 @dataclass(frozen=True)

@@ -161,7 +161,8 @@ def _run(job: Job, timing: dict) -> dict:
     try:  # what the store will write: refused here, as this job's failure
         json.dumps(metrics, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"job kind {job.kind!r} returned metrics that are not JSON: {exc}") from None
+        msg = f"job kind {job.kind!r} returned metrics that are not JSON: {exc}"
+        raise TypeError(msg) from None
     timing.update(_pop_timing(metrics, kind.timing_keys))
     return metrics
 
