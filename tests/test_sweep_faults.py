@@ -240,7 +240,8 @@ def _alive(pid: int) -> bool:
 
 def test_a_yaml_alias_bomb_is_refused_briefly(tmp_path):
     levels = ["a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]"]
-    levels += [f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]" for p, c in zip("abcdefgh", "bcdefghi")]
+    pairs = zip("abcdefgh", "bcdefghi", strict=True)
+    levels += [f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]" for p, c in pairs]
     text = "job: sweep_kinds:count\nbase: {value: 1}\nbomb:\n  " + "\n  ".join(levels)
     text += "\naxes:\n  value: [*i]\n"
     path = tmp_path / "bomb.yaml"
