@@ -105,9 +105,23 @@ class SweepConfig:
             for dotted, value in {**self.fixed, **point}.items():
                 set_dotted(cfg, dotted, value, self.source_path)
             where = f"{self.source_path}: job {i} ({format_point(point)})"
-            kind.validate(cfg, where)
+            _kind_call(kind, f"check job {i}", kind.validate, cfg, where)
             out.append(Job(i, self.kind, point, cfg, job_key(kind, cfg), job_seed(cfg)))
         return out
+
+
+def _kind_call(kind, what: str, fn, *args):
+    """``fn(*args)`` of a job kind; what it raises other than a ConfigError becomes one.
+
+    A kind from outside armjac may fail in any way on a config it cannot read.
+    """
+    try:
+        return fn(*args)
+    except ConfigError:
+        raise
+    except Exception as exc:
+        raise ConfigError(f"job kind {kind.name!r} could not {what}: {type(exc).__name__}: "
+                          f"{excerpt(str(exc), 300)}") from None  # fmt: skip
 
 
 def format_point(point: dict) -> str:
@@ -247,7 +261,12 @@ def validate(data, path: str, base_dir: Path | None = None) -> SweepConfig:
     base_spec = data.get("base")
     if base_spec is None:
         raise top.fail("base", f"is required (a {kind_name} config: name, path or mapping)")
-    base = kind.load_base(base_spec, base_dir or Path.cwd(), f"{path}: base")
+    base = _kind_call(kind, "read its base", kind.load_base, base_spec, base_dir or Path.cwd(),
+                      f"{path}: base")  # fmt: skip
+    if not isinstance(base, dict):
+        raise top.fail("base", f"job kind {kind.name!r} read it as {type(base).__name__}, "
+                       "not a mapping")  # fmt: skip
+    check_plain(base, f"{path}: base")
     fixed = top.mapping("set").data
     axes_r = top.mapping("axes")
     axes = {k: axis_values(axes_r, k) for k in axes_r.data}
@@ -314,5 +333,8 @@ def load_sweep(spec: str | os.PathLike | dict | SweepConfig) -> SweepConfig:
         return spec
     if isinstance(spec, dict):
         return validate(spec, "<sweep mapping>")
+    if not isinstance(spec, str | os.PathLike) or not os.fspath(spec):
+        raise ConfigError(f"a sweep is a bundled name, a YAML path or a mapping; got "
+                          f"{excerpt(spec)}")  # fmt: skip
     path = configs.resolve(spec, "sweeps", "sweep")
     return validate(configs.read_mapping(path, "sweep"), str(path), path.parent)
