@@ -223,6 +223,8 @@ def load_spec(spec: str | os.PathLike | dict | MismatchSpec) -> MismatchSpec:
     if isinstance(spec, dict):
         return parse_spec(spec)
     if not isinstance(spec, str | os.PathLike):
-        raise ConfigError(f"a mismatch spec is a name, a YAML path or a mapping; got {spec!r}")
+        raise ConfigError(
+            f"a mismatch spec is a name, a YAML path or a mapping; got {excerpt(spec)}"
+        )
     path = configs.resolve(spec, KIND, "mismatch spec")
     return parse_spec(configs.read_mapping(path, "mismatch spec"), str(path), Path(path).stem)
