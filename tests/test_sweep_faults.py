@@ -277,3 +277,18 @@ def test_a_module_kind_is_imported_only_if_it_registers_kinds(tmp_path, monkeypa
         with pytest.raises(ConfigError, match=words):
             load_sweep({"job": job, "base": {"value": 1}})
     assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "base, words",
+    [
+        ({"spec": {"arm": "planar2", "geometry": {"joint_origin_mm": 1e300}}},
+         r"^<sweep mapping>: base: spec: geometry.joint_origin_mm: must be <= 100"),
+        ({"spec": "planar2_small", "data": {"kind": "static", "n": 10**12}},
+         r"job 0 \(base\): data.n: must be an integer >= 1 and <= 2000000"),
+        ({"spec": "planar2_small", "draw": -1}, r"job 0 \(base\): draw: must be an integer >= 0"),
+    ],
+)  # fmt: skip
+def test_a_mismatch_job_names_the_sweep_and_bounds_its_sizes(base, words):
+    with pytest.raises(ConfigError, match=words):
+        load_sweep({"job": "mismatch", "base": base}).jobs()

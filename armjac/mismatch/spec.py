@@ -221,7 +221,7 @@ def load_spec(spec: str | os.PathLike | dict | MismatchSpec) -> MismatchSpec:
     if isinstance(spec, MismatchSpec):
         return spec
     if isinstance(spec, dict):
-        return parse_spec(spec)
+        return parse_spec(spec, "<mismatch spec mapping>")
     if not isinstance(spec, str | os.PathLike):
         raise ConfigError(
             f"a mismatch spec is a name, a YAML path or a mapping; got {excerpt(spec)}"
