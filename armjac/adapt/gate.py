@@ -27,6 +27,7 @@ an :class:`AdaptationWarning`.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -80,6 +81,12 @@ class SampleGate:
     def admit(self, innovation: np.ndarray) -> bool:
         """Whether to learn from a sample with this ``innovation`` (3,), m."""
         e = np.asarray(innovation, float)
+        ex, ey, ez = (float(v) for v in e)
+        size = math.sqrt(ex * ex + ey * ey + ez * ez)  # inf or nan for what follows
+        if size <= self.max_innovation:  # the usual case: at most the smallest limit
+            self._suspects.clear()
+            self._remember(size)
+            return True
         size = float(np.max(np.abs(e))) if np.all(np.isfinite(e)) else np.inf
         if size > self.max_jump:
             self._suspects.clear()
@@ -102,7 +109,9 @@ class SampleGate:
         return False
 
     def _remember(self, size: float) -> None:
-        self._history = [*self._history[1 - WINDOW :], size]
+        self._history.append(size)
+        if len(self._history) > WINDOW:
+            del self._history[0]
 
     def _reject(self, size: float) -> None:
         self.n_rejected += 1
