@@ -175,7 +175,13 @@ def _reason(exc: BaseException, timeout: float | None) -> str:
         return f"SystemExit: the job called sys.exit({exc.code!r})"
     if isinstance(exc, KeyboardInterrupt):
         return "KeyboardInterrupt: raised by the job"
-    return f"{type(exc).__name__}: {exc}"
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 (an exception whose message itself fails)
+        text = "<its message could not be shown>"
+    if len(text) > REASON_CHARS:
+        text = text[: REASON_CHARS - 3] + "..."
+    return f"{type(exc).__name__}: {text}"
 
 
 @contextlib.contextmanager
@@ -207,6 +213,7 @@ def _time_limit(timeout: float | None, hard: bool) -> Iterator[None]:
             signal.signal(signal.SIGALRM, previous)
 
 
+REASON_CHARS = 2000  # a failed job's reason is cut here (its traceback has the rest)
 TIMEOUT_EXIT = 124  # exit status of a worker killed by its job's timeout (as timeout(1))
 
 
