@@ -292,3 +292,18 @@ def test_a_module_kind_is_imported_only_if_it_registers_kinds(tmp_path, monkeypa
 def test_a_mismatch_job_names_the_sweep_and_bounds_its_sizes(base, words):
     with pytest.raises(ConfigError, match=words):
         load_sweep({"job": "mismatch", "base": base}).jobs()
+
+
+def test_a_record_changed_after_it_was_written_is_run_again(tmp_path):
+    """Valid JSON of the right form but not what the job wrote (a bit flip in a number,
+    a hand edit): its seal no longer matches."""
+    out = tmp_path / "out"
+    cfg = _sweep(tmp_path, 2)
+    _quiet(cfg, out, executor="serial")
+    path = sorted((out / "jobs").glob("*.json"))[0]
+    rec = json.loads(path.read_text())
+    true_square = rec["metrics"]["square"]
+    path.write_text(json.dumps({**rec, "metrics": {**rec["metrics"], "square": -7}}))
+    s = _quiet(cfg, out, executor="serial")
+    assert (s["ran"], s["n_reused"]) == (1, 1)
+    assert json.loads(path.read_text())["metrics"]["square"] == true_square

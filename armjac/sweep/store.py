@@ -1,19 +1,30 @@
 """Job results on disk, one JSON file per job key, so an interrupted sweep resumes.
 
 Files are written to a temporary name and renamed, so a killed sweep leaves
-either a whole record or none. Every record read back is checked: one that is
-unreadable or damaged is counted in :attr:`ResultStore.damaged` and its job is
-run again (the new record replaces it), never used or allowed to stop a sweep.
+either a whole record or none. Each record carries a ``seal``, the SHA-256 of
+the rest of it. Every record read back is checked: one that is unreadable,
+malformed or does not match its seal (a bit flip, a hand edit) is counted in
+:attr:`ResultStore.damaged` and its job is run again (the new record replaces
+it), never used or allowed to stop a sweep. Records written before seals
+existed are checked for their form only.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
 from pathlib import Path
 
 STATUSES = ("ok", "failed")
+SEAL = "seal"
+
+
+def seal(record: dict) -> str:
+    """SHA-256 of ``record`` without its seal (sorted-key JSON)."""
+    body = {k: v for k, v in record.items() if k != SEAL}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
 def record_problem(record, key: str | None = None) -> str | None:
@@ -39,6 +50,8 @@ def record_problem(record, key: str | None = None) -> str | None:
         return "a failed record without a reason"
     if not isinstance(record.get("timing", {}), dict):
         return "timing is not a mapping"
+    if SEAL in record and record[SEAL] != seal(record):
+        return "its content does not match its seal (changed after it was written)"
     return None
 
 
@@ -90,6 +103,7 @@ class ResultStore:
         for f in sorted(self.root.glob("*.json")):
             record = json.loads(f.read_text())
             record.pop("timing", None)
+            record.pop(SEAL, None)
             out[f.stem] = json.dumps(record, sort_keys=True)
         return out
 
@@ -105,7 +119,9 @@ class ResultStore:
         problem = record_problem(record)
         if problem is not None:
             raise ValueError(f"refusing to store a damaged job record: {problem}")
-        text = json.dumps(record, indent=1, sort_keys=True, allow_nan=False) + "\n"
+        json.dumps(record, allow_nan=False)  # strict JSON, or ValueError before any file
+        record = {**record, SEAL: seal(record)}
+        text = json.dumps(record, indent=1, sort_keys=True) + "\n"
         self.root.mkdir(parents=True, exist_ok=True)
         final = self.path(record["key"])
         fd, tmp = tempfile.mkstemp(prefix=f".{record['key']}-", suffix=".json", dir=self.root)
