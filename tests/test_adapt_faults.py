@@ -14,10 +14,12 @@ from armjac.adapt.gate import AdaptationWarning, SampleGate
 from armjac.errors import ConfigError, InputError
 from armjac.learned.residual import TipNominal
 
+SMALL_NET = {"n_neurons": 100}  # decoder rules on a fresh ensemble: 100 neurons keep it quick
 RULES = [
-    "pes", "rls", {"rule": "rls", "forgetting": "exponential"},
-    {"rule": "rls", "forgetting": "none"}, "local_rls", "broyden", "tool_rls", "offset",
-    {"rule": "offset", "on": "tool_rls"},
+    {"rule": "pes", **SMALL_NET}, {"rule": "rls", **SMALL_NET},
+    {"rule": "rls", "forgetting": "exponential", **SMALL_NET},
+    {"rule": "rls", "forgetting": "none", **SMALL_NET}, "local_rls", "broyden", "tool_rls",
+    "offset", {"rule": "offset", "on": "tool_rls"},
 ]  # fmt: skip
 NOMINAL_POINT = [0.0, 0.0, 0.10]
 REAL_POINT = [0.0, 0.01, 0.12]  # the tool the real arm carries: 22 mm off the nominal one

@@ -27,7 +27,7 @@ from armjac.errors import ConfigError, InputError  # noqa: E402
 from armjac.mismatch import load_dataset, load_spec, static_samples  # noqa: E402
 from armjac.mismatch.dataset import ARRAYS  # noqa: E402
 
-SOME = settings(FAST, max_examples=min(FAST.max_examples, 150))
+SOME = settings(FAST, max_examples=min(FAST.max_examples, 100))
 FLOATS = st.floats(allow_nan=True, allow_infinity=True, width=64)
 
 
