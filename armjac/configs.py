@@ -181,6 +181,17 @@ def is_number(v) -> bool:
         return False
 
 
+def _text_hint(v) -> str:
+    """Why a number came out as text: YAML 1.1 reads ``1e300`` (no dot) as a string."""
+    if not isinstance(v, str) or len(v) > 40 or "e" not in v.lower():
+        return ""
+    try:
+        float(v)
+    except ValueError:
+        return ""
+    return " (text: YAML reads a number with an exponent but no dot as text; write 1.0e3, not 1e3)"
+
+
 class Reader:
     """Typed access to one mapping of a config file, with errors naming file and key.
 
@@ -239,7 +250,7 @@ class Reader:
             return default
         v = self.data[key]
         if not is_number(v):
-            raise self.fail(key, f"must be a finite number; got {excerpt(v)}")
+            raise self.fail(key, f"must be a finite number; got {excerpt(v)}{_text_hint(v)}")
         if positive and v <= 0:
             raise self.fail(key, f"must be positive; got {v!r}")
         if below is not None and not (minimum or 0) <= v < below:

@@ -12,6 +12,11 @@ a folder            a saved learned model (``armjac.learned.load``; ``learned`` 
 an object           used as it is (and left for the caller to close)
 ==================  ==========================================================
 
+Other modules register their kinds when they are imported, this one knowing
+none of them: ``adapt:RULE[:BASE]`` (:mod:`armjac.adapt.spec`), ``tool`` and
+``calibrated`` (:mod:`armjac.mismatch.scenario`); :mod:`armjac.scenarios`
+imports both.
+
 A new kind is one call::
 
     register_source("calibrated", lambda arm, arg: CalibratedArm(arm, arg))
@@ -82,15 +87,6 @@ def _learned(arm, arg):
 register_source("analytic", _analytic)
 register_source("pybullet", _pybullet)
 register_source("learned", _learned)
-
-
-def _adapt(arm, arg):
-    from armjac.adapt.spec import adapting_source  # imports only when used
-
-    return adapting_source(arm, arg)
-
-
-register_source("adapt", _adapt)
 
 
 def _split(spec: str) -> tuple[str, str | None]:

@@ -34,10 +34,12 @@ RULES = {
     "offset (tracker feedback)": "offset",
     "Broyden": "broyden",
     "PES": "pes",
-    "RLS, exponential forgetting": {"rule": "rls", "forgetting": "exponential"},
+    # unbounded, as measured in docs/adaptation.md (the spec's default is bounded)
+    "RLS, exponential forgetting": {"rule": "rls", "forgetting": "exponential", "bounded": False},
     "RLS, exponential forgetting, no reset": {
         "rule": "rls",
         "forgetting": "exponential",
+        "bounded": False,
         "reset": 0.0,
     },
     "RLS, no forgetting": {"rule": "rls", "forgetting": "none"},

@@ -144,3 +144,30 @@ def test_unreachable_target_fails_cleanly(arms):
 def test_bad_input_is_refused(arms, kwargs, words):
     with pytest.raises((InputError, KeyError), match=words):
         ik.solve(arms("kuka_iiwa"), **kwargs)
+
+
+def test_the_default_is_reproducible(arms):
+    """rng=None restarts from a fixed seed: two runs of a batch that needs restarts agree."""
+    arm = arms("franka_panda")
+    targets = arm.fk(arm.random_q(60, rng=3))
+    a = ik.solve(arm, targets, max_iterations=8)
+    b = ik.solve(arm, targets, max_iterations=8)
+    assert a.restarts.sum() > 0  # the restarts, where chance enters, were used
+    np.testing.assert_array_equal(a.q, b.q)
+    np.testing.assert_array_equal(a.success, b.success)
+
+
+def test_targets_on_the_workspace_boundary_are_solved(arms, pybullet_fk):
+    """Poses with kuka's elbow all but stretched (joint 4 within 0.02 rad of 0, the smallest
+    singular value of J about 1e-3): what the default solver used to miss."""
+    arm = arms("kuka_iiwa")
+    q = arm.random_q(40, rng=np.random.default_rng(21))
+    q[:, 3] = np.linspace(-0.02, 0.02, 40)
+    assert max(np.linalg.svd(arm.jacobian(qk), compute_uv=False)[-1] for qk in q) < 0.01
+    targets = arm.fk(q)
+    for seed in (0, 1):
+        res = ik.solve(arm, targets, rng=seed)
+        assert res.success.all(), np.flatnonzero(~res.success)
+    for k in range(0, 40, 8):
+        pose = pybullet_fk(arm, res.q[k])
+        assert np.linalg.norm(pose[:3, 3] - targets[k, :3, 3]) < 1e-5 + 1e-6

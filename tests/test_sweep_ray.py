@@ -32,7 +32,7 @@ def ray_head(monkeypatch, cache_dir):
     """A one-node Ray cluster (2 CPUs) in its own process group, killed afterwards."""
     monkeypatch.setenv("RAY_AUTH_MODE", "disabled")  # a throw-away cluster on this host
     port = _free_port()
-    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    path = os.pathsep.join([str(ROOT), str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")])
     env = {**os.environ, "PYTHONPATH": path, "ARMJAC_CACHE_DIR": cache_dir}
     cmd = [os.path.join(os.path.dirname(sys.executable), "ray"), "start", "--head",
            "--node-ip-address=127.0.0.1", f"--port={port}", "--num-cpus=2",
@@ -87,3 +87,21 @@ def test_ray_and_local_pool_give_identical_results(ray_head, tmp_path, arms):
     rmse = {(j["point"]["controller.kp"], j["point"]["jacobian"]): j["metrics"]["position_rmse_m"]
             for j in on_ray["jobs"]}  # fmt: skip
     assert rmse[(300, "analytic")] != rmse[(600, "analytic")]
+
+
+def test_on_ray_exits_and_timeouts_fail_only_their_jobs(ray_head, tmp_path):
+    """sys.exit in a task, a task that ignores its timeout (its worker is killed): failed
+    records; the other jobs are fine."""
+    cfg = {
+        "job": "sweep_kinds:count",
+        "base": {"tag": "t", "value": 1},
+        "axes": {"action": [None, "exit", "stubborn"]},
+        "timeout_s": 1.0,
+    }
+    s = run(cfg, tmp_path / "ray", executor="ray", ray_address=ray_head, progress=False,
+            plots=False, log=None)  # fmt: skip
+    by = {j["point"]["action"]: j for j in s["jobs"]}
+    assert by[None]["status"] == "ok"
+    assert "sys.exit" in by["exit"]["reason"]
+    assert by["stubborn"]["status"] == "failed" and "ray task failed" in by["stubborn"]["reason"]
+    assert s["status"] == "complete"

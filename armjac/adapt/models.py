@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from armjac.adapt.gate import SampleGate
 from armjac.errors import InputError, UnknownLinkError
 from armjac.protocols import position_of
-from armjac.validation import as_batch, as_vector, check_gain
+from armjac.validation import as_batch, as_vector, check_gain, excerpt
 
 
 class PositionView:
@@ -73,12 +74,17 @@ def as_position_source(base):
 class AdaptingModel:
     """Base: a position-only source with ``update(q, x_measured, t)``.
 
+    Every sample passes the model's :attr:`gate` first (one absurd sample must
+    not ruin the model; :mod:`armjac.adapt.gate`).
+
     Attributes
     ----------
     n_updates : int
-        Samples used so far.
+        Samples learned from so far.
     last_update : float or None
-        The time stamp of the last sample, s.
+        The time stamp of the last sample learned from, s.
+    gate : SampleGate
+        Decides which samples are learned from; ``gate.n_rejected`` counts the others.
     """
 
     name = "adapting"
@@ -91,20 +97,64 @@ class AdaptingModel:
         self.arm_name = getattr(self.base, "arm_name", None)
         self.n_updates = 0
         self.last_update: float | None = None
+        self.gate = SampleGate()
+        self._last_t: float | None = None
+
+    @property
+    def n_rejected(self) -> int:
+        """Samples the gate held back."""
+        return self.gate.n_rejected
 
     def _check_sample(self, q, x_measured) -> tuple[np.ndarray, np.ndarray]:
         return as_vector(q, self.dof, "q"), as_vector(x_measured, 3, "x_measured")
 
-    def update(self, q, x_measured, t: float | None = None) -> None:
+    def _check_time(self, t) -> float | None:
+        """``t`` as a float that does not go back in time (None: no time stamp)."""
+        if t is None:
+            return None
+        if isinstance(t, bool) or not isinstance(t, int | float | np.integer | np.floating):
+            raise InputError(f"t must be a time stamp in seconds or None; got {excerpt(t)}")
+        t = float(t)
+        if not np.isfinite(t):
+            raise InputError(f"t must be a finite time stamp; got {t!r}")
+        if self._last_t is not None and t < self._last_t:
+            raise InputError(f"t must not decrease: got {t!r} after {self._last_t!r}")
+        self._last_t = t
+        return t
+
+    def update(self, q, x_measured, t: float | None = None) -> bool:
         """Learn from one tracker sample: the tip ``x_measured`` (3,), m, at joints ``q`` (N,).
 
         A base that adapts too learns from the sample first; this model then
         corrects what the updated base still gets wrong.
+
+        Returns
+        -------
+        bool
+            Whether the sample was learned from (False: the gate held it back).
+
+        Raises
+        ------
+        InputError
+            A malformed or non-finite ``q`` or ``x_measured``, or a time stamp
+            that is not a finite number or goes back in time.
         """
         q, x = self._check_sample(q, x_measured)
-        inner = getattr(self.base, "update", None)
-        if callable(inner):
-            inner(q, x, t)
+        t = self._check_time(t)
+        if not self.gate.admit(x - self._fk(q)):
+            return False
+        self._learn(q, x, t)
+        return True
+
+    def _learn(self, q: np.ndarray, x: np.ndarray, t: float | None) -> None:
+        """Learn from a sample the gate admitted (an adapting base learns first, ungated)."""
+        if isinstance(self.base, AdaptingModel):
+            self.base._check_time(t)
+            self.base._learn(q, x, t)
+        else:
+            inner = getattr(self.base, "update", None)
+            if callable(inner):
+                inner(q, x, t)
         self._update(q, x)
         self.n_updates += 1
         self.last_update = t

@@ -3,8 +3,8 @@
 =============  ==================================================================
 ``none``       the base model unchanged (it has no ``update``)
 ``pes``        PES on the output decoders (``learning_rate``, ``dt``)
-``rls``        RLS on the output decoders (``delta``, ``forgetting``, ``lam``, ``bias``,
-               ``reset``, ``n_neurons``)
+``rls``        RLS on the output decoders (``delta``, ``forgetting``, ``lam``, ``bounded``,
+               ``bias``, ``reset``, ``n_neurons``)
 ``tool_rls``   the nominal's tool point identified online by RLS (``delta``, ``lam``,
                ``reset``)
 ``local_rls``  RLS on a local RBF correction (``width``, ``spacing``, ``max_centres``,
@@ -14,6 +14,12 @@
 ``offset``     the base model shifted through the last sample (``on``: an adaptation
                of the base to shift instead, e.g. ``tool_rls``)
 =============  ==================================================================
+
+Every rule but ``none`` also takes the sample gate's ``max_innovation``,
+``confirm`` and ``max_jump`` (:mod:`armjac.adapt.gate`). With exponential
+forgetting, ``bounded`` (the default) keeps every weight's variance at or
+below its prior: unbounded, the directions a path does not excite wind up
+until the model diverges, even on a clean, smooth path.
 
 ``pes`` and ``rls`` adapt a learned network's output decoders; given a
 nominal arm at a tool point instead (a ``TipNominal``), they start from a fresh
@@ -34,6 +40,7 @@ for 400 tanh neurons, 1 for RBF bumps, 1 for a rotation's columns). Unknown rule
 from __future__ import annotations
 
 from armjac.adapt.features import RBFFeatures
+from armjac.adapt.gate import SampleGate
 from armjac.adapt.models import (
     Broyden,
     DecoderAdaptation,
@@ -43,6 +50,8 @@ from armjac.adapt.models import (
 )
 from armjac.adapt.rules import PES, RLS
 from armjac.errors import ConfigError, InputError
+from armjac.sources import make_source, register_source
+from armjac.validation import excerpt
 
 # Forgetting factor of every rule that forgets: a memory of 1 / (1 - LAM) = 10 samples,
 # 0.2 s at 50 Hz. After a step change of 40x the tolerance (8 cm against 2 mm) the error
@@ -59,6 +68,7 @@ DEFAULTS: dict[str, dict] = {
         "delta": 50.0,
         "forgetting": "directional",
         "lam": LAM,
+        "bounded": True,
         "bias": True,
         "reset": RESET,
         "n_neurons": 400,
@@ -77,6 +87,8 @@ DEFAULTS: dict[str, dict] = {
     "broyden": {"alpha": 1.0, "min_step": 1e-3},
     "offset": {"on": "none"},
 }
+# the sample gate's parameters, taken by every rule that learns (armjac.adapt.gate)
+GATE = {"max_innovation": 0.25, "confirm": 3, "max_jump": 2.0}
 
 
 def parse_spec(spec) -> tuple[str, dict]:
@@ -84,17 +96,20 @@ def parse_spec(spec) -> tuple[str, dict]:
     if isinstance(spec, str):
         spec = {"rule": spec}
     if not isinstance(spec, dict) or "rule" not in spec:
-        raise ConfigError(f"an adaptation needs a rule name or a mapping with 'rule'; got {spec!r}")
+        raise ConfigError(
+            f"an adaptation needs a rule name or a mapping with 'rule'; got {excerpt(spec)}"
+        )
     rule = spec["rule"]
-    if rule not in DEFAULTS:
-        raise ConfigError(f"unknown adaptation rule {rule!r}; known: {', '.join(DEFAULTS)}")
-    extra = set(spec) - {"rule"} - set(DEFAULTS[rule])
+    if not isinstance(rule, str) or rule not in DEFAULTS:
+        raise ConfigError(f"unknown adaptation rule {excerpt(rule)}; known: {', '.join(DEFAULTS)}")
+    defaults = {**DEFAULTS[rule], **(GATE if rule != "none" else {})}
+    extra = set(spec) - {"rule"} - set(defaults)
     if extra:
         raise ConfigError(
-            f"adaptation rule {rule!r} has no parameter(s) {sorted(extra)}; it takes "
-            f"{sorted(DEFAULTS[rule]) or 'none'}"
+            f"adaptation rule {rule!r} has no parameter(s) {sorted(map(str, extra))}; it takes "
+            f"{sorted(defaults) or 'none'}"
         )
-    return rule, {**DEFAULTS[rule], **{k: v for k, v in spec.items() if k != "rule"}}
+    return rule, {**defaults, **{k: v for k, v in spec.items() if k != "rule"}}
 
 
 def make_adapting(base, spec):
@@ -107,9 +122,12 @@ def make_adapting(base, spec):
     """
     rule, p = parse_spec(spec)
     try:
-        return _build(base, rule, p)
+        model = _build(base, rule, p)
+        if rule != "none":
+            model.gate = SampleGate(p["max_innovation"], p["confirm"], p["max_jump"])
     except InputError as exc:
         raise ConfigError(f"adaptation {rule!r}: {exc}") from None
+    return model
 
 
 def _build(base, rule: str, p: dict):
@@ -118,17 +136,24 @@ def _build(base, rule: str, p: dict):
     if rule == "pes":
         return DecoderAdaptation(_network(base, p), PES(p["learning_rate"], p["dt"]))
     if rule == "rls":
-        rls = RLS(p["delta"], p["forgetting"], p["lam"], reset=p["reset"])
-        return DecoderAdaptation(_network(base, p), rls, bias=p["bias"])
+        rls = RLS(p["delta"], p["forgetting"], p["lam"], _flag(p, "bounded"), p["reset"])
+        return DecoderAdaptation(_network(base, p), rls, bias=_flag(p, "bias"))
     if rule == "tool_rls":
         return ToolOffset(base, p["delta"], p["lam"], p["reset"])
     if rule == "local_rls":
         feats = RBFFeatures(p["width"], p["spacing"], p["max_centres"])
-        rls = RLS(p["delta"], p["forgetting"], p["lam"], p["bounded"], p["reset"])
+        rls = RLS(p["delta"], p["forgetting"], p["lam"], _flag(p, "bounded"), p["reset"])
         return LocalCorrection(base, feats, rls)
     if rule == "broyden":
         return Broyden(base, p["alpha"], p["min_step"])
     return TrackerOffset(make_adapting(base, p["on"]))
+
+
+def _flag(p: dict, key: str) -> bool:
+    """A true/false parameter (a string or number would silently count as true)."""
+    if not isinstance(p[key], bool):
+        raise InputError(f"{key} must be true or false; got {excerpt(p[key])}")
+    return p[key]
 
 
 def _network(base, p: dict):
@@ -156,8 +181,6 @@ def adapting_source(arm, arg: str | None):
         )
     rule, _, base = arg.partition(":")
     if base:
-        from armjac.sources import make_source
-
         src = make_source(base, arm)
     elif arm is None:
         raise ConfigError(f"'adapt:{arg}' needs an arm or a base source ('adapt:{rule}:BASE')")
@@ -166,3 +189,6 @@ def adapting_source(arm, arg: str | None):
 
         src = TipNominal(arm)
     return make_adapting(src, rule)
+
+
+register_source("adapt", adapting_source)

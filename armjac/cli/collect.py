@@ -33,9 +33,23 @@ def register(sub) -> None:
 def run(args) -> int:
     import numpy as np
 
+    from armjac.configs import MAX_SAMPLES
+    from armjac.errors import ConfigError, InputError
     from armjac.mismatch import collect, load_spec, static_samples
+    from armjac.mismatch.collect import check_run, check_seed
+    from armjac.mismatch.dataset import dataset_path
 
+    try:  # every argument checked before the arm is drawn or anything allocated
+        check_seed(args.seed)
+        if args.static is not None and not 1 <= args.static <= MAX_SAMPLES:
+            raise InputError(f"--static must be in [1, {MAX_SAMPLES}]; got {args.static}")
+        if args.static is None:
+            check_run(args.duration, 1e-3, args.seed)
+    except InputError as exc:
+        raise ConfigError(f"armjac collect: {str(exc).replace('duration', '--duration')}") from None
     spec = load_spec(args.spec)
+    out = Path(args.out) if args.out else Path("data") / f"{spec.name}-{args.seed}.npz"
+    out = dataset_path(out)  # a folder or an unwritable place fails now, not after the run
     real = spec.realize(args.seed)
     if args.static is not None:
         data = static_samples(real, args.static, seed=args.seed)
@@ -43,7 +57,6 @@ def run(args) -> int:
         data = collect(
             real, args.duration, seed=args.seed, design=args.design, progress=not args.no_progress
         )
-    out = Path(args.out) if args.out else Path("data") / f"{spec.name}-{args.seed}.npz"
     path = data.save(out)
     q, x = data.pairs()
     qt, xt = data.pairs(truth=True)

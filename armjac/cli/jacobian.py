@@ -22,6 +22,7 @@ def register(sub) -> None:
 def load_source(source: str):
     """An object with the numeric API: a model folder or ``KIND:ARG`` (see
     :mod:`armjac.sources`), else an analytic arm."""
+    from armjac.adapt import spec as _adapt  # noqa: F401 (registers the adapt: kind)
     from armjac.sources import make_source, source_kinds
 
     if Path(source).is_dir() or source.partition(":")[0] in source_kinds():

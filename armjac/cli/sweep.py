@@ -9,7 +9,22 @@ missing and failed ones.
 
 from __future__ import annotations
 
+import argparse
+
 from armjac.cli.common import print_table
+
+
+def seconds_or_none(text: str) -> float | None:
+    """``--timeout``: a positive number of seconds, or ``none``."""
+    if text.strip().lower() == "none":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be seconds > 0 or 'none'; got {text!r}")
+    return value
 
 
 def register(sub) -> None:
@@ -22,6 +37,11 @@ def register(sub) -> None:
     how.add_argument("--ray", metavar="ADDRESS",
                      help="run on Ray: auto (a running cluster, else a local one), local, "
                           "or a cluster address")  # fmt: skip
+    p.add_argument("--timeout", type=seconds_or_none, default=...,
+                   help="seconds one job may run, or 'none' (default: the sweep's timeout_s, "
+                        "else 7200)")  # fmt: skip
+    p.add_argument("--force", action="store_true",
+                   help="overwrite a summary in --out that armjac did not write")
     p.add_argument("--no-plots", action="store_true", help="no box plots")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--list", action="store_true", help="list bundled sweeps and job kinds")
@@ -45,6 +65,8 @@ def run(args) -> int:
         ray_address=args.ray or "auto",
         progress=not args.no_progress,
         plots=not args.no_plots,
+        timeout=args.timeout,
+        force=args.force,
     )
     rows = [
         {"metric": name, "n": st["n"], "median": st["median"], "min": st["min"], "max": st["max"]}

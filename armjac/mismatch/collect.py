@@ -14,10 +14,14 @@ errors and tracker noise, no dynamics, no latency or dropouts). It is labelled
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from armjac import configs
 from armjac.errors import InputError
 from armjac.mismatch.dataset import Dataset, metadata
+from armjac.validation import as_count, check_gain
 
 DEFAULT_MARGIN = 0.1  # fraction of each joint range kept free at both ends
 DEFAULT_SEGMENT = 0.5  # s, the shortest move between via points
@@ -86,6 +90,34 @@ def joint_gains(arm) -> tuple[np.ndarray, np.ndarray]:
     return kp, 2.0 * wn * inertia
 
 
+def check_seed(seed) -> int:
+    """A seed numpy takes: an integer in [0, MAX_SEED] (InputError otherwise)."""
+    return as_count(seed, "seed", minimum=0, maximum=configs.MAX_SEED)
+
+
+def check_margin(margin) -> float:
+    """A margin in [0, 0.5): the fraction of each joint range kept free at both ends."""
+    m = check_gain("margin", margin, zero=True)
+    if m >= 0.5:
+        raise InputError(f"margin must be in [0, 0.5) (a fraction kept free at both ends); "
+                         f"got {margin!r}")  # fmt: skip
+    return m
+
+
+def check_run(duration, dt, seed) -> int:
+    """The steps of a :func:`collect` run, or InputError before any work or allocation."""
+    check_seed(seed)
+    duration, dt = check_gain("duration", duration), check_gain("dt", dt)
+    if duration > configs.MAX_DURATION:
+        raise InputError(f"duration must be <= {configs.MAX_DURATION:g} s; got {duration!r}")
+    if not configs.MIN_DT <= dt <= configs.MAX_DT:
+        raise InputError(f"dt must be in [{configs.MIN_DT:g}, {configs.MAX_DT:g}] s; got {dt!r}")
+    steps = math.ceil(duration / dt - 1e-9)
+    if steps > configs.MAX_STEPS:
+        raise InputError(f"duration / dt makes {steps} steps, more than {configs.MAX_STEPS}")
+    return steps
+
+
 def collect(
     real,
     duration: float = 40.0,
@@ -128,11 +160,9 @@ def collect(
     from armjac.progress import progress_bar
     from armjac.sim import ArmSim
 
-    if not (duration > 0 and segment > 0 and max_speed > 0):
-        raise InputError(
-            f"duration, segment and max_speed must be positive; got {duration}, {segment}, "
-            f"{max_speed}"
-        )
+    check_run(duration, dt, seed)
+    segment, max_speed = check_gain("segment", segment), check_gain("max_speed", max_speed)
+    margin = check_margin(margin)
     rng = np.random.default_rng(seed)
     nominal = real.nominal
     kp, kv = joint_gains(nominal)
@@ -191,8 +221,9 @@ def static_samples(real, n: int, *, seed: int = 0, margin: float = DEFAULT_MARGI
     no dynamics, latency or dropouts. Much faster than :func:`collect`; labelled
     ``kind: static``.
     """
-    if not isinstance(n, int | np.integer) or n < 1:
-        raise InputError(f"n must be a positive integer; got {n!r}")
+    n = as_count(n, "n", minimum=1, maximum=configs.MAX_SAMPLES)
+    check_seed(seed)
+    margin = check_margin(margin)
     rng = np.random.default_rng(seed)
     q_link = real.arm.random_q(int(n), rng, margin)
     q_m = real.encoders.read(q_link, rng)

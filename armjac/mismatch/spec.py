@@ -31,11 +31,14 @@ their units::
 
 Each joint's eccentricity amplitude is ``eccentricity_deg`` times a factor
 uniform in [0.5, 1], its phase uniform in [0, 2 pi).
+
+Every value has an upper bound (:data:`LIMITS`) far beyond any real arm, so a
+slip of units or a stray exponent is refused instead of drawing an arm
+metres or kilometres off.
 """
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -43,8 +46,24 @@ from pathlib import Path
 from armjac import configs
 from armjac.configs import Reader
 from armjac.errors import ConfigError
+from armjac.validation import excerpt
 
 KIND = "mismatch"
+# Upper bounds, far past any real arm, tracker or tool (a slip of units lands beyond them).
+LIMITS = {
+    "joint_origin_mm": 100.0,  # std of a joint origin's offset: 10 cm
+    "joint_zero_deg": 45.0,
+    "link_scale": 0.5,  # std of a relative length error: 50 %
+    "tool_assumed_m": 2.0,  # each coordinate of the assumed tool point
+    "error_mm": 500.0,  # std of the real tip's offset from the assumed one
+    "mass": 100.0,  # kg, tool or payload
+    "noise_deg": 10.0,
+    "eccentricity_deg": 10.0,
+    "stiffness": (100.0, 1e9),  # N m/rad; 100: a 1 rad deflection under 100 N m of gravity
+    "rate_hz": 10_000.0,
+    "noise_mm": 1000.0,
+    "latency_ms": 10_000.0,
+}
 
 
 @dataclass(frozen=True)
@@ -113,8 +132,8 @@ class MismatchSpec:
         }
 
 
-def _nonneg(r: Reader, key: str, default: float) -> float:
-    return r.number(key, default, minimum=0.0)
+def _nonneg(r: Reader, key: str, default: float, limit: str | None = None) -> float:
+    return r.number(key, default, minimum=0.0, maximum=LIMITS[limit or key])
 
 
 def parse_spec(data: dict, where: str = "<dict>", name: str = "mismatch") -> MismatchSpec:
@@ -139,14 +158,13 @@ def parse_spec(data: dict, where: str = "<dict>", name: str = "mismatch") -> Mis
     ts.check_keys({"noise_Nm", "bias_Nm"})
     stiff = e.data.get("stiffness")
     if stiff is not None:
+        lo, hi = LIMITS["stiffness"]
         stiff = [stiff] if not isinstance(stiff, list) else stiff
-        if not stiff or not all(
-            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v > 0
-            for v in stiff
-        ):
+        if not stiff or not all(configs.is_number(v) and lo <= v <= hi for v in stiff):
             raise e.fail(
-                "stiffness", f"must be null, a positive number or a list of them; got {stiff!r}"
-            )
+                "stiffness", f"must be null, a number in [{lo:g}, {hi:g}] N m/rad or a list of "
+                f"them; got {excerpt(stiff)}"
+            )  # fmt: skip
         stiff = tuple(float(v) for v in stiff)
     windows = k.sequence("dropout_windows", [])
     wins = []
@@ -154,15 +172,16 @@ def parse_spec(data: dict, where: str = "<dict>", name: str = "mismatch") -> Mis
         if not (
             isinstance(w, list)
             and len(w) == 2
-            and all(isinstance(v, int | float) for v in w)
-            and 0 <= w[0] <= w[1]
+            and all(map(configs.is_number, w))
+            and 0 <= w[0] <= w[1] <= configs.MAX_DURATION
         ):
             raise k.fail(
-                f"dropout_windows[{i}]", f"must be [t0, t1] with 0 <= t0 <= t1 (s); got {w!r}"
-            )
+                f"dropout_windows[{i}]", f"must be [t0, t1] with 0 <= t0 <= t1 <= "
+                f"{configs.MAX_DURATION:g} (s); got {excerpt(w)}"
+            )  # fmt: skip
         wins.append((float(w[0]), float(w[1])))
     tracker = TrackerSpec(
-        rate_hz=k.number("rate_hz", 50.0, positive=True),
+        rate_hz=k.number("rate_hz", 50.0, positive=True, maximum=LIMITS["rate_hz"]),
         noise_mm=_nonneg(k, "noise_mm", 0.5),
         latency_ms=_nonneg(k, "latency_ms", 10.0),
         dropout=k.number("dropout", 0.0, minimum=0.0, below=1.0),
@@ -175,7 +194,7 @@ def parse_spec(data: dict, where: str = "<dict>", name: str = "mismatch") -> Mis
         joint_origin_mm=_nonneg(g, "joint_origin_mm", 0.0),
         joint_zero_deg=_nonneg(g, "joint_zero_deg", 0.0),
         link_scale=_nonneg(g, "link_scale", 0.0),
-        tool_assumed=tuple(t.vector("assumed", 3, [0.0, 0.0, 0.0])),
+        tool_assumed=_tool_point(t),
         tool_error_mm=_nonneg(t, "error_mm", 0.0),
         tool_mass=_nonneg(t, "mass", 0.0),
         payload_mass=_nonneg(p, "mass", 0.0),
@@ -187,6 +206,14 @@ def parse_spec(data: dict, where: str = "<dict>", name: str = "mismatch") -> Mis
         torque_bias_Nm=_nonneg(ts, "bias_Nm", 0.0),
         source=where,
     )
+
+
+def _tool_point(t: Reader) -> tuple[float, float, float]:
+    point = t.vector("assumed", 3, [0.0, 0.0, 0.0])
+    if max(map(abs, point)) > LIMITS["tool_assumed_m"]:
+        raise t.fail("assumed", f"each coordinate must be within +-{LIMITS['tool_assumed_m']:g} m; "
+                     f"got {point}")  # fmt: skip
+    return tuple(point)
 
 
 def bundled_specs() -> list[str]:
@@ -205,8 +232,10 @@ def load_spec(spec: str | os.PathLike | dict | MismatchSpec) -> MismatchSpec:
     if isinstance(spec, MismatchSpec):
         return spec
     if isinstance(spec, dict):
-        return parse_spec(spec)
+        return parse_spec(spec, "<mismatch spec mapping>")
     if not isinstance(spec, str | os.PathLike):
-        raise ConfigError(f"a mismatch spec is a name, a YAML path or a mapping; got {spec!r}")
+        raise ConfigError(
+            f"a mismatch spec is a name, a YAML path or a mapping; got {excerpt(spec)}"
+        )
     path = configs.resolve(spec, KIND, "mismatch spec")
     return parse_spec(configs.read_mapping(path, "mismatch spec"), str(path), Path(path).stem)

@@ -19,6 +19,7 @@ require_any(("sim", "mujoco"), "armjac.scenarios")  # before anything imports an
 
 from armjac.mismatch import scenario as _mismatch  # noqa: F401, I001  (calibrated_reach)
 from armjac.mismatch import force_scenarios as _force  # noqa: F401, I001  (real_press, ...)
+from armjac.adapt import spec as _adapt  # noqa: F401, I001  (the adapt: source kind)
 from armjac.scenarios import adaptive as _adaptive  # noqa: F401  (tool_change, tracker_dropout)
 from armjac.scenarios import estimation as _estimation  # noqa: F401  (contact_estimation)
 from armjac.scenarios import types as _types  # noqa: F401  (registers the bundled types)

@@ -352,7 +352,8 @@ DEFAULT_RULES = {
     "tracker offset": "offset",
     "Broyden": "broyden",
     "PES (decoders)": "pes",
-    "RLS, exponential forgetting": {"rule": "rls", "forgetting": "exponential"},
+    # unbounded, as measured in docs/adaptation.md (the spec's default is bounded)
+    "RLS, exponential forgetting": {"rule": "rls", "forgetting": "exponential", "bounded": False},
     "RLS, no forgetting": {"rule": "rls", "forgetting": "none"},
     "RLS, directional forgetting": {"rule": "rls", "forgetting": "directional"},
     "local RBF correction (RLS)": "local_rls",

@@ -25,6 +25,7 @@ from armjac import configs
 from armjac.compare.cache import RUN_CODE, TRAINING_CODE
 from armjac.errors import ConfigError, SimulationError
 from armjac.sweep import mismatch_job
+from armjac.validation import excerpt
 
 
 @dataclass(frozen=True)
@@ -84,25 +85,74 @@ def register_job(kind: JobKind) -> JobKind:
 def get_kind(name: str) -> JobKind:
     """The registered kind ``name``, or ``kind`` after importing ``module`` for ``module:kind``.
 
+    A module is imported only if it can register kinds: a dotted name found on
+    the path (not the standard library) whose source calls ``register_job``.
+    Anything else is refused before it runs.
+
     Raises
     ------
     ConfigError
-        An unknown kind (the message lists the registered ones) or a module
-        that cannot be imported.
+        An unknown kind (the message lists the registered ones), a module that
+        cannot be found or imported or registers no kind of that name.
     """
+    if not isinstance(name, str):
+        raise ConfigError(f"a job kind is a name or module:name; got {type(name).__name__}")
     module, _, short = name.rpartition(":")
     if module:
-        try:
-            importlib.import_module(module)
-        except ImportError as exc:
-            raise ConfigError(f"job kind {name!r}: cannot import {module!r} ({exc})") from None
+        _import_kinds(module, name)
     try:
         return JOBS[short]
     except KeyError:
+        hint = f" ({module!r} registers no kind {short!r})" if module else ""
         raise ConfigError(
-            f"unknown job kind {name!r}; registered: {', '.join(sorted(JOBS))} "
+            f"unknown job kind {excerpt(name)}{hint}; registered: {', '.join(sorted(JOBS))} "
             f"(or module:kind for a kind registered by an importable module)"
         ) from None
+
+
+def _import_kinds(module: str, name: str) -> None:
+    """Import ``module`` if it is a module that registers job kinds (see :func:`get_kind`)."""
+    import sys
+
+    parts = module.split(".")
+    if not all(p.isidentifier() for p in parts):
+        raise ConfigError(f"job kind {excerpt(name)}: {excerpt(module)} is not a module name")
+    if module in sys.modules:
+        return
+    if parts[0] in sys.stdlib_module_names:
+        raise ConfigError(f"job kind {name!r}: {module!r} is a standard library module, "
+                          "which registers no job kinds; not imported")  # fmt: skip
+    origin = _module_file(parts)
+    if origin is None:
+        raise ConfigError(f"job kind {name!r}: cannot import {module!r}: not on the Python path")
+    try:
+        source = Path(origin).read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise ConfigError(f"job kind {name!r}: cannot read {origin} ({exc})") from None
+    if "register_job" not in source:
+        raise ConfigError(f"job kind {name!r}: {module!r} ({origin}) does not call register_job; "
+                          "not imported")  # fmt: skip
+    try:
+        importlib.import_module(module)
+    except Exception as exc:
+        raise ConfigError(f"job kind {name!r}: cannot import {module!r} "
+                          f"({type(exc).__name__}: {exc})") from None  # fmt: skip
+
+
+def _module_file(parts: list[str]) -> str | None:
+    """The source file of the module ``parts`` (dotted), found without importing anything."""
+    from importlib.machinery import PathFinder
+
+    path, spec = None, None
+    for i, part in enumerate(parts):
+        if i and path is None:  # a module, not a package, has no submodules
+            return None
+        spec = PathFinder.find_spec(part, path)
+        if spec is None:
+            return None
+        path = spec.submodule_search_locations
+    origin = spec.origin
+    return origin if origin and origin.endswith(".py") else None
 
 
 def base_mapping(spec, base_dir: Path, kind_folder: str, what: str, where: str) -> dict:

@@ -38,8 +38,9 @@ from pathlib import Path
 
 import numpy as np
 
-from armjac.configs import Reader
+from armjac.configs import MAX_DURATION, MAX_SAMPLES, Reader
 from armjac.errors import ConfigError
+from armjac.validation import excerpt
 
 TOP_KEYS = {"spec", "draw", "data", "evaluate", "sources", "learned", "reach", "backend"}
 DATA_KEYS = {"kind", "n", "duration", "seed"}
@@ -64,6 +65,7 @@ CODE = (
     "armjac/compare/mismatch_scores.py", "armjac/compare/registry.py",
     "armjac/compare/adapted.py", "armjac/sweep/mismatch_job.py",
 )  # fmt: skip
+MAX_TARGETS = 10_000  # reaches per model and feedback in one job
 # Wall-clock entries of the results (moved out of the metrics).
 TIMING = ("models.*.seconds", "models.*.train_seconds")
 
@@ -75,11 +77,9 @@ def learns(cfg: dict) -> bool:
 
 def load_base(spec, base_dir: Path, where: str) -> dict:
     """A mismatch study with defaults filled in and its spec as a full mapping."""
-    from armjac.mismatch import load_spec
-
     if not isinstance(spec, dict):
         raise ConfigError(f"{where}: a mismatch study is a mapping (spec, draw, data, ...); "
-                          f"got {spec!r}")  # fmt: skip
+                          f"got {excerpt(spec)}")  # fmt: skip
     cfg = copy.deepcopy(DEFAULTS)
     for k, v in copy.deepcopy(spec).items():
         cfg[k] = {**cfg[k], **v} if isinstance(cfg.get(k), dict) and isinstance(v, dict) else v
@@ -88,45 +88,47 @@ def load_base(spec, base_dir: Path, where: str) -> dict:
         ref = str(base_dir / ref)
     if ref is None:
         raise ConfigError(f"{where}: spec: is required (a mismatch spec name, path or mapping)")
-    cfg["spec"] = load_spec(ref).to_dict()  # the content, not the name, goes into the key
+    cfg["spec"] = _spec(ref, f"{where}: spec").to_dict()  # the content, not the name, is keyed
     return cfg
+
+
+def _spec(ref, where: str):
+    """The mismatch spec ``ref`` (name, path or mapping); errors name ``where``."""
+    from armjac.mismatch.spec import load_spec, parse_spec
+
+    return parse_spec(ref, where) if isinstance(ref, dict) else load_spec(ref)
 
 
 def validate(cfg: dict, where: str) -> None:
     """Check a resolved mismatch job config."""
-    from armjac.mismatch import load_spec
-
     top = Reader(cfg, where)
     top.check_keys(TOP_KEYS)
-    try:
-        load_spec(cfg["spec"])
-    except ConfigError as exc:
-        raise top.fail("spec", str(exc)) from None
-    top.integer("draw", ..., minimum=0)
+    _spec(cfg["spec"], f"{where}: spec")
+    top.seed("draw", ...)
     top.string("backend", "c", choices=("c", "numpy", "auto"))
     data = top.mapping("data")
     data.check_keys(DATA_KEYS)
     kind = data.string("kind", "static", choices=("static", "trajectory"))
-    data.integer("seed", 1, minimum=0)
+    data.seed("seed", 1)
     if kind == "static":
-        data.integer("n", ..., minimum=1)
+        data.integer("n", ..., minimum=1, maximum=MAX_SAMPLES)
     else:
-        data.number("duration", ..., positive=True)
+        data.number("duration", ..., positive=True, maximum=MAX_DURATION)
     ev = top.mapping("evaluate")
     ev.check_keys(EVAL_KEYS)
-    ev.integer("n", ..., minimum=1)
-    ev.integer("seed", ..., minimum=0)
+    ev.integer("n", ..., minimum=1, maximum=MAX_SAMPLES)
+    ev.seed("seed", ...)
     reach = top.mapping("reach")
     reach.check_keys(REACH_KEYS)
-    reach.integer("n_targets", ..., minimum=0)
-    reach.number("duration", ..., positive=True)
-    reach.integer("seed", ..., minimum=0)
+    reach.integer("n_targets", ..., minimum=0, maximum=MAX_TARGETS)
+    reach.number("duration", ..., positive=True, maximum=MAX_DURATION)
+    reach.seed("seed", ...)
     sources = top.choices("sources", SOURCES, ...)
     if not sources:
         raise top.fail("sources", f"must name at least one of {', '.join(SOURCES)}")
     if cfg.get("learned") is not None:
         if not isinstance(cfg["learned"], dict):
-            raise top.fail("learned", f"must be a mapping or null; got {cfg['learned']!r}")
+            raise top.fail("learned", f"must be a mapping or null; got {excerpt(cfg['learned'])}")
         from armjac.learned.from_data import data_config
 
         try:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import numpy as np
 
 from armjac.compare.report import table
-from armjac.jsonutil import slug, to_jsonable
+from armjac.jsonutil import slug
+from armjac.outputs import write_json
 from armjac.sweep.config import SweepConfig, format_point, label
 
 DEFAULT_METRICS = 12  # metrics shown when the sweep names none
@@ -200,11 +200,14 @@ def render(summary: dict) -> str:
 
 
 def write(summary: dict, out: Path, plots: bool = True) -> Path:
-    """Write the figures, summary.json and summary.md into ``out``; returns summary.md."""
+    """Write the figures, summary.md and summary.json into ``out``; returns summary.md.
+
+    summary.json comes last, in one rename: while it says ``running`` the
+    other files may be missing or partial.
+    """
     out.mkdir(parents=True, exist_ok=True)
     summary["figures"] = plot(summary, out) if plots else []
-    text = json.dumps(to_jsonable(summary), indent=1, allow_nan=False)
-    (out / "summary.json").write_text(text + "\n")
     md = out / "summary.md"
     md.write_text(render(summary))
+    write_json(out / "summary.json", summary, indent=1)
     return md
