@@ -51,12 +51,12 @@ import math
 import numpy as np
 
 from armjac.configs import Reader
+from armjac.errors import ConfigError
 from armjac.scenarios.adaptive import MODEL_EVERY, ToolChange
 from armjac.scenarios.contact import DEFAULT_OBSERVER_GAIN, ForceSensing
 from armjac.scenarios.metrics import time_to_stay_within
 from armjac.scenarios.registry import register_scenario
 from armjac.scenarios.types import Press
-from armjac.sim.arm_sim import ArmSim
 
 MISMATCH_KEYS = {"spec", "seed"}
 DYNAMICS = ("nominal", "load_data", "identified", "real")
@@ -68,7 +68,8 @@ BARE_TIP_MASS = 0.01  # kg, the sphere when the spec has no payload
 
 class _TipContact:
     """The simulator seen from the tool-tip sphere: its contact force and depth are the
-    sphere's (ArmSim's own sums over a body's contact points), the rest is the arm's."""
+    sphere's (the engine's own sums over a body's contact points), the rest is the arm's.
+    PyBullet only: it reads the contact points of any body by id."""
 
     def __init__(self, sim, body: int):
         self._sim, self.body_id, self.contact_links = sim, body, {-1}
@@ -78,11 +79,11 @@ class _TipContact:
 
     def contact_force(self, other=None) -> np.ndarray:
         """The world's force on the tip sphere, N (see ArmSim.contact_force)."""
-        return ArmSim.contact_force(self, other)
+        return type(self._sim).contact_force(self, other)
 
     def contact_depth(self, other=None) -> float:
         """The tip sphere's penetration, m (see ArmSim.contact_depth)."""
-        return ArmSim.contact_depth(self, other)
+        return type(self._sim).contact_depth(self, other)
 
 
 def _validate_sensor(task: Reader) -> None:
@@ -181,6 +182,13 @@ class RealPress(Press):
 
     def setup(self, sim) -> None:
         """The press's table, and the payload as a sphere at the real tool point."""
+        from armjac.sim.pybullet_sim import PyBulletSim
+
+        if not isinstance(sim, PyBulletSim):  # _TipContact reads PyBullet's contact points
+            raise ConfigError(
+                f"{self.cfg.where('engine')}: {self.kind} runs on pybullet only (the real arm's "
+                "URDF has no collision shapes; its tool tip is a sphere read by body id)"
+            )
         super().setup(sim)
         body = sim.add_payload(self.tip_mass, self.real.tool_point, radius=TIP_RADIUS)
         self.tip = _TipContact(sim, body)

@@ -63,6 +63,8 @@ LIMITS = {
     "rate_hz": 10_000.0,
     "noise_mm": 1000.0,
     "latency_ms": 10_000.0,
+    "noise_Nm": 100.0,  # joint-torque sensor noise std
+    "bias_Nm": 100.0,  # std of a joint-torque sensor's offset
 }
 
 
