@@ -14,7 +14,8 @@ identify the parameters well.
 from armjac.calibration.calibrate import CalibrationResult, calibrate
 from armjac.calibration.calibrated_arm import CalibratedArm
 from armjac.calibration.chain import KinematicModel
+from armjac.calibration.design import design_poses
 from armjac.calibration.identify import CONDITION_WARNING, IdentifiabilityWarning
 
 __all__ = ["CONDITION_WARNING", "CalibratedArm", "CalibrationResult", "IdentifiabilityWarning",
-           "KinematicModel", "calibrate"]
+           "KinematicModel", "calibrate", "design_poses"]

@@ -403,17 +403,9 @@ def calibrate(
 
     q, xp, xr = _measurements(q, x, nominal.dof)
     p0, r0 = _tool(point)
-    model = KinematicModel(nominal, orientation=xr is not None, tool_rotation=r0)
+    model, names, order = parameter_set(nominal, xr is not None, r0, flags)
     n, n_geo = nominal.dof, model.n_params
     phi = joint_features(nominal, q, p0) if flags["joint_errors"] else np.zeros((len(q), 0, n))
-    names = list(model.names)
-    if flags["joint_errors"]:
-        names += [f"{j}.{f}" for f in FEATURE_NAMES for j in nominal.joint_names]
-    groups = dict(model.groups, joint_errors=list(range(n_geo, len(names))))
-    use = {"base": flags["base_frame"], "origin": flags["origin_offsets"], "axis": flags["axes"],
-           "zero": flags["zero_offsets"], "tool": True, "joint_errors": True}  # fmt: skip
-    order = [k for g in identify.PREFERENCE if use[g] for k in groups[g]]
-
     theta = np.zeros(len(names))
     theta[:n_geo] = model.initial(p0)
     reach = _reach(nominal, p0)
@@ -421,13 +413,7 @@ def calibrate(
     rot, shift, mask = _align(tip0, xp, reach, flags["base_frame"])
     if flags["base_frame"]:
         theta[model.groups["base"]] = np.r_[shift, _xyz_angles(rot)]
-
-    # which candidates any pose set can tell apart (generic configurations)
-    qg = nominal.random_q(64, np.random.default_rng(0))
-    phig = joint_features(nominal, qg, p0) if flags["joint_errors"] else np.zeros((64, 0, n))
-    generic = _Problem(model, qg, np.zeros((64, 3)), None if xr is None else
-                       np.broadcast_to(np.eye(3), (64, 3, 3)), phig, reach)  # fmt: skip
-    kept, dropped = identify.minimal_set(generic(theta)[1].reshape(-1, len(names)), names, order)
+    kept, dropped = structural(model, names, order, theta, p0, flags["joint_errors"])
     problem = _Problem(model, q, xp, xr, phi, rotation_scale)
     r, jac = problem(theta)
     info = identify.conditioning(jac[mask][:, :, kept].reshape(-1, len(kept)),
@@ -460,8 +446,9 @@ def calibrate(
             if stage and abs(c_new - c) < 0.05 * c:
                 break
             c = max(c_new, 1e-9)
-        theta, r, it = _lm(problem, theta, kept, scale, fmask,
-                           c if loss == "huber" else None, regularization, max_iter, tol)  # fmt: skip
+        c_used = c if loss == "huber" else None
+        theta, r, it = _lm(problem, theta, kept, scale, fmask, c_used, regularization, max_iter,
+                           tol)  # fmt: skip
         iterations += it
         if loss == "squared" or huber is not None:
             break
@@ -481,6 +468,29 @@ def calibrate(
         iterations=iterations,
         seconds=time.perf_counter() - t0,
     )
+
+
+def parameter_set(nominal, orientation: bool, tool_rotation, flags: dict):
+    """The candidate model, its parameter names (geometric, then joint-error weights) and
+    the candidates to identify in order of preference (``flags`` as :func:`calibrate`)."""
+    model = KinematicModel(nominal, orientation=orientation, tool_rotation=tool_rotation)
+    names = list(model.names)
+    if flags["joint_errors"]:
+        names += [f"{j}.{f}" for f in FEATURE_NAMES for j in nominal.joint_names]
+    groups = dict(model.groups, joint_errors=list(range(model.n_params, len(names))))
+    use = {"base": flags["base_frame"], "origin": flags["origin_offsets"], "axis": flags["axes"],
+           "zero": flags["zero_offsets"], "tool": True, "joint_errors": True}  # fmt: skip
+    return model, names, [k for g in identify.PREFERENCE if use[g] for k in groups[g]]
+
+
+def structural(model, names, order, theta, point, joint_errors: bool, n_generic: int = 64):
+    """The minimal set (:func:`identify.minimal_set`) on generic configurations."""
+    arm, n = model.arm, model.dof
+    qg = arm.random_q(n_generic, np.random.default_rng(0))
+    phi = joint_features(arm, qg, point) if joint_errors else np.zeros((n_generic, 0, n))
+    rot = np.broadcast_to(np.eye(3), (n_generic, 3, 3)) if model.orientation else None
+    generic = _Problem(model, qg, np.zeros((n_generic, 3)), rot, phi, _reach(arm, point))
+    return identify.minimal_set(generic(theta)[1].reshape(-1, len(names)), names, order)
 
 
 def _result(model, theta, kept, names, nominal, reach, flags, p0, r0, xr) -> dict:

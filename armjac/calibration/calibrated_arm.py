@@ -196,17 +196,18 @@ class CalibratedArm:
                     pending = pending @ el.matrix
                     if j.name not in joints:
                         break
-                elif el.joint >= 0:
-                    pending = pending @ motion(el.kind, el.axis, np.array([self.theta[el.param]]))[0]
+                    continue
+                value = np.array([self.theta[el.param]])
+                pending = pending @ motion(el.kind, el.axis, value)[0]
+                if el.joint >= 0:
                     break
-                else:
-                    pending = pending @ motion(el.kind, el.axis, np.array([self.theta[el.param]]))[0]
             origins[j.name], pending = pending, np.eye(4)
         out = []
         for j in k.arm.model.joints:
             if j.name in origins:
                 m = origins[j.name]
-                j = dataclasses.replace(j, xyz=tuple(float(v) for v in m[:3, 3]), rpy=_rpy(m[:3, :3]))
+                xyz = tuple(float(v) for v in m[:3, 3])
+                j = dataclasses.replace(j, xyz=xyz, rpy=_rpy(m[:3, :3]))
             out.append(j)
         name = f"{k.arm.model.name}_calibrated"
         return RobotModel(name, k.arm.model.links, tuple(out), source=f"<{name}>")
