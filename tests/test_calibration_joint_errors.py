@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from armjac.calibration import calibrate
-from armjac.calibration.joint_errors import JointErrorArm, joint_features
+from armjac.calibration import CalibratedArm
+from armjac.calibration.joint_errors import joint_features
 from armjac.errors import InputError
 
 
@@ -31,7 +32,7 @@ def test_recovers_a_known_joint_error_from_noise_free_data(setup):
     arm, point, q, x, _, _ = setup
     plain = calibrate(arm, q, x, point=point)
     cal = calibrate(arm, q, x, point=point, joint_errors=True)
-    assert isinstance(cal.arm, JointErrorArm)
+    assert isinstance(cal.arm, CalibratedArm) and cal.arm.weights is not None
     assert plain.residual_mm["rms"] > 0.1  # geometry alone cannot absorb it
     assert cal.residual_mm["rms"] < 1e-5
     q_new = arm.random_q(200, 7, 0.1)  # off the fitted data

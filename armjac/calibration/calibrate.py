@@ -11,8 +11,10 @@ positions or full tool poses) with Levenberg-Marquardt.
   that cannot tell the rest apart is refused, one that is badly conditioned warned about.
 * **Robust loss**: Huber on each sample's residual norm, its threshold re-estimated from
   the residuals (the 99 % point of the noise's chi distribution, from the median), so a
-  tracker outlier pulls with the force of a ~3-sigma sample, not with its size. Samples
-  it down-weighted are reported; samples absurdly far from the arm are excluded up front.
+  tracker outlier pulls with the force of a ~3-sigma sample, not with its size; samples
+  beyond three thresholds (~10 sigma) are then left out of a last stage. Samples it
+  down-weighted or left out are reported; samples absurdly far from the arm (beyond a
+  quarter of its reach after the alignment below) are excluded up front.
 * **Plausibility**: the measurements are first aligned with the nominal tips by a
   similarity transform; a scale far from 1 (millimetres given as metres) or a fitted
   geometry far from the nominal (a wrong arm, unidentifiable data) is refused.
@@ -229,11 +231,14 @@ def _align(tip0: np.ndarray, x: np.ndarray, reach: float, base: bool):
     """The initial base frame and the samples kept (absurd ones excluded).
 
     Raises InputError when the measurements do not look like this arm's tips."""
-    keep = np.linalg.norm(x - np.median(x, axis=0), axis=1) < 10 * reach
+    d = np.linalg.norm(x - np.median(x, axis=0), axis=1)
+    keep = d < 10 * max(float(np.median(d)), 0.1 * reach)  # robust to wrong units, too
     if keep.sum() < 4:
-        raise InputError("fewer than 4 measurements lie within 10 reaches of the others")
+        raise InputError("fewer than 4 measurements lie near the others")
     rot, shift = np.eye(3), np.zeros(3)
-    for _ in range(3):  # trimmed: align, drop far samples, align again
+    spread = np.linalg.svd(tip0[keep] - tip0[keep].mean(axis=0), compute_uv=False)
+    base = base and spread[1] > 1e-3 * spread[0] > 0  # else no rotation to find (and the
+    for _ in range(3):  # identifiability check refuses); trimmed: align, drop far, align
         if base:
             scale, rot, shift = _similarity(tip0[keep], x[keep])
             if abs(scale - 1) > MAX_SCALE_ERROR:
@@ -454,6 +459,11 @@ def calibrate(
             break
     e = np.linalg.norm(r, axis=1)
     far = ~mask | ((e > 3 * c) if loss == "huber" else np.zeros(len(e), bool))
+    if (far & mask).any():  # a last stage without the gross outliers: their pull is gone
+        theta, r, it = _lm(problem, theta, kept, scale, (~far).astype(float), c, regularization,
+                           max_iter, tol)  # fmt: skip
+        iterations += it
+        e = np.linalg.norm(r, axis=1)
     result = _result(model, theta, kept, names, nominal, reach, flags, p0, r0, xr)
     return CalibrationResult(
         **result,

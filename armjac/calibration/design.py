@@ -1,12 +1,18 @@
-"""Poses that identify the calibration's parameters: a greedy D-optimal design.
+"""Poses that identify the calibration's parameters: a greedy optimal design.
 
 :func:`design_poses` draws candidate configurations uniformly within the joint limits
-(shrunk by a margin) and picks, in batches, those that most increase the log
-determinant of the information matrix ``sum J_c^T J_c`` of the minimal parameter set
-(:mod:`armjac.calibration.identify`, unit-norm columns): each pick adds what the poses
-picked so far identify worst. The result's condition number is far below that of as
-many random poses (test), and the poses serve as static measurement poses or as via
-points of an exploration path.
+(shrunk by a margin) and picks, in batches, those that most improve the information
+matrix ``M = sum J_c^T J_c`` of the minimal parameter set
+(:mod:`armjac.calibration.identify`, unit-norm columns):
+
+* ``criterion="I"`` (default): the least average prediction variance over the joint box,
+  ``trace(M^-1 A)`` with ``A`` the mean ``J^T J`` of the candidates (uniform in the box):
+  what a calibration judged on poses spread over the range needs;
+* ``criterion="D"``: the largest ``log det M`` (the parameters' joint confidence volume):
+  each pick adds what the poses so far identify worst; it favours extreme poses.
+
+Both give better-conditioned sets than as many random poses (test). The poses serve as
+static measurement poses or as via points of an exploration path.
 """
 
 from __future__ import annotations
@@ -14,7 +20,10 @@ from __future__ import annotations
 import numpy as np
 
 from armjac.calibration.joint_errors import joint_features
-from armjac.validation import as_count
+from armjac.errors import InputError
+from armjac.validation import as_count, excerpt
+
+CRITERIA = ("I", "D")
 
 
 def design_poses(
@@ -26,6 +35,7 @@ def design_poses(
     margin: float = 0.1,
     joint_errors: bool = False,
     orientation: bool = False,
+    criterion: str = "I",
     seed: int = 0,
 ) -> np.ndarray:
     """``n`` joint configurations (n, N) chosen for identifiability and coverage.
@@ -44,6 +54,8 @@ def design_poses(
         Fraction of each joint range kept free at both ends.
     joint_errors, orientation : bool
         Design for the joint-error model too; for full tool poses.
+    criterion : {"I", "D"}
+        Average prediction variance over the box, or the information's determinant.
     seed : int
 
     Returns
@@ -51,14 +63,16 @@ def design_poses(
     (n, N) array
     """
     from armjac.calibration.calibrate import (
-        _Problem,
         _check_arm,
+        _Problem,
         _reach,
         parameter_set,
         structural,
     )
 
     _check_arm(arm)
+    if criterion not in CRITERIA:
+        raise InputError(f"criterion must be one of {CRITERIA}; got {excerpt(criterion)}")
     n = as_count(n, "n", minimum=1)
     m = as_count(candidates, "candidates", minimum=n)
     p0 = np.zeros(3) if point is None else np.asarray(point, float)
@@ -73,20 +87,26 @@ def design_poses(
     rot = np.broadcast_to(np.eye(3), (m, 3, 3)) if orientation else None
     jac = _Problem(model, qc, np.zeros((m, 3)), rot, phi, _reach(arm, p0))(theta)[1][:, :, kept]
     jac = jac / np.linalg.norm(jac, axis=(0, 1))  # unit columns over the candidates
-    return qc[_greedy(jac, n)]
+    return qc[_greedy(jac, n, criterion)]
 
 
-def _greedy(jac: np.ndarray, n: int, steps: int = 50) -> np.ndarray:
-    """Indices of ``n`` candidates (C, rows, K) maximising log det of their information,
-    about ``n / steps`` picked per step."""
-    c, _, k = jac.shape
-    info = 1e-6 * np.eye(k) * jac.shape[1]
+def _greedy(jac: np.ndarray, n: int, criterion: str, steps: int = 50) -> np.ndarray:
+    """Indices of ``n`` candidates (C, rows, K) chosen greedily for ``criterion``, about
+    ``n / steps`` per step (the gains of a rank-``rows`` update, by Woodbury)."""
+    c, rows, k = jac.shape
+    info = 1e-6 * np.eye(k) * rows
+    target = np.einsum("cri,crj->ij", jac, jac) / c  # mean J^T J over the box
     chosen = np.zeros(c, bool)
     batch = max(1, -(-n // steps))
+    eye = np.eye(rows)
     while chosen.sum() < n:
-        low = np.linalg.cholesky(info)
-        b = np.linalg.solve(low, jac.reshape(-1, k).T).T.reshape(c, -1, k)
-        gain = np.linalg.slogdet(np.eye(jac.shape[1]) + b @ np.swapaxes(b, 1, 2))[1]
+        b = jac @ np.linalg.inv(info)  # J M^-1
+        s = eye + b @ np.swapaxes(jac, 1, 2)
+        if criterion == "D":
+            gain = np.linalg.slogdet(s)[1]
+        else:  # the decrease of trace(M^-1 A)
+            gain = np.trace(np.linalg.solve(s, b @ target @ np.swapaxes(b, 1, 2)), axis1=1,
+                            axis2=2)  # fmt: skip
         gain[chosen] = -np.inf
         take = np.argsort(-gain)[: min(batch, n - int(chosen.sum()))]
         chosen[take] = True
