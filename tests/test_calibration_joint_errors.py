@@ -7,8 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from armjac.calibration import calibrate
-from armjac.calibration import CalibratedArm
+from armjac.calibration import CalibratedArm, calibrate
 from armjac.calibration.joint_errors import joint_features
 from armjac.errors import InputError
 

@@ -11,11 +11,11 @@ identifies encoder eccentricity and gravity deflection
 identify the parameters well.
 """
 
+from armjac.calibration import identify
 from armjac.calibration.calibrate import CalibrationResult, calibrate
 from armjac.calibration.calibrated_arm import CalibratedArm
 from armjac.calibration.chain import KinematicModel
 from armjac.calibration.design import design_poses
-from armjac.calibration import identify
 from armjac.calibration.identify import CONDITION_WARNING, IdentifiabilityWarning
 
 __all__ = ["CONDITION_WARNING", "CalibratedArm", "CalibrationResult", "IdentifiabilityWarning",

@@ -26,7 +26,8 @@ returns a :class:`~armjac.learned.data_model.DataModel` (a
   scored by its mean squared error on the held-out blocks. The best is kept -- or the
   simplest whose excess over the best is within one standard error (of the block means
   of the paired differences): a difference the held-out data cannot resolve is not
-  worth a more complex model. A chosen calibration is refitted on all the data.
+  worth a more complex model. The chosen model's calibration is then refitted on all the
+  data (a network keeps what it learned on top of it).
   ``model.metrics["model"]`` names the choice, ``["why"]`` says why, ``["selection"]``
   has every candidate's score. A returned calibration is a model whose network outputs
   exactly zero (so the API, saving and online adaptation are those of any model).
@@ -216,7 +217,8 @@ def _select(q, x, cfg, nominal, point, progress, log) -> DataModel:
         )
     ref = cals.get("geometric") or next(iter(cals.values()))
     bad = set(tr[np.concatenate([c.outliers for c in cals.values()])].tolist())
-    far = np.linalg.norm(ref.predict(q[va]) - x[va], axis=1) > 3e-3 * ref.huber_mm
+    diff = np.clip(ref.predict(q[va]) - x[va], -1e6, 1e6)  # no overflow for absurd samples
+    far = np.linalg.norm(diff, axis=1) > 3e-3 * ref.huber_mm
     bad |= set(va[far].tolist())
     keep_va = np.setdiff1d(va, list(bad))
     tr_fit = np.setdiff1d(tr, list(bad))
@@ -241,8 +243,9 @@ def _select(q, x, cfg, nominal, point, progress, log) -> DataModel:
         lift = base.jacobian(q)[:, :3, :] if residual == "joint" else None
         es_va, es_tr = (tr_fit[i] for i in _split(tr_fit.size, cfg, cfg["seed"] + 1))
         log(f"train_from_data: training {cand} on {es_tr.size} samples")
-        params, seconds, curve = _fit(q, x - base.position(q), es_tr, es_va, cfg, False, nominal,
-                                      progress, lift)  # fmt: skip
+        y = x - base.position(q)
+        y[list(bad)] = 0.0  # left out of training and validation; kept finite
+        params, seconds, curve = _fit(q, y, es_tr, es_va, cfg, False, nominal, progress, lift)
         spent += seconds
         model = _build(params, cfg, nominal, base, _curve_metrics(curve, seconds), residual)
         model.out_of_range = "ignore"
@@ -253,17 +256,17 @@ def _select(q, x, cfg, nominal, point, progress, log) -> DataModel:
     metrics = {"model": chosen, "why": why, "selection": results, "n_train": int(tr.size),
                "n_val": int(keep_va.size), "outliers": sorted(bad), "notes": notes}  # fmt: skip
     kind = results[chosen]["base"]
-    if chosen in built:
+    keep = np.setdiff1d(np.arange(len(q)), list(bad))
+    cal, _, caught = _calibrate(nominal, q[keep], x[keep], point, kind)  # on all the samples
+    metrics["notes"] += caught
+    cal = cal or cals[kind]
+    if chosen in built:  # the network keeps what it learned; its base gains the held-out data
         model = built[chosen]
+        model.nominal = TipNominal(cal.arm, cal.point)
         model.metrics.update(metrics)
         model.metrics["train_seconds"] = round(spent, 2)
         model.out_of_range = "warn"
-        cal = cals[kind]
-    else:  # a calibration: refitted on all the samples
-        keep = np.setdiff1d(np.arange(len(q)), list(bad))
-        cal, _, caught = _calibrate(nominal, q[keep], x[keep], point, kind)
-        metrics["notes"] += caught
-        cal = cal or cals[kind]
+    else:
         rmse = float(1e3 * np.sqrt(sq[chosen].mean()))
         metrics.update(train_seconds=round(spent, 2), val_curve_mm=[[0, rmse]], best_val_mm=rmse)
         model = _build(_zero_params(cfg, nominal.dof), cfg, nominal,
@@ -299,7 +302,7 @@ def _choose(sq: dict, idx: np.ndarray, cfg: dict, results: dict) -> tuple[str, s
     size = _block_size(len(idx), cfg) if cfg["split"] == "blocks" else 1
     blocks = np.unique(idx // size, return_inverse=True)[1]
     best = min(sq, key=lambda c: sq[c].mean())
-    chosen = best
+    chosen = None
     for cand in sq:  # in CANDIDATES order: simplest first
         d = sq[cand] - sq[best]
         means = np.bincount(blocks, d) / np.bincount(blocks)
@@ -308,7 +311,7 @@ def _choose(sq: dict, idx: np.ndarray, cfg: dict, results: dict) -> tuple[str, s
                              val_median_mm=round(1e3 * float(np.sqrt(np.median(sq[cand]))), 4),
                              excess_mm2=round(1e6 * float(d.mean()), 5),
                              se_mm2=round(1e6 * se, 5))  # fmt: skip
-        if d.mean() <= se and chosen == best and cand != best:
+        if chosen is None and (cand == best or d.mean() <= se + 1e-12):  # 1e-12 m^2: ties
             chosen = cand
     r = results
     why = (f"{chosen}: held-out RMSE {r[chosen]['val_rmse_mm']:.3f} mm on {np.unique(blocks).size} "
