@@ -268,3 +268,16 @@ def test_designed_poses_are_better_conditioned_than_random_ones(arms):
         warnings.simplefilter("error")  # a designed set calibrates without a warning
         q = design_poses(arm, 40, point=POINT, candidates=1000)
         armjac.calibrate(arm, q, arm.position(q, point=POINT), point=POINT)
+
+
+def test_collect_can_follow_the_designed_poses(arms):
+    from armjac.mismatch.collect import via_schedule
+
+    arm = arms("kuka_iiwa")
+    points, times = via_schedule(arm, arm.home, 20.0, np.random.default_rng(0), 0.1, 0.5, 1.5,
+                                 design="calibration")  # fmt: skip
+    lo, hi = arm.sample_bounds(0.1)
+    assert times[-1] >= 20.0 and len(points) > 3
+    assert (points[1:] >= lo).all() and (points[1:] <= hi).all()
+    designed = design_poses(arm, 32, margin=0.1, seed=int(np.random.default_rng(0).integers(2**31)))
+    np.testing.assert_array_equal(points[1:4], designed[:3])
