@@ -421,15 +421,31 @@ def calibrate(
     kept, dropped = structural(model, names, order, theta, p0, flags["joint_errors"])
     problem = _Problem(model, q, xp, xr, phi, rotation_scale)
     r, jac = problem(theta)
-    info = identify.conditioning(jac[mask][:, :, kept].reshape(-1, len(kept)),
-                                 [names[k] for k in kept], rank_tol)  # fmt: skip
-    info = {"candidates": len(names), "dropped": dropped, **info}
+    data_jac = jac[mask].reshape(-1, len(names))
+    info = identify.conditioning(data_jac[:, kept], [names[k] for k in kept], rank_tol)
+    unexcited: dict = {}
+    if info["rank"] < len(kept) and flags["joint_errors"]:
+        # joint-error weights these poses do not excite stay at zero (reported); the
+        # geometry must still be identified
+        geo = [k for k in kept if k < model.n_params]
+        weights = [k for k in kept if k >= model.n_params]
+        more, unexcited = identify.minimal_set(data_jac, names, weights, tol=identify.DATA_TOL,
+                                               basis=data_jac[:, geo])  # fmt: skip
+        kept = geo + more
+        info = identify.conditioning(data_jac[:, kept], [names[k] for k in kept], rank_tol)
+    info = {"candidates": len(names), "dropped": dropped, "unexcited": sorted(unexcited), **info}
     if info["rank"] < len(kept):
         raise InputError(
             f"these {int(mask.sum())} poses cannot identify the arm: rank {info['rank']} of "
             f"{len(kept)} parameters; not told apart: "
             + "; ".join(" ~ ".join(c) for c in info["singular"][:4])
             + " (spread the poses over every joint's range: armjac.calibration.design_poses)"
+        )
+    if unexcited:
+        warnings.warn(
+            f"calibrate: these poses do not excite {len(unexcited)} joint-error weights "
+            f"({', '.join(sorted(unexcited)[:4])}{', ...' if len(unexcited) > 4 else ''}); "
+            "they are left at zero", identify.IdentifiabilityWarning, stacklevel=2
         )
     if info["condition"] > identify.CONDITION_WARNING:
         warnings.warn(

@@ -28,6 +28,9 @@ import numpy as np
 # joint range give 30-300 on the bundled arms; a few-joint or near-static set 1e4 and up.
 CONDITION_WARNING = 1e3
 STRUCTURAL_TOL = 1e-6
+# a joint-error weight whose column these poses leave within 1e-3 (relative) of the span
+# of the others is not excited by them: it is left at zero
+DATA_TOL = 1e-3
 PREFERENCE = ("base", "tool", "zero", "origin", "axis", "joint_errors")
 
 
@@ -47,13 +50,18 @@ def _combination(names, vec: np.ndarray, share: float = 0.3, most: int = 4) -> l
     return [names[k] for k in top]
 
 
-def minimal_set(jac: np.ndarray, names, order) -> tuple[list[int], dict[str, list[str]]]:
+def minimal_set(jac: np.ndarray, names, order, tol: float = STRUCTURAL_TOL,
+                basis=None) -> tuple[list[int], dict[str, list[str]]]:  # fmt: skip
     """Greedy selection over ``order`` (candidate indices, preferred first).
 
     Parameters
     ----------
     jac : (rows, P) array
         Parameter Jacobian over generic poses.
+    tol : float
+        Relative residual below which a candidate adds nothing.
+    basis : (rows, K) array, optional
+        Columns already kept (not returned).
 
     Returns
     -------
@@ -64,21 +72,22 @@ def minimal_set(jac: np.ndarray, names, order) -> tuple[list[int], dict[str, lis
         (empty: it has no effect on the measurements at all).
     """
     a, norm = _unit(jac)
-    basis = np.zeros((a.shape[0], 0))
     kept, dropped = [], {}
     scale = norm.max()
+    given = np.zeros((a.shape[0], 0)) if basis is None else _unit(basis)[0]
+    basis = np.linalg.qr(given)[0] if given.shape[1] else given
     for k in order:
         if norm[k] <= 1e-12 * scale:
             dropped[names[k]] = []
             continue
         r = a[:, k] - basis @ (basis.T @ a[:, k])
         r = r - basis @ (basis.T @ r)  # twice: Gram-Schmidt's lost orthogonality
-        if np.linalg.norm(r) > STRUCTURAL_TOL:
+        if np.linalg.norm(r) > tol:
             kept.append(k)
             basis = np.column_stack([basis, r / np.linalg.norm(r)])
         else:
-            coef = np.linalg.lstsq(a[:, kept], a[:, k], rcond=None)[0]
-            dropped[names[k]] = _combination([names[i] for i in kept], coef, 0.1)
+            coef = np.linalg.lstsq(a[:, kept], a[:, k], rcond=None)[0] if kept else []
+            dropped[names[k]] = _combination([names[i] for i in kept], coef, 0.1) if kept else []
     return kept, dropped
 
 
