@@ -21,6 +21,9 @@ TINY = {
 }
 
 
+CALIBRATED = {k: v for k, v in TINY.items() if k != "residual"} | {"base": "calibrated"}
+
+
 @pytest.fixture(scope="module")
 def real():
     return load_spec("planar2_small").realize(1)
@@ -94,7 +97,7 @@ def test_save_load_round_trip(real, model, tmp_path):
 def test_joint_error_calibrated_base_saves_and_loads(real, residual, tmp_path):
     q, x = static_samples(real, 200, seed=3).pairs()
     select = ["joint"] if residual == "joint" else ["joint_errors+residual"]
-    cfg = {**TINY, "base": "calibrated", "select": select}
+    cfg = {**CALIBRATED, "select": select}
     m = train_from_data(q, x, cfg, nominal=real.nominal, point=real.assumed_point, log=None)
     assert isinstance(m.nominal.arm, CalibratedArm) and m.metrics["model"] == select[0]
     assert isinstance(m, JointResidualModel) == (residual == "joint")
@@ -109,13 +112,16 @@ def test_joint_error_calibrated_base_saves_and_loads(real, residual, tmp_path):
 
 def test_calibrated_base_and_errors(real):
     q, x = static_samples(real, 200, seed=2).pairs()
-    m = train_from_data(q, x, {**TINY, "base": "calibrated", "select": ["joint"]},
-                        nominal=real.nominal, point=real.assumed_point, log=None)  # fmt: skip
+    m = train_from_data(q, x, {**CALIBRATED, "select": ["joint"]}, nominal=real.nominal,
+                        point=real.assumed_point, log=None)  # fmt: skip
     assert "calibration" in m.metrics and m.fk(q).shape == (200, 3)
     with pytest.raises(ConfigError, match="residual"):
         train_from_data(q, x, {**TINY, "base": "calibrated"}, log=None)
     with pytest.raises(ConfigError, match="residual"):
         train_from_data(q, x, {"residual": "cartesian"}, nominal=real.nominal, log=None)
+    # residual: is the nominal base's; a calibrated base names its candidates in select:
+    with pytest.raises(ConfigError, match="select"):
+        train_from_data(q, x, {**TINY, "base": "calibrated"}, nominal=real.nominal, log=None)
     with pytest.raises(Exception, match="backend"):
         m.jacobian(q[0], backend="tf")
     # its decoders map to joint corrections, not to the tip: decoder adaptation refuses it

@@ -59,6 +59,7 @@ import warnings
 
 import numpy as np
 
+from armjac import configs
 from armjac.errors import ConfigError, InputError
 from armjac.learned.data_config import CANDIDATES, DEFAULTS, KIND, data_config, model_config
 from armjac.learned.data_model import DataModel
@@ -109,6 +110,14 @@ def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=Non
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     log = log or (lambda *_: None)
     cfg = data_config(config)
+    raw = config if isinstance(config, dict) else {} if config is None else configs.read_mapping(
+        os.fspath(config), "learning-from-data config")  # fmt: skip
+    if cfg["base"] == "calibrated" and "residual" in raw:
+        raise ConfigError(
+            "residual: applies to base: nominal; with base: calibrated name the models to "
+            "compare in select: (joint: the joint-space residual; geometric+residual, "
+            "joint_errors+residual: task-space ones)"
+        )
     if nominal is not None and not all(hasattr(nominal, a) for a in ("dof", "joint_names",
                                                                        "position", "model")):
         raise InputError(
