@@ -32,7 +32,7 @@ import numpy as np
 
 from armjac.calibration import identify
 from armjac.calibration.calibrated_arm import CalibratedArm
-from armjac.calibration.chain import KinematicModel
+from armjac.calibration.chain import KinematicModel, motion
 from armjac.calibration.joint_errors import FEATURE_NAMES, joint_features
 from armjac.errors import InputError
 from armjac.validation import as_float_array, check_finite, check_point, excerpt
@@ -538,11 +538,8 @@ def _result(model, theta, kept, names, nominal, reach, flags, p0, r0, xr) -> dic
             )
     weights = theta[n_geo:].reshape(4, n) if flags["joint_errors"] else None
     arm = CalibratedArm(model, theta[:n_geo], weights, p0 if flags["joint_errors"] else None)
-    base = arm.fk(np.zeros(n))  # noqa: F841 (evaluated for its checks)
     bt = np.eye(4)
     b = theta[g["base"]]
-    from armjac.calibration.chain import motion
-
     for k, axis in enumerate(np.eye(3)):
         bt = bt @ motion("P", axis, np.array([b[k]]))[0]
     for k, axis in enumerate(np.eye(3)):
