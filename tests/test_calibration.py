@@ -243,6 +243,8 @@ def test_calibrated_urdf_reproduces_the_calibrated_arm(tilted, tmp_path):
     np.testing.assert_allclose(again.position(qh, point=res.point), res.predict(qh), atol=1e-12)
     np.testing.assert_allclose(again.jacobian(qh, point=res.point),
                                res.arm.jacobian(qh, point=res.point), atol=1e-12)  # fmt: skip
+    fast = res.arm.compiled()
+    np.testing.assert_allclose(fast.position(qh, point=res.point), res.predict(qh), atol=1e-12)
 
 
 def test_designed_poses_are_better_conditioned_than_random_ones(arms):

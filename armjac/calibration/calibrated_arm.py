@@ -25,6 +25,7 @@ from armjac.errors import InputError, UnknownLinkError
 _COPIED = ("dof", "joint_names", "joints", "joint_limits", "effort_limits", "velocity_limits",
            "joint_damping", "home", "ee_link", "gravity_vector", "model", "spec", "link_names",
            "backend")  # fmt: skip
+_EYE3 = np.eye(3)
 
 
 def _rpy(rot: np.ndarray) -> tuple[float, float, float]:
@@ -66,16 +67,20 @@ class CalibratedArm:
         self._steps, self._end = self._collapse()
 
     def _collapse(self):
-        """(constant transform before, kind, axis, joint) per joint, and the last constant."""
+        """Per joint (constant transform before it, kind, axis, its cross-product matrix
+        K and K @ K, index), and the constant after the last joint."""
         steps, c = [], np.eye(4)
         for el in self.kinematics.elements[: self.kinematics.n_link]:
             if el.kind == "F":
                 c = c @ el.matrix
             elif el.joint >= 0:
-                steps.append((c, el.kind, el.axis, el.joint))
+                a = el.axis
+                k = np.array([[0, -a[2], a[1]], [a[2], 0, -a[0]], [-a[1], a[0], 0]])
+                steps.append((c, el.kind, a, k, k @ k, el.joint))
                 c = np.eye(4)
             else:
                 c = c @ motion(el.kind, el.axis, np.array([self.theta[el.param]]))[0]
+        self._revolute = np.array([kind == "R" for _, kind, *_ in steps])
         return steps, c
 
     def __repr__(self) -> str:
@@ -111,15 +116,25 @@ class CalibratedArm:
         return np.atleast_2d(q), q.ndim == 1
 
     def _frames(self, angles: np.ndarray, jac: bool):
-        """EE link frames (B, 4, 4) and per joint (world axis, origin) at ``angles``."""
-        t = np.broadcast_to(np.eye(4), (angles.shape[0], 4, 4))
-        axes = []
-        for c, kind, axis, i in self._steps:
+        """EE link frames (B, 4, 4) and the joints' world axes and origins (B, N, 3)."""
+        b = angles.shape[0]
+        t = np.broadcast_to(np.eye(4), (b, 4, 4))
+        axes, origins = np.zeros((b, self.dof, 3)), np.zeros((b, self.dof, 3))
+        m = np.zeros((b, 4, 4))
+        m[:, 3, 3] = 1.0
+        for c, kind, axis, k, kk, i in self._steps:
             t = t @ c
             if jac:
-                axes.append((kind, t[:, :3, :3] @ axis, t[:, :3, 3], i))
-            t = t @ motion(kind, axis, angles[:, i])
-        return t @ self._end, axes
+                axes[:, i], origins[:, i] = t[:, :3, :3] @ axis, t[:, :3, 3]
+            if kind == "R":  # Rodrigues with the precomputed K, K^2
+                s, co = np.sin(angles[:, i])[:, None, None], np.cos(angles[:, i])[:, None, None]
+                m[:, :3, :3] = _EYE3 + s * k + (1 - co) * kk
+                m[:, :3, 3] = 0.0
+            else:
+                m[:, :3, :3] = _EYE3
+                m[:, :3, 3] = angles[:, i, None] * axis
+            t = t @ m
+        return t @ self._end, (axes, origins)
 
     # -- the numeric API -----------------------------------------------------------------
     def fk(self, q, link=None) -> np.ndarray:
@@ -140,12 +155,11 @@ class CalibratedArm:
         t, axes = self._frames(self._angles(q2), True)
         p = np.zeros(3) if point is None else np.asarray(point, float)
         tip = t[:, :3, 3] + t[:, :3, :3] @ p
-        jac = np.zeros((q2.shape[0], 6, self.dof))
-        for kind, w, o, i in axes:
-            if kind == "R":
-                jac[:, :3, i], jac[:, 3:, i] = np.cross(w, tip - o), w
-            else:
-                jac[:, :3, i] = w
+        w, o = axes
+        rev = self._revolute
+        jac = np.empty((q2.shape[0], 6, self.dof))
+        jac[:, :3] = np.where(rev[:, None], np.cross(w, tip[:, None] - o), w).swapaxes(1, 2)
+        jac[:, 3:] = np.where(rev[:, None], w, 0.0).swapaxes(1, 2)
         if self.weights is not None:  # d angles / d readings = I + d delta / dq
             h, eye = 1e-6, np.eye(self.dof)
             dd = np.stack([(self.correction(q2 + h * e) - self.correction(q2 - h * e)) / (2 * h)
@@ -211,6 +225,18 @@ class CalibratedArm:
             out.append(j)
         name = f"{k.arm.model.name}_calibrated"
         return RobotModel(name, k.arm.model.links, tuple(out), source=f"<{name}>")
+
+    def compiled(self):
+        """The calibrated chain as a compiled :class:`~armjac.arm.Arm` (its folded model:
+        the same answers at the readings, at the compiled kernels' speed; compiles once per
+        calibration, about a second). Not for the joint-error model."""
+        if self.weights is not None:
+            raise InputError("the joint-error model has no compiled form; use this arm itself")
+        from armjac.arm import Arm
+
+        n = self.nominal
+        return Arm(self.folded_model(), ee_link=n.ee_link, name=self.name,
+                   gravity=n.gravity_vector, home=n.home)  # fmt: skip
 
     def write_urdf(self, path: str | os.PathLike) -> Path:
         """Write the calibrated chain (parameters folded into the origins) as a URDF file."""

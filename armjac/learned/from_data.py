@@ -112,7 +112,7 @@ def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=Non
     cfg = data_config(config)
     raw = config if isinstance(config, dict) else {} if config is None else configs.read_mapping(
         os.fspath(config), "learning-from-data config")  # fmt: skip
-    if cfg["base"] == "calibrated" and "residual" in raw:
+    if cfg["base"] == "calibrated" and raw.get("residual") == "joint":  # else silently unused
         raise ConfigError(
             "residual: applies to base: nominal; with base: calibrated name the models to "
             "compare in select: (joint: the joint-space residual; geometric+residual, "
