@@ -211,6 +211,55 @@ def _select(q, x, cfg, nominal, point, progress, log) -> DataModel:
     kinds = {_base_kind(c) for c in wanted} - {None}
     if "joint" in wanted:
         kinds |= {"geometric", "joint_errors"} if cfg["joint_errors"] else {"geometric"}
+    cals, failed, notes = _calibrations(nominal, q, x, tr, point, kinds)
+    bad = _left_out(cals, q, x, tr, va)
+    keep_va, tr_fit = np.setdiff1d(va, bad), np.setdiff1d(tr, bad)
+
+    def sq_err(pred):
+        return np.sum((pred - x[keep_va]) ** 2, axis=1)
+
+    cal_sq = {k: sq_err(c.predict(q[keep_va])) for k, c in cals.items()}
+    sq, built, results = {}, {}, {}
+    for cand in wanted:
+        kind = _base_kind(cand) or min(cal_sq, key=lambda k: cal_sq[k].mean())
+        if kind not in cals:
+            results[cand] = {"failed": failed[kind]}
+            continue
+        results[cand] = {"base": kind}
+        if cand in ("geometric", "joint_errors"):
+            sq[cand] = cal_sq[kind]
+            continue
+        log(f"train_from_data: training {cand}")
+        built[cand] = _network(cand, cals[kind], q, x, bad, tr_fit, cfg, nominal, progress)
+        sq[cand] = sq_err(built[cand].position(q[keep_va]))
+        results[cand]["train_seconds"] = built[cand].metrics["train_seconds"]
+    chosen, why = _choose(sq, keep_va, cfg, results)
+    spent = round(sum(m.metrics["train_seconds"] for m in built.values()), 2)
+    metrics = {"model": chosen, "why": why, "selection": results, "n_train": int(tr.size),
+               "n_val": int(keep_va.size), "outliers": bad.tolist(), "notes": notes}  # fmt: skip
+    kind = results[chosen]["base"]
+    keep = np.setdiff1d(np.arange(len(q)), bad)
+    cal, _, caught = _calibrate(nominal, q[keep], x[keep], point, kind)  # on all the samples
+    metrics["notes"] += caught
+    cal = cal or cals[kind]
+    if chosen in built:  # the network keeps what it learned; its base gains the held-out data
+        model = built[chosen]
+        model.nominal = TipNominal(cal.arm, cal.point)
+        model.metrics.update(metrics, train_seconds=spent)
+        model.out_of_range = "warn"
+    else:
+        rmse = float(1e3 * np.sqrt(sq[chosen].mean()))
+        metrics.update(train_seconds=spent, val_curve_mm=[[0, rmse]], best_val_mm=rmse)
+        model = _build(_zero_params(cfg, nominal.dof), cfg, nominal,
+                       TipNominal(cal.arm, cal.point), metrics)  # fmt: skip
+    model.metrics["calibration"] = cal.summary()
+    model.metrics["joint_errors_kept"] = kind == "joint_errors"
+    return model
+
+
+def _calibrations(nominal, q, x, tr, point, kinds):
+    """The calibrations of ``kinds`` on the training samples ``tr``: (by kind, why each
+    failed, the warnings they gave)."""
     cals, failed, notes = {}, {}, []
     for kind in sorted(kinds):
         cal, why, caught = _calibrate(nominal, q[tr], x[tr], point, kind)
@@ -224,64 +273,31 @@ def _select(q, x, cfg, nominal, point, progress, log) -> DataModel:
             f"train_from_data: no calibration could be fitted on {tr.size} training samples "
             f"(of {len(q)}): " + "; ".join(f"{k}: {v}" for k, v in failed.items())
         )
+    return cals, failed, notes
+
+
+def _left_out(cals, q, x, tr, va) -> np.ndarray:
+    """Samples no model is judged or trained on: the calibrations' outliers, and held-out
+    samples as far from the (geometric) calibration as those."""
     ref = cals.get("geometric") or next(iter(cals.values()))
-    bad = set(tr[np.concatenate([c.outliers for c in cals.values()])].tolist())
+    bad = tr[np.concatenate([c.outliers for c in cals.values()])]
     diff = np.clip(ref.predict(q[va]) - x[va], -1e6, 1e6)  # no overflow for absurd samples
     far = np.linalg.norm(diff, axis=1) > 3e-3 * ref.huber_mm
-    bad |= set(va[far].tolist())
-    keep_va = np.setdiff1d(va, list(bad))
-    tr_fit = np.setdiff1d(tr, list(bad))
+    return np.union1d(bad, va[far]).astype(int)
 
-    def sq_err(pred):
-        return np.sum((pred - x[keep_va]) ** 2, axis=1)
 
-    cal_sq = {k: sq_err(c.predict(q[keep_va])) for k, c in cals.items()}
-    sq, built, spent = {}, {}, 0.0
-    results: dict = {}
-    for cand in wanted:
-        kind = _base_kind(cand) or min(cal_sq, key=lambda k: cal_sq[k].mean())
-        if kind not in cals:
-            results[cand] = {"failed": failed[kind]}
-            continue
-        results[cand] = {"base": kind}
-        if cand in ("geometric", "joint_errors"):
-            sq[cand] = cal_sq[kind]
-            continue
-        base = TipNominal(cals[kind].arm, cals[kind].point)
-        residual = "joint" if cand == "joint" else "task"
-        lift = base.jacobian(q)[:, :3, :] if residual == "joint" else None
-        es_va, es_tr = (tr_fit[i] for i in _split(tr_fit.size, cfg, cfg["seed"] + 1))
-        log(f"train_from_data: training {cand} on {es_tr.size} samples")
-        y = x - base.position(q)
-        y[list(bad)] = 0.0  # left out of training and validation; kept finite
-        params, seconds, curve = _fit(q, y, es_tr, es_va, cfg, False, nominal, progress, lift)
-        spent += seconds
-        model = _build(params, cfg, nominal, base, _curve_metrics(curve, seconds), residual)
-        model.out_of_range = "ignore"
-        sq[cand] = sq_err(model.position(q[keep_va]))
-        built[cand] = model
-        results[cand]["train_seconds"] = round(seconds, 2)
-    chosen, why = _choose(sq, keep_va, cfg, results)
-    metrics = {"model": chosen, "why": why, "selection": results, "n_train": int(tr.size),
-               "n_val": int(keep_va.size), "outliers": sorted(bad), "notes": notes}  # fmt: skip
-    kind = results[chosen]["base"]
-    keep = np.setdiff1d(np.arange(len(q)), list(bad))
-    cal, _, caught = _calibrate(nominal, q[keep], x[keep], point, kind)  # on all the samples
-    metrics["notes"] += caught
-    cal = cal or cals[kind]
-    if chosen in built:  # the network keeps what it learned; its base gains the held-out data
-        model = built[chosen]
-        model.nominal = TipNominal(cal.arm, cal.point)
-        model.metrics.update(metrics)
-        model.metrics["train_seconds"] = round(spent, 2)
-        model.out_of_range = "warn"
-    else:
-        rmse = float(1e3 * np.sqrt(sq[chosen].mean()))
-        metrics.update(train_seconds=round(spent, 2), val_curve_mm=[[0, rmse]], best_val_mm=rmse)
-        model = _build(_zero_params(cfg, nominal.dof), cfg, nominal,
-                       TipNominal(cal.arm, cal.point), metrics)  # fmt: skip
-    model.metrics["calibration"] = cal.summary()
-    model.metrics["joint_errors_kept"] = kind == "joint_errors"
+def _network(cand, cal, q, x, bad, tr_fit, cfg, nominal, progress) -> DataModel:
+    """A network candidate on the calibration ``cal``, trained on ``tr_fit`` (early
+    stopping on blocks of its own)."""
+    base = TipNominal(cal.arm, cal.point)
+    residual = "joint" if cand == "joint" else "task"
+    lift = base.jacobian(q)[:, :3, :] if residual == "joint" else None
+    es_va, es_tr = (tr_fit[i] for i in _split(tr_fit.size, cfg, cfg["seed"] + 1))
+    y = x - base.position(q)
+    y[bad] = 0.0  # left out of training and validation; kept finite
+    params, seconds, curve = _fit(q, y, es_tr, es_va, cfg, False, nominal, progress, lift)
+    model = _build(params, cfg, nominal, base, _curve_metrics(curve, seconds), residual)
+    model.out_of_range = "ignore"
     return model
 
 
