@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from armjac.calibration import calibrate
-from armjac.calibration.joint_errors import JointErrorArm, joint_features
+from armjac.calibration import CalibratedArm, calibrate
+from armjac.calibration.joint_errors import joint_features
 from armjac.errors import InputError
 
 
@@ -31,7 +31,7 @@ def test_recovers_a_known_joint_error_from_noise_free_data(setup):
     arm, point, q, x, _, _ = setup
     plain = calibrate(arm, q, x, point=point)
     cal = calibrate(arm, q, x, point=point, joint_errors=True)
-    assert isinstance(cal.arm, JointErrorArm)
+    assert isinstance(cal.arm, CalibratedArm) and cal.arm.weights is not None
     assert plain.residual_mm["rms"] > 0.1  # geometry alone cannot absorb it
     assert cal.residual_mm["rms"] < 1e-5
     q_new = arm.random_q(200, 7, 0.1)  # off the fitted data
@@ -60,3 +60,20 @@ def test_jacobian_matches_finite_differences(setup):
         np.testing.assert_allclose(cal.arm.jacobian(qq, point=cal.point)[:3], fd, atol=1e-7)
     with pytest.raises(InputError, match="URDF"):
         cal.write_urdf("/tmp/never.urdf")
+
+
+def test_weights_the_poses_do_not_excite_stay_at_zero(arms):
+    """Joint 1 barely moves: its eccentricity harmonics are (to 1e-3) a base rotation, so
+    they are left at zero with a warning; the geometry is still identified."""
+    from armjac.calibration import IdentifiabilityWarning
+
+    arm = arms("planar2")
+    rng = np.random.default_rng(0)
+    q = arm.random_q(120, rng, 0.1)
+    q[:, 0] = 0.5 + rng.uniform(-0.001, 0.001, 120)
+    x = arm.position(q, point=[0.05, 0.0, 0.0])
+    with pytest.warns(IdentifiabilityWarning, match="do not excite"):
+        cal = calibrate(arm, q, x, point=[0.05, 0.0, 0.0], joint_errors=True)
+    assert {"joint1.sin", "joint1.cos"} <= set(cal.identifiability["unexcited"])
+    assert cal.arm.weights[0, 0] == 0.0 and cal.arm.weights[1, 0] == 0.0
+    assert cal.residual_mm["max"] < 1e-6

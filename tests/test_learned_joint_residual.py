@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from armjac.calibration.joint_errors import JointErrorArm
+from armjac.calibration import CalibratedArm
 from armjac.errors import ConfigError, InputError
 from armjac.learned import load, train_from_data
 from armjac.learned.joint_residual import JointResidualModel
@@ -19,6 +19,9 @@ TINY = {
     "network": {"ensembles": [{"n_neurons": 32}]},
     "training": {"epochs": 40, "batch_size": 32, "val_every": 2, "progress": False},
 }
+
+
+CALIBRATED = {k: v for k, v in TINY.items() if k != "residual"} | {"base": "calibrated"}
 
 
 @pytest.fixture(scope="module")
@@ -93,12 +96,15 @@ def test_save_load_round_trip(real, model, tmp_path):
 @pytest.mark.parametrize("residual", ["joint", "task"])
 def test_joint_error_calibrated_base_saves_and_loads(real, residual, tmp_path):
     q, x = static_samples(real, 200, seed=3).pairs()
-    cfg = {**TINY, "base": "calibrated", "joint_errors": True, "residual": residual}
+    select = ["joint"] if residual == "joint" else ["joint_errors+residual"]
+    cfg = {**CALIBRATED, "select": select}
     m = train_from_data(q, x, cfg, nominal=real.nominal, point=real.assumed_point, log=None)
-    assert isinstance(m.nominal.arm, JointErrorArm) and m.metrics["joint_errors_kept"]
+    assert isinstance(m.nominal.arm, CalibratedArm) and m.metrics["model"] == select[0]
+    assert isinstance(m, JointResidualModel) == (residual == "joint")
     m.save(tmp_path / "m")
     back = load(tmp_path / "m")
-    assert isinstance(back.nominal.arm, JointErrorArm)
+    assert isinstance(back.nominal.arm, CalibratedArm)
+    assert (back.nominal.arm.weights is None) == (m.nominal.arm.weights is None)
     qs = real.nominal.random_q(5, 8, 0.15)
     np.testing.assert_array_equal(back.fk(qs), m.fk(qs))
     np.testing.assert_array_equal(back.jacobian(qs), m.jacobian(qs))
@@ -106,13 +112,16 @@ def test_joint_error_calibrated_base_saves_and_loads(real, residual, tmp_path):
 
 def test_calibrated_base_and_errors(real):
     q, x = static_samples(real, 200, seed=2).pairs()
-    m = train_from_data(q, x, {**TINY, "base": "calibrated"}, nominal=real.nominal,
+    m = train_from_data(q, x, {**CALIBRATED, "select": ["joint"]}, nominal=real.nominal,
                         point=real.assumed_point, log=None)  # fmt: skip
     assert "calibration" in m.metrics and m.fk(q).shape == (200, 3)
     with pytest.raises(ConfigError, match="residual"):
         train_from_data(q, x, {**TINY, "base": "calibrated"}, log=None)
     with pytest.raises(ConfigError, match="residual"):
         train_from_data(q, x, {"residual": "cartesian"}, nominal=real.nominal, log=None)
+    # residual: is the nominal base's; a calibrated base names its candidates in select:
+    with pytest.raises(ConfigError, match="select"):
+        train_from_data(q, x, {**TINY, "base": "calibrated"}, nominal=real.nominal, log=None)
     with pytest.raises(Exception, match="backend"):
         m.jacobian(q[0], backend="tf")
     # its decoders map to joint corrections, not to the tip: decoder adaptation refuses it

@@ -1,16 +1,22 @@
-"""Parametric kinematic calibration: the classical alternative to learning.
+"""Kinematic calibration: the classical alternative to learning.
 
-``calibrate(nominal, q, x, point=None)`` identifies joint-origin offsets, joint
-zero offsets and the tool point by Levenberg-Marquardt on the symbolic model
-(derivatives from sympy); ``result.arm.position(q, point=result.point)``
-predicts the tip and ``result.write_urdf(path)`` writes the calibrated URDF.
-``joint_errors=True`` also identifies encoder eccentricity and gravity deflection
-(:mod:`armjac.calibration.joint_errors`; the arm is then a :class:`JointErrorArm`).
+``calibrate(nominal, q, x, point=None)`` identifies a complete, minimal set of kinematic
+parameters (the measurement frame, every joint's origin, axis orientation and zero
+offset, the tool; :mod:`armjac.calibration.chain`) from joint readings and measured tool
+positions or poses, with a robust loss and an identifiability report
+(:mod:`armjac.calibration.identify`). ``result.predict(q)`` predicts the tip and
+``result.write_urdf(path)`` writes the calibrated URDF. ``joint_errors=True`` also
+identifies encoder eccentricity and gravity deflection
+(:mod:`armjac.calibration.joint_errors`). :func:`design_poses` picks configurations that
+identify the parameters well.
 """
 
+from armjac.calibration import identify
 from armjac.calibration.calibrate import CalibrationResult, calibrate
-from armjac.calibration.joint_errors import JointErrorArm
-from armjac.calibration.kinematics import ChainModel
-from armjac.calibration.offset_arm import OffsetArm
+from armjac.calibration.calibrated_arm import CalibratedArm
+from armjac.calibration.chain import KinematicModel
+from armjac.calibration.design import design_poses
+from armjac.calibration.identify import CONDITION_WARNING, IdentifiabilityWarning
 
-__all__ = ["CalibrationResult", "ChainModel", "JointErrorArm", "OffsetArm", "calibrate"]
+__all__ = ["CONDITION_WARNING", "CalibratedArm", "CalibrationResult", "IdentifiabilityWarning",
+           "KinematicModel", "calibrate", "design_poses", "identify"]

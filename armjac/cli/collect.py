@@ -22,9 +22,10 @@ def register(sub) -> None:
     p.add_argument("--static", type=int, metavar="N", help="N static samples instead of a run")
     p.add_argument(
         "--design",
-        choices=("random", "halton"),
+        choices=("random", "halton", "calibration"),
         default="random",
-        help="via points: iid uniform (default) or a space-filling Halton design",
+        help="via points: iid uniform (default), a space-filling Halton design, or poses "
+        "chosen for calibration (armjac.calibration.design_poses)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

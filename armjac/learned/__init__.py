@@ -28,7 +28,8 @@ from armjac.learned.autodiff import frobenius_norm, jacobian, relative_error
 from armjac.learned.config import resolve_config
 from armjac.learned.from_data import DataModel, train_from_data
 from armjac.learned.io import FORMAT_VERSION
-from armjac.learned.model import LearnedModel, load
+from armjac.learned.loading import load
+from armjac.learned.model import LearnedModel
 from armjac.learned.training import train
 
 __all__ = [

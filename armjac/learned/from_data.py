@@ -1,39 +1,49 @@
 """Learning an arm's tool-tip kinematics from measured data.
 
-``train_from_data(q, x, config=None, nominal=None, point=None)`` takes joint
-readings ``q`` (B, N) and measured tip positions ``x`` (B, 3) -- no arm as
-ground truth -- and returns a :class:`DataModel` (a
+``train_from_data(q, x, config=None, nominal=None, point=None)`` takes joint readings
+``q`` (B, N) and measured tip positions ``x`` (B, 3) -- no arm as ground truth -- and
+returns a :class:`~armjac.learned.data_model.DataModel` (a
 :class:`~armjac.learned.model.LearnedModel`): ``fk(q)`` the tip (3,)/(B, 3),
 ``jacobian(q)`` its (3, N)/(B, 3, N) Jacobian.
 
-* Without ``nominal`` the network learns the whole map (its output bias starts
-  at the data's mean).
-* With ``nominal`` (an Arm) and the assumed tool ``point`` it learns the
-  residual ``x - nominal tip``. The output decoders start at exactly zero, so
-  the model starts at exactly the nominal, and training can only move it where
-  the data says; its Jacobian is the nominal's plus the network's.
-* ``base: calibrated`` first calibrates the nominal on the training split
-  (:func:`armjac.calibrate`, by default with its joint-error model of encoder
-  eccentricity and gravity deflection, ``joint_errors``) and learns the residual
-  on top of the calibrated arm: what the parametric model cannot, by the network.
-* ``residual: joint`` learns a joint correction instead, x = base(q + net(q))
-  (:mod:`armjac.learned.joint_residual`).
+* Without ``nominal`` the network learns the whole map (its output bias starts at the
+  data's mean).
+* With ``nominal`` (an Arm) and the assumed tool ``point``, ``base: calibrated`` (the
+  default) **selects** among models of the arm by their error on held-out data
+  (``select``, simplest first):
 
-A validation split of the data (``validation``, a fraction) drives early
-stopping: the weights with the lowest validation error are kept. Held-out
-metrics are for the caller to compute on data the model never saw.
+  - ``geometric``: :func:`armjac.calibrate` (base frame, joint origins, axes, zeros, tool);
+  - ``joint_errors``: the same with the joint-error model (eccentricity, deflection);
+  - ``geometric+residual``, ``joint_errors+residual``: a network learning the tip
+    residual of that calibration;
+  - ``joint``: a network correcting the joint readings, x = base(q + net(q)), on the
+    better of the two calibrations (:mod:`armjac.learned.joint_residual`).
+
+  Held out are whole blocks of ``block`` consecutive samples (``split: blocks``): data
+  recorded along paths are correlated, and samples held out from the training paths
+  would reward a model that fits the paths and fails between them. Each candidate is
+  fitted on the other blocks (a network's early stopping on blocks of its own), and
+  scored by its mean squared error on the held-out blocks. The best is kept -- or the
+  simplest whose excess over the best is within one standard error (of the block means
+  of the paired differences): a difference the held-out data cannot resolve is not
+  worth a more complex model. The chosen model's calibration is then refitted on all the
+  data (a network keeps what it learned on top of it).
+  ``model.metrics["model"]`` names the choice, ``["why"]`` says why, ``["selection"]``
+  has every candidate's score. A returned calibration is a model whose network outputs
+  exactly zero (so the API, saving and online adaptation are those of any model).
+* ``base: nominal`` learns the residual on the URDF itself (``residual: task | joint``).
 
 Config (a mapping or YAML path; every key optional)::
 
     base: calibrated          # calibrated | nominal (only with a nominal arm)
-    residual: task            # task: x = base(q) + net(q); joint: x = base(q + net(q))
-    joint_errors: true        # also try the eccentricity + deflection joint-error model
-                              # (kept when it predicts the validation split better)
+    select: [geometric, joint_errors, geometric+residual, joint, joint_errors+residual]
+    residual: task            # base: nominal: task (x = base + net) or joint
+    joint_errors: true        # false: drop the joint-error candidates
     point: null               # tool point on the nominal's EE link (the argument wins)
     seed: 0
-    validation: 0.2           # fraction held out for early stopping
-    split: random             # or blocks of `block` consecutive samples
-    block: 50
+    validation: 0.2           # fraction held out
+    split: blocks             # or random samples
+    block: 100
     encoding: sincos
     network: {ensembles: [{n_neurons: 256}, {n_neurons: 256, dimensions: 32}], gain: 1.0, seed: 0}
     training: {epochs: 400, batch_size: 64, learning_rate: 0.002,
@@ -45,128 +55,22 @@ from __future__ import annotations
 import copy
 import os
 import time
+import warnings
 
 import numpy as np
 
 from armjac import configs
-from armjac.configs import Reader
-from armjac.errors import ConfigError
-from armjac.learned.config import check_ensembles
-from armjac.learned.model import LearnedModel
+from armjac.errors import ConfigError, InputError
+from armjac.learned.data_config import CANDIDATES, DEFAULTS, KIND, data_config, model_config
+from armjac.learned.data_model import DataModel
+from armjac.learned.joint_residual import JointResidualModel
 from armjac.learned.residual import TipNominal
-from armjac.validation import as_measurements
+from armjac.validation import as_measurements, excerpt
 
-KIND = "armjac.learned.DataModel"
-BASES = ("calibrated", "nominal")
-RESIDUALS = ("task", "joint")
+__all__ = ["CANDIDATES", "DEFAULTS", "KIND", "DataModel", "data_config", "model_config",
+           "train_from_data"]  # fmt: skip
 
-DEFAULTS: dict = {
-    "base": "calibrated",
-    # "task": the network adds to the tip; "joint": it corrects the joint readings
-    # (armjac.learned.joint_residual)
-    "residual": "task",
-    # the calibrated base also identifies eccentricity and gravity deflection
-    # (armjac.calibration.joint_errors)
-    "joint_errors": True,
-    "point": None,
-    "seed": 0,
-    "validation": 0.2,
-    # "blocks": hold out whole runs of consecutive samples (data recorded along a path are
-    # correlated, so random samples would validate on the path itself); "random": samples
-    "split": "random",
-    "block": 50,
-    "encoding": "sincos",
-    "network": {
-        "ensembles": [{"n_neurons": 256}, {"n_neurons": 256, "dimensions": 32}],
-        "gain": 1.0,
-        "seed": 0,
-    },
-    "training": {
-        "epochs": 400,
-        "batch_size": 64,
-        "learning_rate": 2e-3,
-        "final_learning_rate": 1e-5,
-        "patience": 100,
-        "val_every": 5,
-        "progress": True,
-    },
-}
-
-
-def data_config(spec=None, where: str = "<config>") -> dict:
-    """The validated config: ``None`` (defaults), a mapping or a YAML path."""
-    if spec is None:
-        data = {}
-    elif isinstance(spec, dict):
-        data = spec
-    else:
-        where = os.fspath(spec)
-        data = configs.read_mapping(where, "learning-from-data config")
-    top = Reader(data, where)
-    top.check_keys(set(DEFAULTS))
-    cfg = copy.deepcopy(DEFAULTS)
-    for key, value in data.items():
-        if isinstance(DEFAULTS[key], dict):
-            sub = top.mapping(key)
-            sub.check_keys(set(DEFAULTS[key]))
-            cfg[key].update(copy.deepcopy(sub.data))
-        else:
-            cfg[key] = copy.deepcopy(value)
-    top = Reader(cfg, where)
-    top.choice("base", BASES, ...)
-    top.choice("residual", RESIDUALS, ...)
-    top.flag("joint_errors", True)
-    top.vector("point", 3)
-    top.integer("seed", ..., minimum=0)
-    top.number("validation", ..., minimum=0.01, below=0.9)
-    top.choice("split", ("blocks", "random"), ...)
-    top.integer("block", ..., minimum=1)
-    top.choice("encoding", ("sincos", "scaled"), ...)
-    net = top.mapping("network")
-    net.number("gain", ..., positive=True)
-    net.integer("seed", ..., minimum=0)
-    check_ensembles(net)
-    t = top.mapping("training")
-    for k in ("epochs", "batch_size", "patience", "val_every"):
-        t.integer(k, ..., minimum=1)
-    lr = t.number("learning_rate", ..., positive=True)
-    if t.number("final_learning_rate", ..., minimum=0.0) > lr:
-        raise t.fail("final_learning_rate", f"must be <= training.learning_rate ({lr!r})")
-    t.flag("progress", True)
-    return cfg
-
-
-class DataModel(LearnedModel):
-    """A model learned from measured data (see the module docstring).
-
-    ``nominal`` is a :class:`~armjac.learned.residual.TipNominal` (or None),
-    saved with the model and rebuilt exactly on load; ``calibration`` holds the
-    summary of the calibration a ``base: calibrated`` model was built on.
-    """
-
-    KIND = KIND
-
-    def nominal_record(self, folder) -> dict | None:
-        """Write the nominal's URDF into ``folder``; the JSON record for model.json."""
-        if self.nominal is None:
-            return None
-        self.nominal.write(folder)
-        return self.nominal.record()
-
-    def __repr__(self) -> str:
-        base = "" if self.nominal is None else f", residual on {self.nominal.arm.name}"
-        return f"DataModel(dof={self.dof}, {self.n_neurons} tanh neurons{base})"
-
-
-def model_config(raw: dict, where: str = "<config>") -> dict:
-    """The config a :class:`DataModel` carries: its ``from_data`` config, validated, and
-    the keys the model and its files read (encoding, outputs, network, nominal)."""
-    if not isinstance(raw, dict) or not isinstance(raw.get("from_data"), dict):
-        raise ConfigError(f"{where}: from_data: must be a mapping (a learning-from-data config)")
-    cfg = data_config(raw["from_data"], where)
-    outputs = "joints" if cfg["residual"] == "joint" else "position"
-    return {"encoding": cfg["encoding"], "outputs": outputs, "network": cfg["network"],
-            "nominal": None, "from_data": cfg}  # fmt: skip
+MIN_SAMPLES = 10
 
 
 def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=None, log=print):
@@ -181,7 +85,7 @@ def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=Non
     config : mapping or YAML path, optional
         See the module docstring; ``None``: the defaults.
     nominal : Arm, optional
-        Learn the residual on top of this arm's tool point.
+        The nominal arm: select among calibrations and residuals on it.
     point : 3 floats, optional
         The assumed tool point on the nominal's EE link (default: the config's
         ``point``, else the EE origin).
@@ -193,73 +97,281 @@ def train_from_data(q, x, config=None, nominal=None, point=None, *, progress=Non
     Returns
     -------
     DataModel
-        ``metrics`` holds the validation error curve, the best epoch, the
-        training time and, for ``base: calibrated``, the calibration summary.
+        ``metrics`` holds the chosen model and why, every candidate's held-out score,
+        the validation error curve of the network, the training time and the
+        calibration summary.
+
+    Raises
+    ------
+    InputError
+        Too few samples, a nominal that is not an Arm, constant readings or absurd
+        samples for a pure network, or training that diverged.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     log = log or (lambda *_: None)
     cfg = data_config(config)
-    q, x = as_measurements(q, x, None if nominal is None else nominal.dof, minimum=2)
+    raw = config if isinstance(config, dict) else {} if config is None else configs.read_mapping(
+        os.fspath(config), "learning-from-data config")  # fmt: skip
+    if cfg["base"] == "calibrated" and raw.get("residual") == "joint":  # else silently unused
+        raise ConfigError(
+            "residual: applies to base: nominal; with base: calibrated name the models to "
+            "compare in select: (joint: the joint-space residual; geometric+residual, "
+            "joint_errors+residual: task-space ones)"
+        )
+    if nominal is not None and not all(hasattr(nominal, a) for a in ("dof", "joint_names",
+                                                                       "position", "model")):
+        raise InputError(
+            f"nominal must be an Arm (armjac.load_arm(name)); got {excerpt(nominal)}"
+        )  # fmt: skip
+    q, x = as_measurements(q, x, None if nominal is None else nominal.dof, minimum=MIN_SAMPLES)
     point = cfg["point"] if point is None else point
     if point is not None and nominal is None:
         raise ConfigError("a tool point needs a nominal arm; pass nominal= or drop point")
-    joint = cfg["residual"] == "joint"
-    if joint and nominal is None:
+    if cfg["residual"] == "joint" and nominal is None:
         raise ConfigError("residual: joint needs a nominal arm to correct; pass nominal=")
-    va, tr = _split(len(q), cfg)
-    metrics: dict = {"n_train": int(tr.size), "n_val": int(va.size)}
-    base = None
-    if nominal is not None:
-        base = TipNominal(nominal, point)
-        if cfg["base"] == "calibrated":
-            from armjac.calibration import calibrate
-
-            cal = calibrate(nominal, q[tr], x[tr], point=base.point)
-            if cfg["joint_errors"]:
-                # the joint-error model has 4 more parameters per joint: keep it only
-                # where it predicts the validation split better (few samples overfit it)
-                cal_je = calibrate(nominal, q[tr], x[tr], point=base.point, joint_errors=True)
-                errs = [np.sum((c.predict(q[va]) - x[va]) ** 2) for c in (cal, cal_je)]
-                metrics["joint_errors_kept"] = bool(errs[1] < errs[0])
-                cal = cal_je if errs[1] < errs[0] else cal
-            base = TipNominal(cal.arm, cal.point)
-            metrics["calibration"] = cal.summary()
-    y = x if base is None else x - base.position(q)
-    lift = base.jacobian(q)[:, :3, :] if joint else None  # tip change per joint correction
-    params, seconds, curve = _fit(q, y, tr, va, cfg, base is None, nominal, progress, lift)
-    metrics.update(train_seconds=round(seconds, 2), val_curve_mm=curve)
-    metrics["best_val_mm"] = min(c[1] for c in curve)
-    lo, hi = (q.min(axis=0), q.max(axis=0)) if nominal is None else nominal.sample_bounds()
-    if joint:
-        from armjac.learned.joint_residual import JointResidualModel as cls
+    if nominal is None:
+        model = _pure(q, x, cfg, progress)
+    elif cfg["base"] == "nominal":
+        model = _on_nominal(q, x, cfg, nominal, point, progress)
     else:
-        cls = DataModel
-    model = cls(
-        params,
-        config=model_config({"from_data": cfg}),
-        arm_name=nominal.name if nominal is not None else "measured",
-        joint_names=nominal.joint_names
-        if nominal is not None
-        else [f"q{i}" for i in range(q.shape[1])],
-        home=nominal.home if nominal is not None else q.mean(axis=0),
-        bounds=(lo, hi),
-        nominal=base,
-        metrics=metrics,
-        ee_link=nominal.ee_link if nominal is not None else None,
-        train_range=(q.min(axis=0), q.max(axis=0)),
-    )
-    log(
-        f"trained from {len(q)} samples in {seconds:.1f} s: best validation RMSE "
-        f"{metrics['best_val_mm']:.3f} mm"
-    )
+        model = _select(q, x, cfg, nominal, point, progress, log)
+    log(f"trained from {len(q)} samples: {model.metrics.get('why', '')}".rstrip(": "))
     return model
 
 
-def _split(n: int, cfg: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Validation and training indices: random blocks of ``block`` consecutive samples
-    (``split: blocks``, samples in recording order) or random samples."""
-    rng = np.random.default_rng(cfg["seed"])
-    size = cfg["block"] if cfg["split"] == "blocks" else 1
+def _build(params, cfg, nominal, base, metrics, residual="task", q=None):
+    """The model object around trained ``params``."""
+    cfg = copy.deepcopy(cfg)
+    cfg["residual"] = residual
+    if nominal is None:
+        lo, hi = q.min(axis=0), q.max(axis=0)
+        names, home = [f"q{i}" for i in range(q.shape[1])], q.mean(axis=0)
+        name, ee = "measured", None
+    else:  # the configured joint box: the model is meant for all of it
+        lo, hi = nominal.sample_bounds()
+        names, home, name, ee = nominal.joint_names, nominal.home, nominal.name, nominal.ee_link
+    cls = JointResidualModel if residual == "joint" else DataModel
+    return cls(params, config=model_config({"from_data": cfg}), arm_name=name, joint_names=names,
+               home=home, bounds=(lo, hi), nominal=base, metrics=metrics, ee_link=ee,
+               train_range=(lo, hi))  # fmt: skip
+
+
+def _pure(q, x, cfg, progress) -> DataModel:
+    """A network learning the whole map from the samples alone."""
+    flat = np.flatnonzero(np.ptp(q, axis=0) == 0)
+    if flat.size:
+        raise InputError(
+            f"joint {int(flat[0])} reads {q[0, flat[0]]!r} in every sample: a network without a "
+            "nominal arm cannot learn over a joint that never moved"
+        )
+    d = np.linalg.norm(x - np.median(x, axis=0), axis=1)
+    spread = max(float(np.median(d)), 1e-9)
+    if (d > 100 * spread).any():
+        k = int(np.argmax(d))
+        raise InputError(
+            f"x[{k}] is {d[k]:.3g} m from the samples' median position (their median "
+            f"distance is {spread:.3g} m): an outlier; remove it, or pass the nominal arm"
+        )
+    va, tr = _split(len(q), cfg, cfg["seed"])
+    params, seconds, curve = _fit(q, x, tr, va, cfg, True, None, progress)
+    metrics = {"n_train": int(tr.size), "n_val": int(va.size), "model": "network",
+               **_curve_metrics(curve, seconds)}  # fmt: skip
+    return _build(params, cfg, None, None, metrics, q=q)
+
+
+def _on_nominal(q, x, cfg, nominal, point, progress) -> DataModel:
+    """A residual on the nominal arm itself; samples absurdly far from it are left out."""
+    base = TipNominal(nominal, point)
+    y = x - base.position(q)
+    e = np.linalg.norm(y, axis=1)
+    far = e > max(20 * float(np.median(e)), 1e-3)
+    va, tr = (np.setdiff1d(i, np.flatnonzero(far)) for i in _split(len(q), cfg, cfg["seed"]))
+    joint = cfg["residual"] == "joint"
+    lift = base.jacobian(q)[:, :3, :] if joint else None
+    params, seconds, curve = _fit(q, y, tr, va, cfg, False, nominal, progress, lift)
+    metrics = {"n_train": int(tr.size), "n_val": int(va.size),
+               "model": f"nominal+{cfg['residual']}", "outliers": np.flatnonzero(far).tolist(),
+               **_curve_metrics(curve, seconds)}  # fmt: skip
+    return _build(params, cfg, nominal, base, metrics, cfg["residual"])
+
+
+def _curve_metrics(curve, seconds) -> dict:
+    return {"train_seconds": round(seconds, 2), "val_curve_mm": curve,
+            "best_val_mm": min(c[1] for c in curve)}  # fmt: skip
+
+
+def _select(q, x, cfg, nominal, point, progress, log) -> DataModel:
+    """Fit every candidate on the training blocks and keep the one the held-out blocks
+    prefer (the module docstring has the rule)."""
+    va, tr = _split(len(q), cfg, cfg["seed"])
+    wanted = [c for c in CANDIDATES if c in cfg["select"]
+              and (cfg["joint_errors"] or not c.startswith("joint_errors"))]  # fmt: skip
+    if not wanted:
+        raise ConfigError("select: every candidate named needs joint_errors: true")
+    kinds = {_base_kind(c) for c in wanted} - {None}
+    if "joint" in wanted:
+        kinds |= {"geometric", "joint_errors"} if cfg["joint_errors"] else {"geometric"}
+    cals, failed, notes = _calibrations(nominal, q, x, tr, point, kinds)
+    bad = _left_out(cals, q, x, tr, va)
+    keep_va, tr_fit = np.setdiff1d(va, bad), np.setdiff1d(tr, bad)
+
+    def sq_err(pred):
+        return np.sum((pred - x[keep_va]) ** 2, axis=1)
+
+    cal_sq = {k: sq_err(c.predict(q[keep_va])) for k, c in cals.items()}
+    sq, built, results = {}, {}, {}
+    for cand in wanted:
+        kind = _base_kind(cand) or min(cal_sq, key=lambda k: cal_sq[k].mean())
+        if kind not in cals:
+            results[cand] = {"failed": failed[kind]}
+            continue
+        results[cand] = {"base": kind}
+        if cand in ("geometric", "joint_errors"):
+            sq[cand] = cal_sq[kind]
+            continue
+        log(f"train_from_data: training {cand}")
+        built[cand] = _network(cand, cals[kind], q, x, bad, tr_fit, cfg, nominal, progress)
+        sq[cand] = sq_err(built[cand].position(q[keep_va]))
+        results[cand]["train_seconds"] = built[cand].metrics["train_seconds"]
+    chosen, why = _choose(sq, keep_va, cfg, results)
+    spent = round(sum(m.metrics["train_seconds"] for m in built.values()), 2)
+    metrics = {"model": chosen, "why": why, "selection": results, "n_train": int(tr.size),
+               "n_val": int(keep_va.size), "outliers": bad.tolist(), "notes": notes}  # fmt: skip
+    kind = results[chosen]["base"]
+    keep = np.setdiff1d(np.arange(len(q)), bad)
+    cal, _, caught = _calibrate(nominal, q[keep], x[keep], point, kind)  # on all the samples
+    metrics["notes"] += caught
+    cal = cal or cals[kind]
+    if chosen in built:  # the network keeps what it learned; its base gains the held-out data
+        model = built[chosen]
+        model.nominal = TipNominal(cal.arm, cal.point)
+        model.metrics.update(metrics, train_seconds=spent)
+        model.out_of_range = "warn"
+    else:
+        rmse = float(1e3 * np.sqrt(sq[chosen].mean()))
+        metrics.update(train_seconds=spent, val_curve_mm=[[0, rmse]], best_val_mm=rmse)
+        model = _build(_zero_params(cfg, nominal.dof), cfg, nominal,
+                       TipNominal(cal.arm, cal.point), metrics)  # fmt: skip
+    model.metrics["calibration"] = cal.summary()
+    model.metrics["joint_errors_kept"] = kind == "joint_errors"
+    return model
+
+
+def _calibrations(nominal, q, x, tr, point, kinds):
+    """The calibrations of ``kinds`` on the training samples ``tr``: (by kind, why each
+    failed, the warnings they gave)."""
+    cals, failed, notes = {}, {}, []
+    for kind in sorted(kinds):
+        cal, why, caught = _calibrate(nominal, q[tr], x[tr], point, kind)
+        notes += caught
+        if cal is None:
+            failed[kind] = why
+        else:
+            cals[kind] = cal
+    if not cals:
+        raise InputError(
+            f"train_from_data: no calibration could be fitted on {tr.size} training samples "
+            f"(of {len(q)}): " + "; ".join(f"{k}: {v}" for k, v in failed.items())
+        )
+    return cals, failed, notes
+
+
+def _left_out(cals, q, x, tr, va) -> np.ndarray:
+    """Samples no model is judged or trained on: the calibrations' outliers, and held-out
+    samples as far from the (geometric) calibration as those."""
+    ref = cals.get("geometric") or next(iter(cals.values()))
+    bad = tr[np.concatenate([c.outliers for c in cals.values()])]
+    diff = np.clip(ref.predict(q[va]) - x[va], -1e6, 1e6)  # no overflow for absurd samples
+    far = np.linalg.norm(diff, axis=1) > 3e-3 * ref.huber_mm
+    return np.union1d(bad, va[far]).astype(int)
+
+
+def _network(cand, cal, q, x, bad, tr_fit, cfg, nominal, progress) -> DataModel:
+    """A network candidate on the calibration ``cal``, trained on ``tr_fit`` (early
+    stopping on blocks of its own)."""
+    base = TipNominal(cal.arm, cal.point)
+    residual = "joint" if cand == "joint" else "task"
+    lift = base.jacobian(q)[:, :3, :] if residual == "joint" else None
+    es_va, es_tr = (tr_fit[i] for i in _split(tr_fit.size, cfg, cfg["seed"] + 1))
+    y = x - base.position(q)
+    y[bad] = 0.0  # left out of training and validation; kept finite
+    params, seconds, curve = _fit(q, y, es_tr, es_va, cfg, False, nominal, progress, lift)
+    model = _build(params, cfg, nominal, base, _curve_metrics(curve, seconds), residual)
+    model.out_of_range = "ignore"
+    return model
+
+
+def _base_kind(cand: str) -> str | None:
+    """The calibration a candidate stands on (None: the joint residual picks the better)."""
+    if cand == "joint":
+        return None
+    return "joint_errors" if cand.startswith("joint_errors") else "geometric"
+
+
+def _calibrate(nominal, q, x, point, kind):
+    """(calibration or None, why it failed, warnings it gave)."""
+    from armjac.calibration import calibrate
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            cal = calibrate(nominal, q, x, point=point, joint_errors=kind == "joint_errors")
+        except InputError as exc:
+            return None, str(exc), [f"{kind}: {w.message}" for w in caught]
+    return cal, "", [f"{kind}: {w.message}" for w in caught]
+
+
+def _choose(sq: dict, idx: np.ndarray, cfg: dict, results: dict) -> tuple[str, str]:
+    """The simplest candidate whose held-out excess over the best is within one standard
+    error (of the held-out blocks' mean paired differences); and why."""
+    size = _block_size(len(idx), cfg) if cfg["split"] == "blocks" else 1
+    blocks = np.unique(idx // size, return_inverse=True)[1]
+    best = min(sq, key=lambda c: sq[c].mean())
+    chosen = None
+    for cand in sq:  # in CANDIDATES order: simplest first
+        d = sq[cand] - sq[best]
+        means = np.bincount(blocks, d) / np.bincount(blocks)
+        se = float(np.std(means, ddof=1) / np.sqrt(means.size)) if means.size > 1 else 0.0
+        results[cand].update(val_rmse_mm=round(1e3 * float(np.sqrt(sq[cand].mean())), 4),
+                             val_median_mm=round(1e3 * float(np.sqrt(np.median(sq[cand]))), 4),
+                             excess_mm2=round(1e6 * float(d.mean()), 5),
+                             se_mm2=round(1e6 * se, 5))  # fmt: skip
+        if chosen is None and (cand == best or d.mean() <= se + 1e-12):  # 1e-12 m^2: ties
+            chosen = cand
+    r = results
+    why = (f"{chosen}: held-out RMSE {r[chosen]['val_rmse_mm']:.3f} mm on {np.unique(blocks).size} "
+           f"blocks ({len(idx)} samples)")  # fmt: skip
+    if chosen == best:
+        return chosen, why + "; the lowest of " + ", ".join(sq)
+    return chosen, why + (f"; {best} scored {r[best]['val_rmse_mm']:.3f} mm, better by less "
+                          "than one standard error, so the simpler model")  # fmt: skip
+
+
+def _zero_params(cfg: dict, dof: int, n_out: int = 3) -> dict:
+    """Network parameters whose output is exactly zero (a model that is its base)."""
+    from armjac.learned import encoding
+    from armjac.learned.network import init_params
+
+    ncfg = cfg["network"]
+    sizes = [(e["n_neurons"], encoding.encoded_size(cfg["encoding"], dof) if i == 0
+              else e["dimensions"]) for i, e in enumerate(ncfg["ensembles"])]  # fmt: skip
+    params = init_params(sizes, n_out, ncfg["gain"], ncfg["seed"])
+    e, b, d = params["layers"][-1]
+    params["layers"][-1] = (e, b, np.zeros_like(d))
+    params["out_bias"] = np.zeros(n_out, np.float32)
+    return params
+
+
+def _block_size(n: int, cfg: dict) -> int:
+    """Blocks of ``block`` samples, smaller for small data (at least 5 blocks)."""
+    return max(1, min(cfg["block"], n // 5))
+
+
+def _split(n: int, cfg: dict, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Held-out and training indices: random blocks of consecutive samples (``split:
+    blocks``, samples in recording order) or random samples."""
+    rng = np.random.default_rng(seed)
+    size = _block_size(n, cfg) if cfg["split"] == "blocks" else 1
     starts = np.arange(0, n, size)
     n_val = max(1, int(round(cfg["validation"] * starts.size)))
     held = np.zeros(n, bool)
@@ -366,6 +478,11 @@ def _fit(q, y, tr, va, cfg, pure: bool, nominal, progress, lift=None):
         w.assign(value)
     out = net.export()
     net.close()
+    if not all(np.isfinite(a).all() for lay in out["layers"] for a in lay):
+        raise InputError(
+            "training diverged (non-finite weights): check the samples for outliers, or "
+            "lower training.learning_rate"
+        )
     e, b, d = out["layers"][-1]
     out["layers"][-1] = (e, b, d * np.float32(out_scale))
     out["out_bias"] = (out["out_bias"] * out_scale + mean).astype(np.float32)

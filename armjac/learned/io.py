@@ -45,6 +45,9 @@ def save(model, path: str | os.PathLike) -> Path:
         arrays[f"layer{k}_encoders"] = e
         arrays[f"layer{k}_bias"] = b
         arrays[f"layer{k}_decoders"] = d
+    bad = [k for k, a in arrays.items() if not np.isfinite(a).all()]
+    if bad:  # a diverged model would be refused on load, far from its cause
+        raise InputError(f"cannot save this model: {', '.join(bad)} hold NaN or infinite values")
     expected = _expected_shapes(model.config, model.dof)
     if {k: a.shape for k, a in arrays.items()} != expected:
         raise ConfigError(
@@ -74,6 +77,7 @@ def save(model, path: str | os.PathLike) -> Path:
     }
     if hasattr(model, "nominal_record"):  # models from data carry their own nominal
         meta["nominal_record"] = model.nominal_record(path)
+        meta["has_nominal"] = meta["nominal_record"] is not None
     # ±inf stays: an unbounded joint's training range is written as Infinity
     text = json.dumps(to_jsonable(meta, nonfinite="keep"), indent=2)
     (path / MODEL_FILE).write_text(text)
@@ -171,13 +175,8 @@ def read(path: str | os.PathLike) -> dict:
             nominal = rebuild_nominal(config, ee_link)
         except ConfigError as exc:
             raise ModelFileError(f"{meta_file}: cannot rebuild the nominal arm ({exc})") from None
-    if meta.get("nominal_record") is not None:  # a model learned from data
-        from armjac.learned.residual import rebuild
-
-        try:
-            nominal = rebuild(path, meta["nominal_record"])
-        except (InputError, KeyError, TypeError, ValueError) as exc:
-            raise ModelFileError(f"{meta_file}: cannot rebuild the nominal arm ({exc!r})") from None
+    if meta.get("kind") == "armjac.learned.DataModel":
+        nominal = _data_nominal(path, meta, fields)
     metrics = meta.get("metrics")
     if metrics is not None and not isinstance(metrics, dict):
         raise fields.fail("metrics", f"must be a mapping; got {validation.excerpt(metrics)}")
@@ -193,6 +192,28 @@ def read(path: str | os.PathLike) -> dict:
         "ee_link": ee_link,  # absent in files written before it was recorded
         "train_range": train_range,  # likewise; then ``bounds``
     }
+
+
+def _data_nominal(path: Path, meta: dict, fields: _Fields):
+    """The sealed nominal of a model learned from data (None for a pure network)."""
+    from armjac.learned.residual import rebuild
+
+    has = meta.get("has_nominal")
+    if not isinstance(has, bool) or "nominal_record" not in meta:
+        raise fields.fail("has_nominal", "and nominal_record must both be present (the model "
+                          "was written by an older armjac or edited)")  # fmt: skip
+    record = meta["nominal_record"]
+    if has != (record is not None):
+        raise fields.fail("nominal_record", f"is {'missing' if has else 'present'}, but "
+                          f"has_nominal is {has}: the folder was edited")  # fmt: skip
+    if record is None:
+        return None
+    try:
+        return rebuild(path, record)
+    except ModelFileError:
+        raise
+    except (InputError, KeyError, TypeError, ValueError, OSError) as exc:
+        raise fields.fail("nominal_record", f"cannot be rebuilt ({exc!r})") from None
 
 
 def _read_meta(meta_file: Path) -> dict:
@@ -224,7 +245,7 @@ def _config(meta: dict, meta_file: Path) -> dict:
     from armjac.learned.config import validate
 
     if meta.get("kind") == "armjac.learned.DataModel":
-        from armjac.learned.from_data import model_config as validate
+        from armjac.learned.data_config import model_config as validate
 
     if "config" not in meta:
         raise ModelFileError(f"{meta_file}: incomplete model, missing 'config'")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from armjac.errors import InputError
-from armjac.learned.from_data import DataModel
+from armjac.learned.data_model import DataModel
 
 
 class JointResidualModel(DataModel):

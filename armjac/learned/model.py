@@ -10,7 +10,6 @@ simulator.
 from __future__ import annotations
 
 import copy
-import os
 import threading
 import warnings
 
@@ -401,23 +400,3 @@ class LearnedModel:
         """Write the model to folder ``path`` (``model.json`` + ``params.npz``)."""
         io.save(self, path)
 
-
-def load(path: str | os.PathLike) -> LearnedModel:
-    """Load a model folder written by :meth:`LearnedModel.save`.
-
-    Every file is checked before use (see :func:`armjac.learned.io.read`).
-
-    Raises
-    ------
-    ModelFileError
-        (a :class:`~armjac.errors.ConfigError`) when the folder is missing,
-        incomplete, corrupt or from a newer format.
-    """
-    fields = io.read(path)
-    if fields["config"].get("from_data") is not None:
-        from armjac.learned.from_data import DataModel
-        from armjac.learned.joint_residual import JointResidualModel
-
-        joint = fields["config"]["from_data"]["residual"] == "joint"
-        return (JointResidualModel if joint else DataModel)(**fields)
-    return LearnedModel(**fields)

@@ -1,16 +1,17 @@
 """The nominal part of a residual model: a given arm's tool point, and its file form.
 
-:class:`TipNominal` turns an ``Arm`` (or a calibrated ``OffsetArm``) and a tool
-point into a position source whose ``fk`` is a 4x4 transform carrying the
-tool-tip position, and whose ``jacobian`` is the 6xN Jacobian at that point:
-what :class:`~armjac.learned.model.LearnedModel` adds the network's output to.
-A residual model's Jacobian is therefore exactly ``J_nominal + J_network``.
+:class:`TipNominal` turns an ``Arm`` (or a calibration's
+:class:`~armjac.calibration.CalibratedArm`) and a tool point into a position source
+whose ``fk`` is a 4x4 transform carrying the tool-tip position, and whose ``jacobian``
+is the 6xN Jacobian at that point: what :class:`~armjac.learned.model.LearnedModel`
+adds the network's output to. A residual model's Jacobian is therefore exactly
+``J_nominal + J_network``.
 
-Saved with a model as ``nominal.urdf`` (the chain, floats written exactly) and
-a JSON record (EE link, point, joint zero offsets, gravity, home), from which
-:func:`rebuild` makes the identical nominal on load. A calibrated chain (an
-adjusted arm, :meth:`armjac.arm.Arm.adjusted`) is saved as its base URDF plus
-its adjustment, so loading it compiles nothing once that URDF's kernels are cached.
+Saved with a model as ``nominal.urdf`` (the chain, floats written exactly) and a JSON
+record (EE link, point, gravity, home, an adjustment, the calibration's parameters),
+from which :func:`rebuild` makes the identical nominal on load. The record is sealed:
+it carries the tip at a few configurations, and a nominal that does not reproduce them
+(an edited URDF, point, parameter) is refused on load.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from armjac.errors import ModelFileError
+
 NOMINAL_URDF = "nominal.urdf"
-FEATURES_URDF = "features.urdf"  # a joint-error model's feature arm (the uncalibrated nominal)
+CHECK_TOL = 1e-9  # m: how far a rebuilt nominal's tip may be from the recorded one
 
 
 class TipNominal:
@@ -28,7 +31,7 @@ class TipNominal:
 
     Parameters
     ----------
-    arm : Arm or OffsetArm
+    arm : Arm or CalibratedArm
     point : 3 floats, optional
         Default: the EE link origin.
     """
@@ -55,61 +58,85 @@ class TipNominal:
         """6xN Jacobian at the tool tip."""
         return self.arm.jacobian(q, point=self.point)
 
-    def record(self) -> dict:
-        """What :func:`rebuild` needs besides ``nominal.urdf``."""
-        arm = getattr(self.arm, "base", self.arm)
-        offsets = getattr(self.arm, "offsets", np.zeros(self.dof))
+    def _chain(self):
+        """The plain Arm underneath (a calibrated arm's nominal)."""
+        return getattr(self.arm, "nominal", self.arm)
+
+    def record(self, bounds) -> dict:
+        """What :func:`rebuild` needs besides ``nominal.urdf``, with check tips at the
+        home and three configurations within ``bounds`` (lo, hi)."""
+        arm = self._chain()
         out = {
             "name": arm.name,
             "ee_link": arm.ee_link,
             "point": self.point.tolist(),
-            "zero_offsets": np.asarray(offsets).tolist(),
             "gravity": list(arm.gravity_vector),
             "home": arm.home.tolist(),
         }
         if arm.adjustment is not None:
             out["adjustment"] = arm.adjustment.vector(arm.dof).tolist()
-        if hasattr(self.arm, "weights"):  # a JointErrorArm
-            out["joint_errors"] = self.arm.weights.tolist()
-            out["feature_point"] = self.arm.feature_point.tolist()
-            out["feature_name"] = self.arm.feature_arm.name
+        if hasattr(self.arm, "kinematics"):  # a CalibratedArm
+            k = self.arm.kinematics
+            out["calibration"] = {
+                "names": list(k.names),
+                "theta": self.arm.theta.tolist(),
+                "orientation": k.orientation,
+                "weights": None if self.arm.weights is None else self.arm.weights.tolist(),
+                "feature_point": None if self.arm.feature_point is None
+                else self.arm.feature_point.tolist(),
+            }  # fmt: skip
+        lo, hi = np.asarray(bounds[0], float), np.asarray(bounds[1], float)
+        q = np.vstack([arm.home, lo + (hi - lo) * np.random.default_rng(0).random((3, self.dof))])
+        out["check"] = {"q": q.tolist(), "tip": self.position(q).tolist()}
         return out
 
     def write(self, folder) -> None:
         """Write ``nominal.urdf`` of the chain into ``folder``."""
         from armjac.model.urdf_write import write_urdf
 
-        write_urdf(getattr(self.arm, "base", self.arm).base_model, Path(folder) / NOMINAL_URDF)
-        if hasattr(self.arm, "weights"):
-            write_urdf(self.arm.feature_arm.model, Path(folder) / FEATURES_URDF)
+        write_urdf(self._chain().base_model, Path(folder) / NOMINAL_URDF)
 
 
 def rebuild(folder, record: dict) -> TipNominal:
-    """The :class:`TipNominal` saved in ``folder`` with ``record``."""
+    """The :class:`TipNominal` saved in ``folder`` with ``record``.
+
+    Raises
+    ------
+    ModelFileError
+        When the record is of an older kind, or the rebuilt nominal does not reproduce
+        the recorded check tips.
+    """
     from armjac.arm import Arm
-    from armjac.calibration.offset_arm import OffsetArm
     from armjac.model.adjustment import Adjustment
     from armjac.model.urdf import load_urdf
 
-    def chain(file, name):
-        return Arm(
-            load_urdf(Path(folder) / file),
-            ee_link=record["ee_link"],
-            name=name,
-            gravity=record["gravity"],
-            home=record["home"],
+    if "check" not in record:
+        raise ModelFileError(
+            f"{folder}: the nominal record has no check tips (written by an older armjac, or "
+            "edited); retrain the model"
         )
-
-    arm = chain(NOMINAL_URDF, record["name"])
+    arm = Arm(load_urdf(Path(folder) / NOMINAL_URDF), ee_link=record["ee_link"],
+              name=record["name"], gravity=record["gravity"], home=record["home"])  # fmt: skip
     if record.get("adjustment") is not None:
         adj = Adjustment.of_vector(record["adjustment"], arm.dof)
         arm = arm.adjusted(adj.origin_offsets, adj.load, name=record["name"])
-    offsets = np.asarray(record["zero_offsets"], float)
-    if "joint_errors" in record:
-        from armjac.calibration.joint_errors import JointErrorArm
+    cal = record.get("calibration")
+    if cal is not None:
+        from armjac.calibration import CalibratedArm, KinematicModel
 
-        features = chain(FEATURES_URDF, record["feature_name"])
-        arm = JointErrorArm(arm, offsets, record["joint_errors"], features, record["feature_point"])
-    elif offsets.any():
-        arm = OffsetArm(arm, offsets)
-    return TipNominal(arm, record["point"])
+        kin = KinematicModel(arm, orientation=bool(cal["orientation"]))
+        if list(cal["names"]) != kin.names:
+            raise ModelFileError(f"{folder}: the calibration's parameters do not fit the nominal")
+        arm = CalibratedArm(kin, cal["theta"], cal["weights"], cal["feature_point"])
+    nominal = TipNominal(arm, record["point"])
+    q = np.asarray(record["check"]["q"], float)
+    tip = np.asarray(record["check"]["tip"], float)
+    if q.shape != (4, arm.dof) or tip.shape != (4, 3):
+        raise ModelFileError(f"{folder}: the nominal record's check tips have the wrong shape")
+    err = np.abs(nominal.position(q) - tip).max()
+    if not err <= CHECK_TOL:
+        raise ModelFileError(
+            f"{folder}: the saved nominal arm does not reproduce its recorded tips (off by "
+            f"{err:.3g} m): {NOMINAL_URDF} or the nominal record was edited"
+        )
+    return nominal

@@ -34,7 +34,7 @@ def _min_jerk(s: float) -> tuple[float, float]:
     return s**3 * (10 - 15 * s + 6 * s * s), 30 * s * s * (1 - s) ** 2
 
 
-DESIGNS = ("random", "halton")
+DESIGNS = ("random", "halton", "calibration")
 _PRIMES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53)
 
 
@@ -59,6 +59,11 @@ def _via_points(arm, rng, margin: float, design: str):
     if design == "random":
         while True:
             yield arm.random_q(None, rng, margin)
+    if design == "calibration":  # armjac.calibration.design_poses, 32 at a time
+        from armjac.calibration import design_poses
+
+        while True:
+            yield from design_poses(arm, 32, margin=margin, seed=int(rng.integers(2**31)))
     lo, hi = arm.sample_bounds(margin)
     while True:  # space-filling: every joint swept across its range in turn
         yield from lo + (hi - lo) * halton(256, arm.dof, rng)
@@ -147,9 +152,10 @@ def collect(
         Peak planned joint speed, rad/s (moves are timed so none is faster).
     dt : float
         Simulation and control period, s.
-    design : {"random", "halton"}
+    design : {"random", "halton", "calibration"}
         Via points: iid uniform, or a randomly shifted Halton sequence over the
-        joint box (space-filling: fewer near-repeats, every joint's range covered).
+        joint box (space-filling: fewer near-repeats, every joint's range covered),
+        or poses chosen for calibration (:func:`armjac.calibration.design_poses`).
 
     Returns
     -------
