@@ -14,6 +14,7 @@ are the nominal's at the corrected angles.
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 
@@ -181,6 +182,19 @@ class CalibratedArm:
     def gravity(self, q):
         """The nominal's g at the corrected angles (inertia is not identified)."""
         return self.nominal.gravity(self._angles(q))
+
+    def adjusted(self, origin_offsets=None, load=None, *, name=None, source=None):
+        """This calibration with its dynamics carrying ``load`` (EE link frame, see
+        :meth:`armjac.arm.Arm.adjusted`), e.g. a tool identified from joint torques
+        (:func:`~armjac.estimation.identify_load`): the nominal's dynamics, which this arm
+        evaluates at the corrected angles, get the load; the kinematics stay."""
+        if origin_offsets is not None:
+            raise InputError("a calibrated arm's joint origins are its parameters; "
+                             "adjust only its load")
+        out = copy.copy(self)
+        out.nominal = self.nominal.adjusted(None, load, name=name, source=source)
+        out.name = name or f"{self.name}+load"
+        return out
 
     def random_q(self, n=None, rng=None, margin: float = 0.0):
         """Uniform readings within the joint limits (as :meth:`Arm.random_q`)."""

@@ -5,48 +5,22 @@ joint-torque sensor at static poses.
 (:func:`~armjac.estimation.load.design_load_poses`), reads them through the
 encoders and the joint-torque sensor, and fits the load with
 :func:`~armjac.estimation.load.identify_load` on a model arm: the nominal, or a
-calibrated one (:func:`loadable` lets a calibrated arm carry the load).
+calibrated one (a :class:`~armjac.calibration.CalibratedArm` carries it in its dynamics).
 """
 
 from __future__ import annotations
-
-import copy
 
 import numpy as np
 
 SENSOR_KEYS = {"noise_Nm", "bias_Nm"}
 
 
-class _Loadable:
-    """A calibrated arm (:class:`~armjac.calibration.OffsetArm` or ``JointErrorArm``: a chain
-    ``base`` read through a map of the joint readings) with ``adjusted(load=...)``, which
-    :func:`~armjac.estimation.load.identify_load` needs: the load goes onto the chain, the
-    reading map stays."""
-
-    def __init__(self, arm):
-        self._arm = arm
-
-    def __getattr__(self, name):
-        return getattr(self._arm, name)
-
-    def __repr__(self) -> str:
-        return repr(self._arm)
-
-    def adjusted(self, origin_offsets=None, load=None, *, name=None, source=None):
-        """The calibrated arm whose chain carries ``load`` (see :meth:`armjac.arm.Arm.adjusted`)."""
-        out = copy.copy(self._arm)
-        out.base = self._arm.base.adjusted(origin_offsets, load, name=name, source=source)
-        return out
-
-
 def loadable(arm):
-    """``arm`` if it can carry a load (``adjusted``); a calibrated arm (with a ``base``
-    chain) wrapped so that it can; None for anything without gravity torques."""
+    """``arm`` if it can carry a load (``adjusted``, as an Arm or a
+    :class:`~armjac.calibration.CalibratedArm` has), else None."""
     if arm is None or not callable(getattr(arm, "gravity", None)):
         return None
-    if callable(getattr(arm, "adjusted", None)):
-        return arm
-    return _Loadable(arm) if hasattr(arm, "base") else None
+    return arm if callable(getattr(arm, "adjusted", None)) else None
 
 
 def torque_sensor(real, settings: dict | None = None, seed: int = 0):
