@@ -3,7 +3,9 @@
 Kernels are called through a small CPython extension (``dispatch.c``) that
 checks and allocates arrays in C, or through ctypes when that cannot be built.
 Each kernel loops over the batch itself, so a batch of configurations costs one
-Python call."""
+Python call; small kernels also run several configurations per vector
+(:mod:`armjac.codegen.simd`). :mod:`armjac.codegen.export` prints the same code
+as standalone C for users."""
 
 from __future__ import annotations
 
