@@ -57,9 +57,7 @@ def source_digest(*parts: str) -> str:
         path = os.path.join(root, part)
         if os.path.isdir(path):
             files = sorted(
-                os.path.join(d, f)
-                for d, _, names in os.walk(path)
-                for f in names
+                os.path.join(d, f) for d, _, names in os.walk(path) for f in names
                 if f.endswith(".py")
             )
         else:

@@ -67,7 +67,8 @@ def _targets(target: ArrayLike) -> tuple[np.ndarray, np.ndarray | None, bool]:
         return poses[:, :3, 3], rot, arr.ndim == 2
     if arr.shape[-1:] == (7,) and arr.ndim in (1, 2):
         rows = arr.reshape(-1, 7)
-        rot = np.stack([matrix_from_quat(as_quaternion(r[3:], "target quaternion")) for r in rows])
+        rot = np.stack([matrix_from_quat(as_quaternion(r[3:], "target quaternion"))
+                        for r in rows])
         return rows[:, :3], rot, arr.ndim == 1
     raise InputError(
         "target must be a position (3,), a 4x4 pose, position + quaternion xyzw (7,), "
@@ -78,9 +79,8 @@ def _targets(target: ArrayLike) -> tuple[np.ndarray, np.ndarray | None, bool]:
 class _Problem:
     """The arm, the task and the solver settings shared by every iteration."""
 
-    def __init__(
-        self, arm, link, point, pos, rot, weights, damping, posture, posture_gain, settle, max_step
-    ):
+    def __init__(self, arm, link, point, pos, rot, weights, damping, posture, posture_gain,
+                 settle, max_step):
         self.arm, self.link = arm, link
         self.point = check_point(point)
         # The kernels' point handling costs more than the Jacobian itself: skip it at the origin.
@@ -226,20 +226,13 @@ def solve(
     pos, rot, single = _targets(target)
     b, n = len(pos), arm.dof
     q_start = _start(arm, q0, b)
-    for name, value in (
-        ("tol_position", tol_position),
-        ("tol_orientation", tol_orientation),
-        ("orientation_weight", orientation_weight),
-        ("damping", damping),
-        ("max_step", max_step),
-    ):
+    for name, value in (("tol_position", tol_position), ("tol_orientation", tol_orientation),
+                        ("orientation_weight", orientation_weight), ("damping", damping),
+                        ("max_step", max_step)):
         check_gain(name, value)
     check_gain("posture_gain", posture_gain, zero=True)
-    for name, value, least in (
-        ("max_iterations", max_iterations, 1),
-        ("restarts", restarts, 0),
-        ("posture_iterations", posture_iterations, 0),
-    ):
+    for name, value, least in (("max_iterations", max_iterations, 1), ("restarts", restarts, 0),
+                               ("posture_iterations", posture_iterations, 0)):
         if not isinstance(value, int | np.integer) or value < least:
             raise InputError(f"{name} must be an integer >= {least}; got {value!r}")
     if posture is not None:
@@ -249,13 +242,11 @@ def solve(
             raise InputError(f"posture must have shape ({n},); got shape {posture.shape}")
     weights = np.ones(3) if rot is None else np.array([1.0] * 3 + [orientation_weight] * 3)
     settle = 0 if posture is None else min(posture_iterations, max_iterations)
-    prob = _Problem(
-        arm, link, point, pos, rot, weights, damping, posture, posture_gain, settle, max_step
-    )
+    prob = _Problem(arm, link, point, pos, rot, weights, damping, posture, posture_gain,
+                    settle, max_step)
     run = _solve_one if single else _iterate
-    out = run(
-        prob, prob.limit(q_start), max_iterations, restarts, tol_position, tol_orientation, rng
-    )
+    out = run(prob, prob.limit(q_start), max_iterations, restarts, tol_position,
+              tol_orientation, rng)
     return IKResult(*out)
 
 
@@ -274,15 +265,8 @@ def _start(arm, q0, b: int) -> np.ndarray:
 _HANDOFF = 16  # targets left in a batch below which it finishes them one by one
 
 
-def _iterate(
-    prob: _Problem,
-    q: np.ndarray,
-    max_iterations: int,
-    restarts: int,
-    tol_p: float,
-    tol_r: float,
-    rng,
-):
+def _iterate(prob: _Problem, q: np.ndarray, max_iterations: int, restarts: int,
+             tol_p: float, tol_r: float, rng):
     """Iterate all targets together; converged ones leave the active set."""
     rng = np.random.default_rng(rng)
     b = len(q)
@@ -314,16 +298,8 @@ def _iterate(
             # A handful left (the hard ones, often restarting): per-call overhead dominates.
             for k, qk in zip(active, qa, strict=True):
                 qk, ok_k, res_k, _, _, its, att = _solve_one(
-                    prob,
-                    qk[None],
-                    max_iterations,
-                    restarts - used[k],
-                    tol_p,
-                    tol_r,
-                    rng,
-                    index=k,
-                    spent=local[k],
-                )
+                    prob, qk[None], max_iterations, restarts - used[k], tol_p, tol_r, rng,
+                    index=k, spent=local[k])
                 if ok_k or res_k < best_r[k]:
                     best_q[k], best_r[k] = qk, res_k
                 iters[k] += its
@@ -339,17 +315,8 @@ def _iterate(
     return best_q, success, np.sqrt(ep**2 + er**2), ep, er, iters, used
 
 
-def _solve_one(
-    prob: _Problem,
-    q: np.ndarray,
-    max_iterations: int,
-    restarts: int,
-    tol_p: float,
-    tol_r: float,
-    rng,
-    index: int = 0,
-    spent: int = 0,
-):
+def _solve_one(prob: _Problem, q: np.ndarray, max_iterations: int, restarts: int,
+               tol_p: float, tol_r: float, rng, index: int = 0, spent: int = 0):
     """:func:`_iterate` for a single target on plain 2-D arrays.
 
     The same iteration without batch bookkeeping: per-call numpy overhead
@@ -371,11 +338,8 @@ def _solve_one(
         for it in range(spent if attempt == 0 else 0, max_iterations + 1):
             t = arm.fk(q, link)
             ep = pos - t[:3, 3] if jpoint is None else pos - t[:3, 3] - t[:3, :3] @ point
-            e = (
-                ep
-                if quat is None
-                else np.concatenate((ep, orientation_error(quat, quat_tuple(t[:3, :3]))))
-            )
+            e = ep if quat is None else np.concatenate(
+                (ep, orientation_error(quat, quat_tuple(t[:3, :3]))))
             dp = math.sqrt(ep @ ep)
             dr = 0.0 if quat is None else math.sqrt(e[3:] @ e[3:])
             res = math.hypot(dp, dr)
@@ -405,9 +369,8 @@ def _solve_one(
     return q, False, res, dp, dr, iters, restarts
 
 
-def _lm_one(
-    jac: np.ndarray, e: np.ndarray, w: np.ndarray, damping: float, eye: np.ndarray
-) -> np.ndarray:
+def _lm_one(jac: np.ndarray, e: np.ndarray, w: np.ndarray, damping: float,
+            eye: np.ndarray) -> np.ndarray:
     """:meth:`_Problem._lm` for one target."""
     jw = jac.T * w
     lam = 0.5 * float(e @ (w * e)) + damping

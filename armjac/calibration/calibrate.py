@@ -141,6 +141,7 @@ def calibrate(
     """
     import time
 
+
     t0 = time.perf_counter()
     q, x = as_measurements(q, x, nominal.dof, minimum=4)
     p0 = np.zeros(3) if point is None else check_point(point)

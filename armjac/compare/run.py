@@ -102,7 +102,11 @@ def _sources(cfg: CompareConfig, arm, models: dict) -> list[control.Source]:
             continue
         srcs.append(control.Source(name, "learned", m, key, "trusted", name))
         if cfg.learned_fk:
-            srcs.append(control.Source(f"{name} + learned FK", "learned", m, key, "source", name))
+            srcs.append(
+                control.Source(
+                    f"{name} + learned FK", "learned", m, key, "source", name
+                )
+            )
     return srcs
 
 

@@ -331,17 +331,9 @@ class Press(Scenario):
         # With approach_speed, the contact phase starts with a guarded descent under
         # motion control and switches to force control once the table is felt.
         speed = tk.number("approach_speed")
-        self.descent = (
-            None
-            if speed is None
-            else Line(
-                np.r_[self.above, self.quat],
-                np.r_[self.above - [0.0, 0.0, 1.0], self.quat],
-                profile="cruise",
-                vmax=speed,
-                amax=0.5,
-            )
-        )
+        self.descent = None if speed is None else Line(
+            np.r_[self.above, self.quat], np.r_[self.above - [0.0, 0.0, 1.0], self.quat],
+            profile="cruise", vmax=speed, amax=0.5)
         self.threshold = tk.number("contact_threshold", 1.0)
         self.touched = False
 
@@ -390,9 +382,8 @@ class Press(Scenario):
         self.last_force = float(contact[2])  # the table's push back = the hand's push, N
         t = k * self.cfg.dt
         if t < self.t_contact:
-            return self.controllers["approach"].generate(
-                q, dq, self.targets[k], self.vel[k], self.acc[k]
-            )
+            return self.controllers["approach"].generate(q, dq, self.targets[k], self.vel[k],
+                                                         self.acc[k])
         self.touched = self.touched or self.last_force > self.threshold
         if self.descent is not None and not self.touched:
             d = self.descent.sample(t - self.t_contact)

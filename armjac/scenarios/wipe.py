@@ -57,16 +57,8 @@ class Wipe(Scenario):
         task.vector("center", 2, ...)
         task.number("table_height", ...)
         task.vector("orientation", 4)
-        for key in (
-            "radius",
-            "speed",
-            "circle_time",
-            "force",
-            "approach_height",
-            "approach_speed",
-            "contact_threshold",
-            "tool_length",
-        ):
+        for key in ("radius", "speed", "circle_time", "force", "approach_height",
+                    "approach_speed", "contact_threshold", "tool_length"):
             task.number(key, positive=True)
         for key in ("force_ramp", "settle_time", "blend", "friction"):
             task.number(key, minimum=0.0)
@@ -92,13 +84,11 @@ class Wipe(Scenario):
         self.start_pos = self.above.copy()
         # Descend at approach_speed to well below the surface: contact comes first.
         bottom = self.above - [0.0, 0.0, height + 0.05]
-        self.descent = Line(
-            self.above, bottom, profile="cruise", vmax=tk.number("approach_speed", 0.01), amax=0.5
-        )
+        self.descent = Line(self.above, bottom, profile="cruise",
+                            vmax=tk.number("approach_speed", 0.01), amax=0.5)
         # When the tool touches at the latest (5 mm of slack for tool_length).
-        self.t_touch_latest = (
-            (height + 0.005) / self.descent.law.speed / np.linalg.norm(self.descent.delta)
-        ) + self.descent.law.ramp
+        self.t_touch_latest = ((height + 0.005) / self.descent.law.speed / np.linalg.norm(
+            self.descent.delta)) + self.descent.law.ramp
         self.t_circle = self.t_touch_latest + self.force_ramp + self.settle_time
         circle_time = tk.number("circle_time", 5.0)
         blend = tk.number("blend", 0.25)
@@ -140,9 +130,8 @@ class Wipe(Scenario):
         """Adds the table (0.5 x 0.5 x 0.1 m, top at ``table_height``) and the wrist sensor."""
         half = 0.05
         center = [self.center[0], self.center[1], self.table_height - half]
-        self.table = sim.add_box(
-            [0.25, 0.25, half], center, friction=self.task.number("friction", 0.3)
-        )
+        self.table = sim.add_box([0.25, 0.25, half], center,
+                                 friction=self.task.number("friction", 0.3))
         self.sensor = sim.ft_sensor()
 
     def check_controller(self, kind: str) -> None:
@@ -160,15 +149,8 @@ class Wipe(Scenario):
         n = t.size
         pos, vel, acc = np.zeros((n, 3)), np.zeros((n, 6)), np.zeros((n, 6))
         start = np.array([self.above[0], self.above[1], self.surface_z])
-        circle = Circle(
-            start - [self.radius, 0.0, 0.0],
-            [0.0, 0.0, 1.0],
-            start,
-            self.angle,
-            self.circle_time,
-            profile="cruise",
-            ramp=self.blend,
-        )
+        circle = Circle(start - [self.radius, 0.0, 0.0], [0.0, 0.0, 1.0], start, self.angle,
+                        self.circle_time, profile="cruise", ramp=self.blend)
         down = t < self.t_circle
         d = self.descent.sample(t[down])
         pos[down], vel[down, :3], acc[down, :3] = d.x, d.xd, d.xdd
@@ -187,8 +169,7 @@ class Wipe(Scenario):
         if self.touched_at is None:
             if k == 0 or pressing < self.threshold:  # no reading before the first step
                 return self.controllers["approach"].generate(
-                    q, dq, self.targets[k], self.vel[k], self.acc[k]
-                )
+                    q, dq, self.targets[k], self.vel[k], self.acc[k])
             self.touched_at = t
         ramp = 1.0 if self.force_ramp == 0 else min(1.0, (t - self.touched_at) / self.force_ramp)
         blend = ramp**3 * (10 - 15 * ramp + 6 * ramp**2)
@@ -197,14 +178,8 @@ class Wipe(Scenario):
         if t < self.t_circle:  # in the plane the descent holds still: no feed-forward
             vel = acc = None
         return self.controllers["contact"].generate(
-            q,
-            dq,
-            self.targets[k],
-            force_target=f_target,
-            force_measured=wrench[:3],
-            target_velocity=vel,
-            target_acceleration=acc,
-        )
+            q, dq, self.targets[k], force_target=f_target, force_measured=wrench[:3],
+            target_velocity=vel, target_acceleration=acc)
 
     def extra_metrics(self, log: dict) -> dict:
         """Tangential error and tilt during the circle; the sensor against the contact force."""
@@ -226,11 +201,8 @@ class Wipe(Scenario):
             "circle_force_rmse_N": float(np.sqrt(np.mean((log["force"][on] - self.force) ** 2))),
             "circle_max_tilt_deg": float(tilt.max()),
             "circle_tilt_rmse_deg": float(np.sqrt(np.mean(tilt**2))),
-            "sensor_vs_contact_rmse_N": float(
-                np.sqrt(np.mean((f_sensor[touched] - log["force"][touched]) ** 2))
-            )
-            if touched.any()
-            else math.nan,
+            "sensor_vs_contact_rmse_N": float(np.sqrt(np.mean(
+                (f_sensor[touched] - log["force"][touched]) ** 2))) if touched.any() else math.nan,
         }
 
 

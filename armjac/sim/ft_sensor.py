@@ -87,24 +87,17 @@ class WristFTSensor:
         sim._require()
         cid, body = sim.client_id, sim.body_id
         raw = np.array(pb.getJointState(body, self.joint, physicsClientId=cid)[2])
-        state = pb.getLinkState(
-            body, self.joint, computeForwardKinematics=True, physicsClientId=cid
-        )
+        state = pb.getLinkState(body, self.joint, computeForwardKinematics=True,
+                                physicsClientId=cid)
         com, inertial = np.array(state[0]), _rot(state[1])
         origin, link = np.array(state[4]), _rot(state[5])
         force = inertial @ raw[:3]
         torque = inertial @ raw[3:] + np.cross(com - origin, force)
         if compensate:
             for i, m in zip(self.tool_links, self.tool_masses, strict=True):
-                c = (
-                    com
-                    if i == self.joint
-                    else np.array(
-                        pb.getLinkState(
-                            body, i, computeForwardKinematics=True, physicsClientId=cid
-                        )[0]
-                    )
-                )
+                c = com if i == self.joint else np.array(
+                    pb.getLinkState(body, i, computeForwardKinematics=True,
+                                    physicsClientId=cid)[0])
                 weight = m * self.gravity
                 force = force + weight
                 torque = torque + np.cross(c - origin, weight)

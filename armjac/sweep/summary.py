@@ -65,12 +65,8 @@ def summarize(cfg: SweepConfig, records: list[dict], reused: set[str]) -> dict:
     """
     rows = [
         {
-            "index": r["index"],
-            "key": r["key"],
-            "point": r["point"],
-            "status": r["status"],
-            "reused": r["key"] in reused,
-            "metrics": flatten(r["metrics"]),
+            "index": r["index"], "key": r["key"], "point": r["point"], "status": r["status"],
+            "reused": r["key"] in reused, "metrics": flatten(r["metrics"]),
             **({"reason": r.get("reason", "")} if r["status"] != "ok" else {}),
         }  # fmt: skip
         for r in records

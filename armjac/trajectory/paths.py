@@ -32,14 +32,8 @@ class TimeLaw:
 class QuinticLaw(TimeLaw):
     """s(t) a quintic with rates ``sd0``/``sd1`` (1/s) at the ends; 0, 0 is minimum jerk."""
 
-    def __init__(
-        self,
-        duration: float | None,
-        sd0: float = 0.0,
-        sd1: float = 0.0,
-        sdmax: float | None = None,
-        sddmax: float | None = None,
-    ):
+    def __init__(self, duration: float | None, sd0: float = 0.0, sd1: float = 0.0,
+                 sdmax: float | None = None, sddmax: float | None = None):
         self._path = quintic([0.0], [1.0], duration, v0=sd0, v1=sd1, vmax=sdmax, amax=sddmax)
         self.duration = self._path.duration
 
@@ -78,19 +72,12 @@ class CruiseLaw(TimeLaw):
         half = t <= 0.5 * self.duration
         s1, sd1, sdd1 = self._up(t)
         s2, sd2, sdd2 = self._up(self.duration - t)
-        return (np.where(half, s1, 1.0 - s2), np.where(half, sd1, sd2), np.where(half, sdd1, -sdd2))
+        return (np.where(half, s1, 1.0 - s2), np.where(half, sd1, sd2),
+                np.where(half, sdd1, -sdd2))
 
 
-def time_law(
-    profile: str,
-    duration: float | None,
-    sdmax: float | None,
-    sddmax: float | None,
-    *,
-    ramp: float | None = None,
-    sd0: float = 0.0,
-    sd1: float = 0.0,
-) -> TimeLaw:
+def time_law(profile: str, duration: float | None, sdmax: float | None, sddmax: float | None,
+             *, ramp: float | None = None, sd0: float = 0.0, sd1: float = 0.0) -> TimeLaw:
     """The normalised time law of ``profile`` meeting the rate limits ``sdmax``/``sddmax``.
 
     ``duration`` wins when given. ``cruise`` without a duration cruises at
@@ -177,32 +164,19 @@ class Line(Trajectory):
         Limits on angular speed and acceleration (rad/s, rad/s^2).
     """
 
-    def __init__(
-        self,
-        start: ArrayLike,
-        end: ArrayLike,
-        duration: float | None = None,
-        *,
-        profile: str = "min_jerk",
-        vmax: float | None = None,
-        amax: float | None = None,
-        wmax: float | None = None,
-        alphamax: float | None = None,
-        ramp: float | None = None,
-        v0: float = 0.0,
-        v1: float = 0.0,
-    ):
+    def __init__(self, start: ArrayLike, end: ArrayLike, duration: float | None = None, *,
+                 profile: str = "min_jerk", vmax: float | None = None,
+                 amax: float | None = None, wmax: float | None = None,
+                 alphamax: float | None = None, ramp: float | None = None,
+                 v0: float = 0.0, v1: float = 0.0):
         self.p0, self.q0 = parse_pose(start, "start")
         self.p1, q1 = parse_pose(end, "end")
         if (self.q0 is None) != (q1 is None):
             raise InputError("start and end must both have an orientation, or neither")
         self.delta = self.p1 - self.p0
         length = float(np.linalg.norm(self.delta))
-        self.rotvec = (
-            np.zeros(3)
-            if q1 is None
-            else rotvec_from_quat(quat_multiply(q1, quat_conjugate(self.q0)))
-        )
+        self.rotvec = np.zeros(3) if q1 is None else rotvec_from_quat(
+            quat_multiply(q1, quat_conjugate(self.q0)))
         angle = float(np.linalg.norm(self.rotvec))
         if length == 0.0 and angle == 0.0 and duration is None:
             raise InputError("start and end are the same pose; give a duration")
@@ -213,7 +187,8 @@ class Line(Trajectory):
         if duration is None and sdmax is None and sddmax is None:
             raise InputError("give a duration, or limits on the moving part (linear or angular)")
         rates = (v0 / length, v1 / length) if length else (0.0, 0.0)
-        self.law = time_law(profile, duration, sdmax, sddmax, ramp=ramp, sd0=rates[0], sd1=rates[1])
+        self.law = time_law(profile, duration, sdmax, sddmax, ramp=ramp, sd0=rates[0],
+                            sd1=rates[1])
         self.duration = self.law.duration
 
     def _sample(self, t):
@@ -222,11 +197,8 @@ class Line(Trajectory):
         if self.q0 is None:
             return x, xd, xdd
         quat = quat_multiply(quat_from_rotvec(s * self.rotvec), self.q0)
-        return (
-            np.concatenate((x, quat), axis=1),
-            np.concatenate((xd, sd * self.rotvec), axis=1),
-            np.concatenate((xdd, sdd * self.rotvec), axis=1),
-        )
+        return (np.concatenate((x, quat), axis=1), np.concatenate((xd, sd * self.rotvec), axis=1),
+                np.concatenate((xdd, sdd * self.rotvec), axis=1))
 
 
 class Circle(Trajectory):
@@ -239,20 +211,11 @@ class Circle(Trajectory):
     Other arguments as for :class:`Line`.
     """
 
-    def __init__(
-        self,
-        center: ArrayLike,
-        normal: ArrayLike,
-        start: ArrayLike,
-        angle: float = 2 * np.pi,
-        duration: float | None = None,
-        *,
-        profile: str = "min_jerk",
-        vmax: float | None = None,
-        amax: float | None = None,
-        ramp: float | None = None,
-        orientation: ArrayLike | None = None,
-    ):
+    def __init__(self, center: ArrayLike, normal: ArrayLike, start: ArrayLike,
+                 angle: float = 2 * np.pi, duration: float | None = None, *,
+                 profile: str = "min_jerk", vmax: float | None = None,
+                 amax: float | None = None, ramp: float | None = None,
+                 orientation: ArrayLike | None = None):
         self.center = as_vector(center, 3, "center")
         nrm = as_vector(normal, 3, "normal")
         if np.linalg.norm(nrm) < 1e-12:
@@ -268,9 +231,8 @@ class Circle(Trajectory):
         if not np.isfinite(self.angle) or self.angle == 0.0:
             raise InputError(f"angle must be finite and non-zero; got {angle!r}")
         length = self.radius * abs(self.angle)
-        self.law = time_law(
-            profile, duration, _rate_limit(vmax, length), _rate_limit(amax, length), ramp=ramp
-        )
+        self.law = time_law(profile, duration, _rate_limit(vmax, length),
+                            _rate_limit(amax, length), ramp=ramp)
         self.duration = self.law.duration
         self.quat = None if orientation is None else as_quaternion(orientation, "orientation")
 
@@ -287,8 +249,5 @@ class Circle(Trajectory):
             return x, xd, xdd
         zero = np.zeros_like(x)
         quat = np.broadcast_to(self.quat, (len(t), 4))
-        return (
-            np.concatenate((x, quat), axis=1),
-            np.concatenate((xd, zero), axis=1),
-            np.concatenate((xdd, zero), axis=1),
-        )
+        return (np.concatenate((x, quat), axis=1), np.concatenate((xd, zero), axis=1),
+                np.concatenate((xdd, zero), axis=1))

@@ -25,9 +25,8 @@ def quintic_coefficients(p0, v0, a0, p1, v1, a1, duration: float) -> np.ndarray:
     Each argument is a scalar or an (n,) array of positions, velocities and
     accelerations at t = 0 and t = ``duration``.
     """
-    p0, v0, a0, p1, v1, a1 = np.broadcast_arrays(
-        *(np.atleast_1d(np.asarray(v, float)) for v in (p0, v0, a0, p1, v1, a1))
-    )
+    p0, v0, a0, p1, v1, a1 = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, float))
+                                                   for v in (p0, v0, a0, p1, v1, a1)))
     T = float(duration)
     d = p1 - p0
     c3 = (20 * d - (8 * v1 + 12 * v0) * T - (3 * a0 - a1) * T**2) / (2 * T**3)
@@ -65,11 +64,8 @@ def peak(coeffs: np.ndarray, duration: float, order: int, norm: bool) -> np.ndar
         slope = np.trim_zeros(sum(P.polymul(d, P.polyder(d)) for d in group), "b")
         cand = [0.0, duration]
         if len(slope) > 1:
-            cand += [
-                r.real
-                for r in P.polyroots(slope)
-                if abs(r.imag) <= 1e-9 * max(1.0, abs(r)) and 0.0 < r.real < duration
-            ]
+            cand += [r.real for r in P.polyroots(slope)
+                     if abs(r.imag) <= 1e-9 * max(1.0, abs(r)) and 0.0 < r.real < duration]
         out.append(np.sqrt(max(float(np.max(P.polyval(np.array(cand), square))), 0.0)))
     return np.array(out)
 
@@ -200,10 +196,8 @@ def quintic(
     p0 = _points(start, "start")
     n = p0.shape[0]
     p1 = _points(end, "end", n)
-    rates = [
-        np.broadcast_to(_rate(v, name, n), (n,))
-        for v, name in ((v0, "v0"), (a0, "a0"), (v1, "v1"), (a1, "a1"))
-    ]
+    rates = [np.broadcast_to(_rate(v, name, n), (n,)) for v, name in
+             ((v0, "v0"), (a0, "a0"), (v1, "v1"), (a1, "a1"))]
     vm, am, norm = _limits(vmax, amax, n)
 
     def build(T: float) -> PolyPath:
@@ -242,8 +236,7 @@ def _fit_duration(build, guess: float, vm, am, norm: bool, rates) -> float:
     def ok(T: float) -> bool:
         v, a = build(T).peaks(norm)
         return (vm is None or np.all(v <= vm * (1 + 1e-12))) and (
-            am is None or np.all(a <= am * (1 + 1e-12))
-        )
+            am is None or np.all(a <= am * (1 + 1e-12)))
 
     hi = max(guess, 1e-6)
     for _ in range(60):
@@ -302,10 +295,8 @@ def via_points(
         same = np.sign(secant[:-1]) == np.sign(secant[1:])
         vel[1:-1] = np.where(same, 0.5 * (secant[:-1] + secant[1:]), 0.0)
         zero = np.zeros(n)
-        coeffs = [
-            quintic_coefficients(pts[i], vel[i], zero, pts[i + 1], vel[i + 1], zero, T)
-            for i, T in enumerate(durations)
-        ]
+        coeffs = [quintic_coefficients(pts[i], vel[i], zero, pts[i + 1], vel[i + 1], zero, T)
+                  for i, T in enumerate(durations)]
         return PolyPath(np.concatenate(([0.0], np.cumsum(durations))), coeffs)
 
     if times is not None:
