@@ -2,8 +2,9 @@
 
 A batch kernel loads ``ARMJAC_LANES`` configurations into vectors (one vector
 per input coordinate: ``q0`` holds joint 0 of every lane), runs its
-straight-line code once on the vectors and scatters each output back to its
-configuration. The vectors are GCC/Clang vector extensions, so the same text
+straight-line code once on the vectors and writes the outputs back per
+configuration (groups of LANES outputs transposed by shuffles, one vector store
+per configuration). The vectors are GCC/Clang vector extensions, so the same text
 compiles to SSE2, AVX or AVX-512 as the build flags allow (``-march=native``
 when the compiler takes it); other compilers get ``ARMJAC_LANES`` 1, the
 scalar loop. sin and cos are the same fdlibm polynomials and Cody-Waite
