@@ -18,8 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from armjac.codegen.cache import KernelCache
-from armjac.codegen.kernel import SINGULAR
-from armjac.errors import InputError, SingularityError
+from armjac.errors import InputError
 from armjac.jsonutil import slug
 from armjac.model.adjustment import Adjustment, adjusted_model
 from armjac.model.registry import ArmSpec, resolve
@@ -427,19 +426,12 @@ class Arm:
         Raises
         ------
         SingularityError
-            Where J J^T is singular (the gradient of the square root is undefined).
+            Where J J^T is singular: ``det(J J^T) <= 1e-14 prod(diag(J J^T))`` (the
+            gradient of the square root is undefined there).
         """
         kind = "mgrad3" if _flag(translational, "translational") else "mgrad6"
         k = self._ee[kind] if link is None else self._kernel(kind, link)
-        res = k(q, None, point, None)
-        n, rows = self.dof, 3 if translational else 6
-        det, scale = res[..., n], res[..., n + 1 :].max(axis=-1) ** rows
-        if np.any(det <= 1e-14 * scale):
-            raise SingularityError(
-                f"{SINGULAR} (det {np.min(det):.3g}); an arm with fewer than {rows} joints is "
-                "always singular: use translational=True or a redundant arm"
-            )
-        return res[..., :n]
+        return k(q, None, point, None)
 
     @staticmethod
     def _manip_rows(jac: np.ndarray, translational: bool) -> np.ndarray:

@@ -2,7 +2,7 @@
 Pinocchio's C++ algorithms, timed in one program on this machine.
 
 It exports kuka_iiwa and franka_panda (``armjac.export_c``), compiles them with
-``cc -O3 -march=native -std=c99`` and ``benchmarks/bench_c.cpp`` with
+``cc -O3 -march=native -std=c99 -ffp-contract=fast`` and ``benchmarks/bench_c.cpp`` with
 ``c++ -O3 -march=native -DNDEBUG`` against the headers and library of the
 ``pin`` wheel (Pinocchio 2.6; needs ``pip install pin==2.6.20 cmeel-eigen
 cmeel-urdfdom-headers``, the ``bench`` extra), runs it per arm and prints
@@ -41,7 +41,10 @@ PIN_DEFINES = (
     "PINOCCHIO_URDFDOM_HEADERS_PATCH_VERSION=0",
     "NDEBUG",
 )
-C_FLAGS = ("-O3", "-march=native", "-std=c99")  # the export: plain C99, tuned for this CPU
+# The export: plain C99 tuned for this CPU, with the multiply-add contraction g++ applies
+# to Pinocchio's C++ by default (ISO C mode turns it off; without it M, inverse and forward
+# dynamics take 10-25 % longer, see docs/analytic.md).
+C_FLAGS = ("-O3", "-march=native", "-std=c99", "-ffp-contract=fast")
 FUNCS = ("fk", "jacobian", "mass_matrix", "gravity", "nonlinear_effects",
          "inverse_dynamics", "forward_dynamics")  # fmt: skip
 

@@ -66,23 +66,11 @@ def armjac_rows(arm, targets):
     t0 = time.perf_counter()
     res = ik.solve(arm, targets, rng=0, **tol)
     wall = (time.perf_counter() - t0) * 1e3
-    rows.append(
-        (
-            "armjac batched",
-            success(arm, res.q, targets).mean(),
-            wall / len(targets),
-            f"wall {wall:.0f} ms / {len(targets)}; {int((res.restarts > 0).sum())} restarted",
-        )
-    )
+    rows.append(("armjac batched", success(arm, res.q, targets).mean(), wall / len(targets),
+                 f"wall {wall:.0f} ms / {len(targets)}; {int((res.restarts > 0).sum())} restarted"))
     once = ik.solve(arm, targets, restarts=0, **tol)
-    rows.append(
-        (
-            "armjac batched, no restarts",
-            success(arm, once.q, targets).mean(),
-            None,
-            f"median {np.median(once.iterations):.0f} iterations",
-        )
-    )
+    rows.append(("armjac batched, no restarts", success(arm, once.q, targets).mean(), None,
+                 f"median {np.median(once.iterations):.0f} iterations"))
     q, med = timed_loop(lambda t: ik.solve(arm, t, rng=0, **tol).q, targets)
     rows.append(("armjac one at a time", success(arm, q, targets).mean(), med, "median per solve"))
     return rows
@@ -98,25 +86,15 @@ def pybullet_row(arm, targets):
             model.set_state(arm.home)
             orn = _quat_xyzw(t[:3, :3])
             full = pb.calculateInverseKinematics(
-                model.body,
-                link,
-                t[:3, 3].tolist(),
-                orn,
-                maxNumIterations=200,
-                residualThreshold=1e-7,
-                physicsClientId=model.client,
-            )
+                model.body, link, t[:3, 3].tolist(), orn, maxNumIterations=200,
+                residualThreshold=1e-7, physicsClientId=model.client)
             return np.asarray(full)[model._cols]
 
         q, med = timed_loop(solve_one, targets)
     finally:
         model.close()
-    return (
-        "pybullet calculateInverseKinematics",
-        success(arm, q, targets).mean(),
-        med,
-        "median per solve",
-    )
+    return ("pybullet calculateInverseKinematics", success(arm, q, targets).mean(), med,
+            "median per solve")
 
 
 def _quat_xyzw(rot):
@@ -153,50 +131,36 @@ def pinocchio_row(arm, targets):
         return q[idx]
 
     q, med = timed_loop(solve_one, targets)
-    return (
-        "pinocchio CLIK example",
-        success(arm, q, targets).mean(),
-        med,
-        "median per solve; no joint limits in the loop",
-    )
+    return ("pinocchio CLIK example", success(arm, q, targets).mean(), med,
+            "median per solve; no joint limits in the loop")
 
 
 def rtb_row(arm, targets):
     try:
         import roboticstoolbox  # noqa: F401
     except ImportError:
-        return (
-            "roboticstoolbox ik_LM",
-            None,
-            None,
-            "not installed: every release needs numpy >= 2, which TensorFlow 2.12 forbids",
-        )
+        return ("roboticstoolbox ik_LM", None, None,
+                "not installed: every release needs numpy >= 2, which TensorFlow 2.12 forbids")
     return ("roboticstoolbox ik_LM", None, None, "installed but not wired here")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--targets", type=int, default=1000)
-    ap.add_argument(
-        "--peer-targets", type=int, default=200, help="targets for the slower one-at-a-time peers"
-    )
+    ap.add_argument("--peer-targets", type=int, default=200,
+                    help="targets for the slower one-at-a-time peers")
     args = ap.parse_args()
-    print(
-        f"success: within {TOL_POS * 1e3:.1f} mm and {np.rad2deg(TOL_ROT):.1f} deg, "
-        "joints within limits; start: home posture"
-    )
+    print(f"success: within {TOL_POS * 1e3:.1f} mm and {np.rad2deg(TOL_ROT):.1f} deg, "
+          "joints within limits; start: home posture")
     for name in ARMS:
         arm = armjac.load_arm(name)
         targets = arm.fk(arm.random_q(args.targets, rng=2026))
         few = targets[: args.peer_targets]
-        print(f"\n{name}: {args.targets} random reachable poses (peers: first {len(few)})")
+        print(f"\n{name}: {args.targets} random reachable poses "
+              f"(peers: first {len(few)})")
         print(f"  {'solver':38s} {'success':>8s} {'ms/solve':>9s}  note")
-        for label, rate, ms, note in (
-            *armjac_rows(arm, targets),
-            pybullet_row(arm, few),
-            pinocchio_row(arm, few),
-            rtb_row(arm, few),
-        ):
+        for label, rate, ms, note in (*armjac_rows(arm, targets), pybullet_row(arm, few),
+                                      pinocchio_row(arm, few), rtb_row(arm, few)):
             rate_s = "-" if rate is None else f"{100 * rate:.1f}%"
             ms_s = "-" if ms is None else f"{ms:.3f}"
             print(f"  {label:38s} {rate_s:>8s} {ms_s:>9s}  {note}")

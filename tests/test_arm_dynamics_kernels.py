@@ -196,3 +196,18 @@ def test_vector_lanes_give_the_single_calls_bits(arms, rng, scale):
         batch = call(qs)
         for i in range(len(qs)):
             np.testing.assert_array_equal(batch[i], call(qs[i]))
+
+
+def test_manipulability_gradient_refuses_a_singular_pose(arms):
+    """kuka_iiwa straight up (q = 0): joints 1, 3, 5 and 7 share one axis, J J^T is
+    singular, and the kernel's gate reports it on every layout."""
+    from armjac.errors import SingularityError
+
+    arm = arms("kuka_iiwa")
+    assert arm.manipulability(np.zeros(7)) < 1e-8
+    with pytest.raises(SingularityError, match="singular"):
+        arm.manipulability_gradient(np.zeros(7))
+    with pytest.raises(SingularityError, match="singular"):
+        arm.manipulability_gradient(np.vstack([arm.random_q(rng=0), np.zeros(7)]))
+    grad = arm.manipulability_gradient(np.full(7, 0.4), translational=True)
+    assert np.isfinite(grad).all()

@@ -10,7 +10,9 @@ import armjac
 from armjac.errors import InputError
 
 
-@pytest.fixture(params=["dispatcher", "ctypes", "numpy", "adjusted dispatcher", "adjusted ctypes"])
+@pytest.fixture(
+    params=["dispatcher", "ctypes", "numpy", "adjusted dispatcher", "adjusted ctypes"]
+)
 def backend_arm(request, tmp_path_factory, monkeypatch):
     """kuka_iiwa through the dispatcher extension, the ctypes fallback, and numpy; and an
     adjusted kuka_iiwa (its kernels read extra numbers after the point) on both C paths."""
@@ -60,7 +62,9 @@ def test_strided_and_odd_layouts_give_the_contiguous_answer(backend_arm, rng):
         expected = arm.jacobian(np.ascontiguousarray(odd, dtype=float))
         same(arm.jacobian(odd), expected)
     point = np.array([0.1, 0.0, 0.2, 0.0, 0.3, 0.0])[::2]
-    same(arm.jacobian(qc, point=point), arm.jacobian(qc, point=point.copy()))
+    same(
+        arm.jacobian(qc, point=point), arm.jacobian(qc, point=point.copy())
+    )
     same(arm.jacobian(qc.tolist()), arm.jacobian(qc))
 
 

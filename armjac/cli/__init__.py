@@ -15,17 +15,7 @@ import sys
 from armjac.errors import ArmjacError
 from armjac.extras import MissingExtraError
 
-COMMANDS = (
-    "info",
-    "jacobian",
-    "export",
-    "sim",
-    "train",
-    "compare",
-    "demo",
-    "collect",
-    "sweep",
-)
+COMMANDS = ("info", "jacobian", "export", "sim", "train", "compare", "demo", "collect", "sweep")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -113,7 +113,10 @@ def input_index(name: str) -> tuple[str, int]:
     raise ValueError(f"unexpected free symbol {name!r} in a kernel")
 
 
-SINGULAR = "manipulability gradient is undefined where J J^T is singular"
+SINGULAR = (
+    "manipulability gradient is undefined where J J^T is singular; an arm with fewer "
+    "joints than the rows used is always singular: use translational=True or a redundant arm"
+)
 # What the third joint vector ``u`` is, by kernel kind (for messages).
 U_NAMES = {"rnea": "qdd", "fd": "tau"}
 

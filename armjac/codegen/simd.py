@@ -2,8 +2,9 @@
 
 A batch kernel loads ``ARMJAC_LANES`` configurations into vectors (one vector
 per input coordinate: ``q0`` holds joint 0 of every lane), runs its
-straight-line code once on the vectors and scatters each output back to its
-configuration. The vectors are GCC/Clang vector extensions, so the same text
+straight-line code once on the vectors and writes the outputs back per
+configuration (groups of LANES outputs transposed by shuffles, one vector store
+per configuration). The vectors are GCC/Clang vector extensions, so the same text
 compiles to SSE2, AVX or AVX-512 as the build flags allow (``-march=native``
 when the compiler takes it); other compilers get ``ARMJAC_LANES`` 1, the
 scalar loop. sin and cos are the same fdlibm polynomials and Cody-Waite
@@ -50,6 +51,7 @@ def prelude() -> list[str]:
         lines.append(f"#define ARMJAC_SPLAT(x) ((armjac_vd){{{', '.join(['(x)'] * width)}}})")
     lines += [
         "#endif",
+        *_transposes(),
         "#define ARMJAC_SCATTER(dst, stride, x) do { const armjac_vd r_ = (x); \\",
         "    for (int l_ = 0; l_ < ARMJAC_LANES; ++l_) (dst)[l_ * (stride)] = r_[l_]; } while (0)",
         "static inline armjac_vd armjac_vksin(armjac_vd r, armjac_vd z) {",
@@ -99,6 +101,50 @@ def prelude() -> list[str]:
     return lines
 
 
+def _transposes() -> list[str]:
+    """``armjac_tstore(dst, stride, r0 .. r{L-1})``: L output vectors (lane l holds
+    configuration l) transposed by shuffles, so each configuration's L outputs go to
+    memory in one vector store instead of L scalar ones. Where the compiler lacks
+    ``__builtin_shufflevector`` (GCC before 12), ``ARMJAC_TRANSPOSE`` is 0 and outputs
+    are scattered lane by lane."""
+    lines = [
+        "#ifndef ARMJAC_TRANSPOSE",
+        "#if defined(__has_builtin)",
+        "#if __has_builtin(__builtin_shufflevector)",
+        "#define ARMJAC_TRANSPOSE 1",
+        "#endif",
+        "#endif",
+        "#endif",
+        "#ifndef ARMJAC_TRANSPOSE",
+        "#define ARMJAC_TRANSPOSE 0",
+        "#endif",
+        "#if ARMJAC_TRANSPOSE",
+    ]
+    for i, width in enumerate(_WIDTHS):
+        lines.append(f"#{'if' if i == 0 else 'elif'} ARMJAC_LANES == {width}")
+        args = ", ".join(f"armjac_vd r{j}" for j in range(width))
+        lines.append(f"static inline void armjac_tstore(double *dst, long stride, {args}) {{")
+        b = width // 2
+        while b >= 1:  # swap the off-diagonal b x b blocks of every 2b x 2b block
+            lines.append("    {")
+            for j in (j for j in range(width) if not j & b):
+                k = j | b
+                lo = [x if not x & b else width + x - b for x in range(width)]
+                hi = [x + b if not x & b else width + x for x in range(width)]
+                for dst, idx in ((j, lo), (k, hi)):
+                    lines.append(
+                        f"        const armjac_vd t{dst} = __builtin_shufflevector(r{j}, r{k}, "
+                        f"{', '.join(map(str, idx))});"
+                    )
+            lines += [f"        r{j} = t{j};" for j in range(width)]
+            lines.append("    }")
+            b //= 2
+        lines += [f"    memcpy(dst + {j} * stride, &r{j}, sizeof r{j});" for j in range(width)]
+        lines.append("}")
+    lines += ["#endif", "#endif"]
+    return lines
+
+
 _VECTOR_NAME = re.compile(r"\b(v|q|dq|u)\d+\b")
 _FUNC = re.compile(r"\barmjac_(sin|cos|sqrt)\(")
 
@@ -127,9 +173,24 @@ def vector_loop(k: Lowered, dof: int, size: int) -> list[str]:
             src = f"{bases[arr]} + b * {dof} + {idx}"
             lines.append(f"            const armjac_vd {name} = ARMJAC_GATHER({src}, {dof});")
     lines += [f"            const armjac_vd {sym} = {_vector(e)};" for sym, e in k.temporaries]
-    lines += [
-        f"            ARMJAC_SCATTER(o + {i}, {size}, {_vector(e)});"
-        for i, e in enumerate(k.outputs)
-    ]
+    lines += _stores(k.outputs, size)
     lines += ["        }", "    }", "#endif"]
     return lines
+
+
+def _stores(outputs: list[str], size: int) -> list[str]:
+    """The outputs to memory: full groups of lanes transposed (``armjac_tstore``),
+    the rest (and everything without the transpose) scattered lane by lane."""
+    pad = "            "
+    scatter = [
+        f"{pad}ARMJAC_SCATTER(o + {i}, {size}, {_vector(e)});" for i, e in enumerate(outputs)
+    ]
+    lines = []
+    for i, width in enumerate(_WIDTHS):
+        lines.append(f"#{'if' if i == 0 else 'elif'} ARMJAC_TRANSPOSE && ARMJAC_LANES == {width}")
+        full = len(outputs) // width * width
+        for start in range(0, full, width):
+            exprs = ", ".join(_vector(e) for e in outputs[start : start + width])
+            lines.append(f"{pad}armjac_tstore(o + {start}, {size}, {exprs});")
+        lines += scatter[full:]
+    return [*lines, "#else", *scatter, "#endif"]

@@ -53,6 +53,7 @@ from armjac.symbolic.transforms import axis_rotation, constant, origin_matrix, r
 
 Frame = tuple[list[Vec], Vec]  # (rotation as nested lists, origin)
 _SYM = ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))  # a symmetric tensor's 6 entries
+SINGULAR_RATIO = 1e-14  # det(J J^T) / prod(diag(J J^T)) at or below this is singular
 
 
 def _zeros(rows: int, cols: int) -> list[list[Poly]]:
@@ -303,15 +304,18 @@ class ChainDerivation:
         return out
 
     def manipulability_gradient(self, link: str, rows: int) -> list[list[Poly]]:
-        """N + 1 + rows values: the gradient of ``w = sqrt(det(J J^T))`` (J the first
-        ``rows`` rows of :meth:`jacobian`), then ``det(J J^T)`` and the diagonal of
-        ``J J^T`` (for the caller's singularity test).
+        """N rows: the gradient of ``w = sqrt(det(J J^T))``, J the first ``rows`` rows
+        of :meth:`jacobian`; NaN where ``J J^T`` is (nearly) singular.
 
         ``dw/dq_k = w <dJ/dq_k, A>`` with ``A = (J J^T)^-1 J`` (an LDL^T solve). With
         dJ_i/dq_k = [w_k x v_i; w_k x w_i] for k <= i and [w_i x v_k; 0] for k > i
         (w, v the angular and linear columns), the sum over columns collapses to
         ``w_k . sum_{i>=k} (v_i x a_i + w_i x b_i) + v_k . sum_{i<k} (a_i x w_i)``
         (a_i, b_i the linear and angular rows of A's column i; no b with 3 rows).
+        Singular means ``det <= SINGULAR_RATIO * prod(diag(J J^T))`` (Hadamard's
+        bound: the ratio is 1 for orthogonal rows, 0 for dependent ones); the result
+        is then multiplied by ``s * (1 / s)`` with ``s = sqrt(ratio - SINGULAR_RATIO)``:
+        NaN there (the kernel reports it, without a branch), within an ulp of 1 elsewhere.
         """
         prog, n = self.prog, len(self.joint_names)
         jac = self.jacobian(link)
@@ -319,10 +323,12 @@ class ChainDerivation:
         gram = [[prog.let(dot_rows(part[r], part[s])) for s in range(rows)] for r in range(rows)]
         low, piv, inv = ldl(prog, gram)
         cols = [factored_solve(prog, low, inv, [part[r][c] for r in range(rows)]) for c in range(n)]
-        det = piv[0]
-        for d in piv[1:]:
-            det = prog.let(det * d)
-        w = prog.func("sqrt", det)
+        det, hadamard = piv[0], gram[0][0]
+        for r in range(1, rows):
+            det, hadamard = prog.let(det * piv[r]), prog.let(hadamard * gram[r][r])
+        ratio = prog.let(det * prog.func("recip", hadamard))
+        gate = prog.func("sqrt", ratio - SINGULAR_RATIO)
+        w = prog.let(prog.func("sqrt", det) * gate * prog.func("recip", gate))
         lin = [[jac[r][c] for r in range(3)] for c in range(n)]
         ang = [[jac[r][c] for r in range(3, 6)] for c in range(n)]
         terms = []
@@ -334,9 +340,9 @@ class ChainDerivation:
             after = suffix[c] = prog.vec(add(after, terms[c]))
         before, grad = list(ZERO3), []
         for k in range(n):
-            grad.append(w * (dot(ang[k], suffix[k]) + dot(lin[k], before)))
+            grad.append([w * (dot(ang[k], suffix[k]) + dot(lin[k], before))])
             before = prog.vec(add(before, cross(cols[k][:3], ang[k])))
-        return [[e] for e in [*grad, det, *(gram[r][r] for r in range(rows))]]
+        return grad
 
     # -- dynamics -------------------------------------------------------------------
     @cached_property
