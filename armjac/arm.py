@@ -394,10 +394,12 @@ class Arm:
         Returns
         -------
         (p, n)
-            Two (N,) arrays (or (B, N)), views of one (2, N) (or (B, 2, N)) array.
+            For one configuration the (2, N) array itself (``p, n = ...`` unpacks its rows,
+            with no views made: the observer's 1 kHz step calls this); for a batch, two
+            (B, N) views of the (B, 2, N) array.
         """
         res = self._ee["mom"](q, _need(dq, "momentum_terms"), None, out)
-        return res[..., 0, :], res[..., 1, :]
+        return res if res.ndim == 2 else (res[..., 0, :], res[..., 1, :])
 
     def manipulability(
         self,

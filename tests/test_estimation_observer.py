@@ -24,10 +24,10 @@ def _hold(arm, q0, q, dq):
     return arm.gravity(q) + arm.mass_matrix(q) @ (400.0 * (q0 - q) - 40.0 * dq)
 
 
-def _run_push(arm, force, damping, steps=1500, push_at=300, point=None):
+def _run_push(arm, force, damping, steps=1500, push_at=300, point=None, gain=50.0):
     q0 = arm.home.copy()
     sim = ArmSim(arm, joint_damping=damping, q0=q0)
-    obs = MomentumObserver(arm, sim.dt, 50.0, damping=damping)
+    obs = MomentumObserver(arm, sim.dt, gain, damping=damping)
     try:
         for k in range(steps):
             fb = sim.get_feedback()
@@ -51,6 +51,12 @@ def test_known_push_is_estimated_within_0_1_newton(kuka, damping):
     wrench = obs.wrench(q)
     np.testing.assert_allclose(wrench[:3], force, atol=0.1)
     np.testing.assert_allclose(wrench[3:], 0.0, atol=0.05)  # pushed at the point itself
+
+
+def test_per_joint_gains_settle_on_the_same_force(kuka):
+    force = np.array([-4.0, 7.0, 5.0])
+    obs, q = _run_push(kuka, force, 0.5, gain=[30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0])
+    np.testing.assert_allclose(obs.wrench(q)[:3], force, atol=0.1)
 
 
 def test_ignoring_the_damping_is_a_bias(kuka):

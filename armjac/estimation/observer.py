@@ -111,22 +111,29 @@ class MomentumObserver:
 
     def reset(self) -> None:
         """Forget the history: the next :meth:`update` starts the observer afresh."""
-        # With z = p - r / K the integral drops out: one step is one product,
-        #   r_k = K (p_k - p_{k-1}) + (1 - K dt) r_{k-1} - K dt (tau + n - D dq),
-        # of the rows [p_k, n_k, tau, r_{k-1}, D dq, p_{k-1}] of a state matrix. Two
-        # matrices take turns, so r_k and p_k land in the next one's rows with no copy
-        # of the rest (the momentum terms write rows 0 and 1 in place).
+        # A step is one product: with the rows [p_k, n_k, tau, r_{k-1}, z_{k-1}, D dq] of a
+        # state matrix (z = p(0) + the integral),
+        #   z_k = z_{k-1} + dt (tau + n_k + r_{k-1} - D dq),   r_k = K (p_k - z_k),
+        # both linear in the rows. Two matrices take turns: (r_k, z_k) land in the next
+        # one's rows 3-4 and the momentum terms write rows 0-1 in place, so no row is
+        # copied.
         n, dt = self.dof, self.dt
-        self._now, self._next = np.zeros((6, n)), np.zeros((6, n))
+        self._mats = (np.zeros((6, n)), np.zeros((6, n)))
+        self._terms_rows = tuple(m[0:2] for m in self._mats)  # views made once
+        self._rz_rows = tuple(m[3:5] for m in self._mats)
+        self._turn = 0
         k = self.gain
         self._scalar = bool(np.all(k == k[0]))
-        if self._scalar:
-            kk = float(k[0])
-            self._coef = np.array([kk, -kk * dt, -kk * dt, 1.0 - kk * dt, kk * dt, -kk])
-        else:  # per joint: (6, N) weights, summed over the rows
-            self._coef = np.stack([k, -k * dt, -k * dt, 1.0 - k * dt, k * dt, -k])
+        kk = float(k[0])
+        coef_z = np.array([0.0, dt, dt, dt, 1.0, -dt])
+        self._coef = (np.stack([kk * (np.eye(6)[0] - coef_z), coef_z]) if self._scalar
+                      else coef_z)  # fmt: skip
         self._started = False
         self.steps = 0
+
+    @property
+    def _now(self) -> np.ndarray:
+        return self._mats[self._turn]
 
     @property
     def tau_ext(self) -> np.ndarray:
@@ -165,28 +172,30 @@ class MomentumObserver:
         if not (tau.__class__ is np.ndarray and tau.shape == (self.dof,)
                 and tau.dtype.char == "d"):  # fmt: skip
             tau = as_vector(tau, self.dof, "tau (applied joint torques)")
-        now, nxt = self._now, self._next
+        turn = self._turn
+        now, nxt = self._mats[turn], self._mats[1 - turn]
         now[2] = tau  # its finiteness is checked through r below
-        self._terms(q, dq, now[0:2])
+        self._terms(q, dq, self._terms_rows[turn])
         if not self._started:
-            now[5] = now[0]  # p(0): the residual starts at zero
+            now[4] = now[0]  # z(0) = p(0): the residual starts at zero
             self._started, self.steps = True, 1
             return now[3].copy()
         if self._damped:
-            np.multiply(self.damping, dq, out=now[4])
-        r = nxt[3]
+            np.multiply(self.damping, dq, out=now[5])
         if self._scalar:
-            self._coef.dot(now, out=r)  # the method: no __array_function__ dispatch
-        else:
-            np.einsum("ij,ij->j", self._coef, now, out=r)
+            self._coef.dot(now, out=self._rz_rows[1 - turn])  # the method: no dispatch
+        else:  # per-joint gains: z, then r = K (p - z)
+            self._coef.dot(now, out=nxt[4])
+            np.subtract(now[0], nxt[4], out=nxt[3])
+            nxt[3] *= self.gain
+        r = nxt[3]
         if not math.isfinite(r.dot(r)):  # the state in ``now`` is untouched
             as_vector(tau, self.dof, "tau (applied joint torques)")  # names a bad torque
             raise InputError(
                 "the observer's estimate is not finite: the state or torques are beyond any "
                 f"physical arm (|dq| = {float(np.abs(dq).max()):.3g})"
             )
-        nxt[5] = now[0]
-        self._now, self._next = nxt, now
+        self._turn = 1 - turn
         self.steps += 1
         return r.copy()
 
