@@ -53,9 +53,7 @@ class ContactEstimation(Scenario):
         else:
             rnd = task.mapping("random")
             rnd.check_keys({"count", "magnitude"})
-            count = rnd.data.get("count")
-            if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1000:
-                raise rnd.fail("count", f"must be an integer in [1, 1000]; got {count!r}")
+            rnd.integer("count", ..., minimum=1, maximum=1000)
             rnd.number("magnitude", ..., positive=True)
 
     def __init__(self, *args):

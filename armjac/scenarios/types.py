@@ -163,9 +163,7 @@ class Reach(Scenario):
         else:
             rnd = task.mapping("random")
             rnd.check_keys({"count", "low", "high"})
-            count = rnd.data.get("count")
-            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-                raise rnd.fail("count", f"must be a positive integer; got {count!r}")
+            rnd.integer("count", ..., minimum=1)
             low, high = rnd.vector("low", 3, ...), rnd.vector("high", 3, ...)
             if any(lo > hi for lo, hi in zip(low, high, strict=True)):
                 raise rnd.fail("low", "must be <= high on every axis")
