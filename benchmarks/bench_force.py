@@ -38,6 +38,7 @@ from armjac import configs, load_arm  # noqa: E402
 from armjac.cli.common import print_table  # noqa: E402
 from armjac.estimation import MomentumObserver, design_load_poses, identify_load  # noqa: E402
 from armjac.estimation.contact import WrenchSolver  # noqa: E402
+from armjac.mismatch.sensors import JointTorqueSensor  # noqa: E402
 from armjac.mismatch.static_torques import measure_static_torques  # noqa: E402
 from armjac.scenarios import run_scenario  # noqa: E402
 from armjac.sim import ArmSim  # noqa: E402
@@ -107,7 +108,7 @@ def pushes() -> None:
                 ["metric", "N"])  # fmt: skip
 
 
-def payloads(arm, n: int, seed: int = 100) -> list:
+def payloads(arm, n: int, sensor, seed: int = 100) -> list:
     rng = np.random.default_rng(seed)
     poses = design_load_poses(arm, 12)
     rows, drawn = [], []
@@ -116,20 +117,23 @@ def payloads(arm, n: int, seed: int = 100) -> list:
         com = np.r_[rng.uniform(-0.05, 0.05, 2), rng.uniform(0.02, 0.12)]
         with ArmSim(arm, q0=poses[0]) as sim:
             sim.add_payload(m, com)
-            q, tau = measure_static_torques(sim, poses, arm)
-        est = identify_load(arm, q, tau)
+            q, tau = measure_static_torques(sim, poses, arm, sensor=sensor, rng=rng)
+        est = identify_load(arm, q, tau, offsets=bool(np.any(sensor.bias)))
         drawn.append((m, com, est))
         com_mm = 1e3 * np.linalg.norm(est.com - com)
         rows.append([i, f"{m:.3f}", f"{est.mass:.3f}", f"{100 * (est.mass - m) / m:+.2f}",
                      f"{com_mm:.2f}", f"{est.condition:.2f}"])  # fmt: skip
-    print("\n3. load identification, 12 designed static poses held in PyBullet")
+    print("\n3. load identification, 12 designed static poses held in PyBullet, joint-torque "
+          f"sensor noise {sensor.noise:g} N·m, bias std {np.std(sensor.bias):.2g} N·m "
+          "(offsets fitted when biased)")
     show(rows, ["payload", "mass kg", "identified", "mass error %", "com error mm",
                        "condition"])  # fmt: skip
     return drawn
 
 
-def held_out_forces(arm, drawn, n_poses: int, seed: int = 200) -> None:
-    """10 N at the hand at held-out poses, held in PyBullet with the payload attached."""
+def held_out_forces(arm, drawn, n_poses: int, sensor, seed: int = 200) -> None:
+    """10 N at the hand at held-out poses, held in PyBullet with the payload attached, read
+    through the sensor (the fitted offsets removed: a calibrated sensor)."""
     rng = np.random.default_rng(seed)
     solver = WrenchSolver(6)
     errors = {"identified load": [], "nominal (no load)": [], "true load": []}
@@ -144,7 +148,10 @@ def held_out_forces(arm, drawn, n_poses: int, seed: int = 200) -> None:
                 sim.add_payload(m, com)
                 sim.push(force, duration=10.0)
                 q, tau = measure_static_torques(sim, q0[None], truth, move_time=0.2,
-                                                hold_time=0.8, average_time=0.2)  # fmt: skip
+                                                hold_time=0.8, average_time=0.2,
+                                                sensor=sensor, rng=rng)  # fmt: skip
+            if est.offsets is not None:
+                tau = tau - est.offsets
             jac = np.asarray(arm.jacobian(q[0]))
             for name, model in (("identified load", est.arm), ("nominal (no load)", arm),
                                 ("true load", truth)):  # fmt: skip
@@ -193,15 +200,21 @@ def main() -> None:
     p.add_argument("--payloads", type=int, default=5)
     p.add_argument("--poses", type=int, default=20)
     p.add_argument("--quick", action="store_true", help="timings only")
+    p.add_argument("--skip-loop", action="store_true", help="no closed-loop runs")
+    p.add_argument("--torque-noise", type=float, default=0.1, help="sensor noise std, N·m")
+    p.add_argument("--torque-bias", type=float, default=0.3, help="sensor bias std, N·m")
     args = p.parse_args()
     arm = load_arm("kuka_iiwa")
     timing(arm, args.repeat)
     if args.quick:
         return
     pushes()
-    drawn = payloads(arm, args.payloads)
-    held_out_forces(arm, drawn, args.poses)
-    closed_loop()
+    bias = np.random.default_rng(7).normal(0.0, args.torque_bias, arm.dof)
+    sensor = JointTorqueSensor(bias, args.torque_noise)
+    drawn = payloads(arm, args.payloads, sensor)
+    held_out_forces(arm, drawn, args.poses, sensor)
+    if not args.skip_loop:
+        closed_loop()
 
 
 if __name__ == "__main__":
