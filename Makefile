@@ -16,7 +16,9 @@ $(STAMP): pyproject.toml setup.py
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "the development environment needs Python 3.11 (TensorFlow 2.12 / nengo-dl 3.6 for armjac[learned]); found " + sys.version.split()[0])'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[all]"
+	@# setuptools warns about a folder named like the package beside an editable install:
+	@# here that folder is the package itself
+	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet -e ".[all]"
 	@touch $(STAMP)
 
 demo: $(STAMP)
