@@ -105,8 +105,8 @@ class MomentumObserver:
             raise InputError(f"the Jacobian source has dof={jdof} but the dynamics dof={dof}")
         self.link = link
         self.point = None if point is None else check_point(point)
-        self._force = WrenchSolver(3, check_gain("threshold", threshold))
-        self._wrench = WrenchSolver(6, self._force._solver.thresholds[0])
+        threshold = check_gain("threshold", threshold)
+        self._force, self._wrench = WrenchSolver(3, threshold), WrenchSolver(6, threshold)
         self.reset()
 
     def reset(self) -> None:
