@@ -1,7 +1,9 @@
 """``armjac demo [--out DIR]``: the main job end to end, in a few minutes.
 
 1. The bundled KUKA reach scenario with the analytic Jacobian (via :mod:`armjac.scenarios`).
-2. The bundled ``demo`` comparison: a small learned model trained on the fly,
+2. Force without a wrist sensor: the ``press_sensorless`` scenario, 10 N on a table from
+   joint torques alone, scored by the simulator's contact force.
+3. The bundled ``demo`` comparison: a small learned model trained on the fly,
    its Jacobian accuracy, reach and track with every source, per-call costs.
 
 Prints summary tables and where the plots and the report went. A second run
@@ -23,6 +25,14 @@ REACH_SUMMARY = (
     "max_torque_Nm",
     "control_step_median_us",
     "realtime_factor",
+)
+PRESS_SUMMARY = (
+    "force_rmse_N",
+    "slide_estimate_rmse_N",
+    "touchdown_peak_N",
+    "impact_bound_N",
+    "contact_lost_steps",
+    "control_step_median_us",
 )
 
 
@@ -49,22 +59,30 @@ def run(args) -> int:
 
     out = Path(args.out)
     t0 = time.perf_counter()
-    print("[1/2] reach scenario (kuka_iiwa, analytic Jacobian, OSC)")
-    bar, update = _bar("reach")
-    try:
-        m = run_scenario("reach", source="analytic", out_dir=out / "reach",
-                         progress=None if args.no_progress else update)  # fmt: skip
-    finally:
-        bar.close()
-    if m["status"] != "ok":
-        print(f"reach: run failed: {m['reason']}")
-    else:
-        print_table([{"metric": k, "value": m.get(k)} for k in REACH_SUMMARY])
-        verdict = "within" if m["passed"] else "OUTSIDE"
-        print(f"{verdict} the scenario's expected bounds {'; '.join(m['failures'])}")
-    print(f"plots: {out / 'reach'} (path.png, error.png, torques.png)\n")
+    steps = (
+        ("reach", "reach scenario (kuka_iiwa, analytic Jacobian, OSC)", REACH_SUMMARY,
+         "path.png, error.png, torques.png"),
+        ("press_sensorless", "force without a wrist sensor (kuka_iiwa presses 10 N, force "
+         "from joint torques through a momentum observer)", PRESS_SUMMARY,
+         "force.png, path.png, torques.png"),
+    )  # fmt: skip
+    for i, (name, title, summary, plots) in enumerate(steps, 1):
+        print(f"[{i}/3] {title}")
+        bar, update = _bar(name)
+        try:
+            m = run_scenario(name, source="analytic", out_dir=out / name,
+                             progress=None if args.no_progress else update)  # fmt: skip
+        finally:
+            bar.close()
+        if m["status"] != "ok":
+            print(f"{name}: run failed: {m['reason']}")
+        else:
+            print_table([{"metric": k, "value": m.get(k)} for k in summary])
+            verdict = "within" if m["passed"] else "OUTSIDE"
+            print(f"{verdict} the scenario's expected bounds {'; '.join(m['failures'])}")
+        print(f"plots: {out / name} ({plots})\n")
 
-    print("[2/2] comparison 'demo': learned vs analytic vs PyBullet Jacobians")
+    print("[3/3] comparison 'demo': learned vs analytic vs PyBullet Jacobians")
     metrics = run_compare("demo", out / "compare", progress=not args.no_progress)
     summarize(metrics)
     print(f"\nreport: {metrics['report']} (also report.html and metrics.json)")

@@ -75,7 +75,10 @@ def save_plots(
 
     if "force" in log:
         fig, ax = plt.subplots(figsize=(7, 3.5))
-        ax.plot(t, log["force"], lw=0.8, label="measured")
+        ax.plot(t, log["force"], lw=0.8, label="contact (simulator)")
+        if "force_reading" in log:  # what the controller read: an estimate or a sensor
+            ax.plot(t, log["force_reading"][: t.size], lw=0.8, alpha=0.8,
+                    label=f"controller's reading ({log.get('force_from', 'sensor')})")
         if force_target is not None:
             ax.axhline(force_target, color="tab:red", ls="--", label="target")
             ax.set_ylim(-0.5 * force_target, 3.0 * force_target)

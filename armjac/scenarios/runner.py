@@ -259,7 +259,7 @@ def _run(cfg, arm, src, dynamics, duration, gui, gif, fk_source, progress, out_d
         out = Path(out_dir)
         if plots:
             force = scenario.force if scenario.force_scenario else None
-            save_plots(log, out, f"{cfg.name} ({arm.name})", force)
+            save_plots(log | scenario.extra_log(), out, f"{cfg.name} ({arm.name})", force)
         if gif and frames:
             save_gif(frames, out / "run.gif", GIF_FPS)
     return metrics

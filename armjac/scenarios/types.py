@@ -116,6 +116,10 @@ class Scenario:
         """Scores of this scenario's own, from the run's log (none by default)."""
         return {}
 
+    def extra_log(self) -> dict:
+        """Series of this scenario's own for the plots, one row per step (none by default)."""
+        return {}
+
     def source(self, src):
         """The Jacobian source the controllers get, from the resolved one (``src`` itself by
         default; a scenario may wrap it, e.g. in an online adaptation)."""
@@ -422,6 +426,12 @@ class Press(Scenario):
         """Also makes room for the controller's force reading at each step."""
         super().prepare(t)
         self.measured_log = np.zeros(t.size)
+
+    def extra_log(self) -> dict:
+        """The controller's normal-force reading, where it is not the simulator's."""
+        if self.sensing.kind == "contact":
+            return {}
+        return {"force_reading": self.measured_log, "force_from": self.sensing.kind}
 
     def extra_metrics(self, log: dict) -> dict:
         """The touchdown peak against the impact bound (:mod:`armjac.scenarios.contact`),

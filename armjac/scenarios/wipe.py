@@ -197,6 +197,10 @@ class Wipe(Scenario):
             q, dq, self.targets[k], force_target=f_target, force_measured=measured,
             target_velocity=vel, target_acceleration=acc)
 
+    def extra_log(self) -> dict:
+        """The controller's normal-force reading (wrist sensor or observer)."""
+        return {"force_reading": -self.ft_log[:, 2], "force_from": self.sensing.kind}
+
     def extra_metrics(self, log: dict) -> dict:
         """Tangential error and tilt during the circle; the sensor against the contact force."""
         t = log["t"]
