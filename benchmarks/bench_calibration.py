@@ -1,6 +1,7 @@
 """Calibration and learning from data on real arms with errors outside both models.
 
-    python benchmarks/bench_calibration.py [--cases a,b] [--n 2000] [--no-learn] [--seed 0]
+    python benchmarks/bench_calibration.py [--cases a,b] [--n 2000] [--learn ""] [--seed 0]
+        [--noise-seed 1] [--criterion I|D|S]
 
 Each case draws a kuka_iiwa "real arm" here, independently of armjac.mismatch and of
 armjac.calibration's parametrisation (its own numpy chain below), with the errors every
