@@ -1,6 +1,7 @@
 """Calibration and learning from data on real arms with errors outside both models.
 
-    python benchmarks/bench_calibration.py [--cases a,b] [--n 2000] [--no-learn] [--seed 0]
+    python benchmarks/bench_calibration.py [--cases a,b] [--n 2000] [--learn ""] [--seed 0]
+        [--noise-seed 1] [--criterion I|D|S]
 
 Each case draws a kuka_iiwa "real arm" here, independently of armjac.mismatch and of
 armjac.calibration's parametrisation (its own numpy chain below), with the errors every
@@ -156,7 +157,7 @@ def _path(nominal, vias: np.ndarray, n: int, rng) -> np.ndarray:
     return np.concatenate(out)[:n]
 
 
-def _data(real, kind: str, n: int, seed: int):
+def _data(real, kind: str, n: int, seed: int, criterion: str = "I"):
     from armjac.calibration import design_poses
 
     nominal = real.nominal
@@ -164,11 +165,13 @@ def _data(real, kind: str, n: int, seed: int):
     if kind == "iid":
         q = nominal.random_q(n, rng, 0.1)
     elif kind == "designed":
-        q = design_poses(nominal, n, point=POINT, candidates=4 * n, seed=seed)
+        q = design_poses(nominal, n, point=POINT, candidates=4 * n, seed=seed,
+                         criterion=criterion)  # fmt: skip
     elif kind == "paths":
         q = _path(nominal, nominal.random_q(200, rng, 0.1), n, rng)
     else:  # designed via points: as many as random exploration reaches in the budget
-        q = _path(nominal, design_poses(nominal, 20, point=POINT, seed=seed), n, rng)
+        vias = design_poses(nominal, 20, point=POINT, seed=seed, criterion=criterion)
+        q = _path(nominal, vias, n, rng)
     return real.measure(q, rng)
 
 
@@ -181,6 +184,8 @@ def main() -> None:
     ap.add_argument("--data", default="iid,paths,designed,designed paths")
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--noise-seed", type=int, default=None, help="data draws (default seed+1)")
+    ap.add_argument("--criterion", default="I", help="design_poses criterion for 'designed'")
     ap.add_argument("--learn", default="iid,paths", help="data kinds to run train_from_data on")
     args = ap.parse_args()
     nominal = armjac.load_arm("kuka_iiwa")
@@ -194,6 +199,7 @@ def main() -> None:
     assert np.abs(zero.tip(qc) - nominal.position(qc, point=POINT)).max() < 1e-9
     print(f"{'case':10s} {'data':15s} {'nominal':>8s} {'geometric':>9s} {'+joint err':>10s} "
           f"{'defaults':>9s}  chosen")  # fmt: skip
+    ds = args.seed + 1 if args.noise_seed is None else args.noise_seed
     for case in args.cases.split(","):
         real = RealArm(nominal, case, args.seed)
         qt = nominal.random_q(2000, np.random.default_rng(99), 0.1)
@@ -204,7 +210,7 @@ def main() -> None:
             return float(1e3 * np.median(np.linalg.norm(predict(q_read) - truth, axis=1)))
 
         for kind in args.data.split(","):
-            q, x = _data(real, kind, args.n, args.seed + 1)
+            q, x = _data(real, kind, args.n, ds, args.criterion)
             row = [err(lambda qq: nominal.position(qq, point=POINT))]
             for je in (False, True):
                 with warnings.catch_warnings():

@@ -283,3 +283,25 @@ def test_collect_can_follow_the_designed_poses(arms):
     assert (points[1:] >= lo).all() and (points[1:] <= hi).all()
     designed = design_poses(arm, 32, margin=0.1, seed=int(np.random.default_rng(0).integers(2**31)))
     np.testing.assert_array_equal(points[1:4], designed[:3])
+
+
+def test_space_filling_designs_cover_the_box_more_evenly_than_random(arms):
+    from scipy.stats import qmc  # the reference discrepancy, independent of the designer
+
+    from armjac.calibration import design
+
+    arm = arms("kuka_iiwa")
+    lo, hi = arm.sample_bounds(0.1)
+
+    def disc(q):
+        assert (q >= lo).all() and (q <= hi).all()
+        return qmc.discrepancy((q - lo) / (hi - lo), method="CD")
+
+    randoms = [disc(arm.random_q(200, s, 0.1)) for s in range(5)]
+    q = design_poses(arm, 200, criterion="S", margin=0.1, seed=3)
+    assert q.shape == (200, 7) and disc(q) < min(randoms)
+    assert not np.array_equal(q, design_poses(arm, 200, criterion="S", margin=0.1, seed=4))
+    with pytest.raises(InputError, match="17"):  # the Halton bases run out
+        design._halton(10, 17, np.random.default_rng(0))
+    old = design_poses(arm, 200, point=POINT, candidates=1000, criterion="I", seed=3)
+    assert disc(old) > min(randoms)  # why the new criteria exist: I-optimal clusters
