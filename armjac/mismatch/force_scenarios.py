@@ -134,16 +134,10 @@ class RealPress(Press):
     def validate(cls, task: Reader) -> None:
         """Press's keys plus ``mismatch``, ``dynamics``, ``readings``, ``load_poses`` and
         ``torque_sensor: {noise_Nm, bias_Nm}``."""
-        from armjac.mismatch import load_spec
+        from armjac.mismatch.scenario import mismatch_section
 
         super().validate(task)
-        m = task.mapping("mismatch")
-        m.check_keys(MISMATCH_KEYS)
-        try:
-            load_spec(m.string("spec", ...))
-        except Exception as exc:  # noqa: BLE001 - reported against the key
-            raise m.fail("spec", str(exc)) from None
-        m.integer("seed", 0, minimum=0)
+        mismatch_section(task, MISMATCH_KEYS)
         task.string("dynamics", "identified", DYNAMICS)
         task.string("readings", "encoders", READINGS)
         task.integer("load_poses", 12, minimum=3, maximum=1000)

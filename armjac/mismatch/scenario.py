@@ -35,6 +35,21 @@ from armjac.sources import register_source
 MISMATCH_KEYS = {"spec", "seed", "feedback"}
 
 
+def mismatch_section(task: Reader, keys: set[str]) -> Reader:
+    """A scenario's ``mismatch: {spec, seed, ...}`` section, checked: the keys, a spec
+    that loads (its errors reported against the key) and a seed >= 0."""
+    from armjac.mismatch import load_spec
+
+    m = task.mapping("mismatch")
+    m.check_keys(keys)
+    try:
+        load_spec(m.string("spec", ...))
+    except Exception as exc:  # noqa: BLE001 - reported against the key
+        raise m.fail("spec", str(exc)) from None
+    m.integer("seed", 0, minimum=0)
+    return m
+
+
 def _real(arm, spec_name: str, seed: int = 0):
     from armjac.mismatch import load_spec
 
@@ -51,16 +66,8 @@ class CalibratedReach(Reach):
     @classmethod
     def validate(cls, task: Reader) -> None:
         """Reach's keys plus ``mismatch: {spec, seed, feedback}``."""
-        from armjac.mismatch import load_spec
-
         super().validate(task)
-        m = task.mapping("mismatch")
-        m.check_keys(MISMATCH_KEYS)
-        try:
-            load_spec(m.string("spec", ...))
-        except Exception as exc:  # noqa: BLE001 - reported against the key
-            raise m.fail("spec", str(exc)) from None
-        m.integer("seed", 0, minimum=0)
+        m = mismatch_section(task, MISMATCH_KEYS)
         m.choice("feedback", FEEDBACKS, "encoders")
 
     def __init__(self, *args):
