@@ -112,14 +112,9 @@ class SensedObserver(ForceSensing):
         if sim is not None:
             self.torque_sensor.damping = sim.joint_damping
 
-    def measure(self, q: np.ndarray, dq: np.ndarray, sim, table) -> np.ndarray:
-        """This step's force from the sensor's reading (see ForceSensing.measure)."""
-        if self.kind != "observer":
-            return super().measure(q, dq, sim, table)
-        tau = self.torque_sensor.read(sim.get_feedback()["u"], dq, self.rng)
-        self.observer.update(q, dq, tau)
-        obs = self.observer
-        return -(obs.wrench(q)[:3] if self._wrench else obs.force(q))
+    def applied_torque(self, sim, dq: np.ndarray) -> np.ndarray:
+        """The sensor's reading of the torque applied over the last step."""
+        return self.torque_sensor.read(sim.get_feedback()["u"], dq, self.rng)
 
 
 @register_scenario

@@ -75,15 +75,21 @@ class ForceSensing:
         )
         self._wrench = model.dof >= 6 and model.task_rows >= 6
 
-    def measure(self, q: np.ndarray, dq: np.ndarray, sim, table) -> np.ndarray:
-        """This step's reading: call once per step, with the state the controller sees."""
+    def applied_torque(self, sim, dq: np.ndarray) -> np.ndarray:
+        """The joint torque the observer is fed: the one applied over the last step (a
+        subclass may read it through a joint-torque sensor)."""
+        return sim.get_feedback()["u"]
+
+    def measure(self, q: np.ndarray, dq: np.ndarray, sim, contact=None) -> np.ndarray:
+        """This step's reading: call once per step, with the state the controller sees.
+        ``contact`` is the world's force on the hand this step (read once by the scenario
+        for its score), which the ``contact`` source passes on."""
         if self.kind == "contact":
-            return -sim.contact_force(table)
+            return -contact
         if self.kind == "ft_sensor":
             return self.sensor.wrench()[:3]
         obs = self.observer
-        u = sim.get_feedback()["u"]  # the torque applied over the last step
-        obs.update(q, dq, u)
+        obs.update(q, dq, self.applied_torque(sim, dq))
         # a wrench's force does not depend on where the hand touches (module doc of
         # armjac.estimation.contact); a position-only Jacobian gives the force at the point
         return -(obs.wrench(q)[:3] if self._wrench else obs.force(q))

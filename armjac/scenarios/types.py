@@ -400,8 +400,9 @@ class Press(Scenario):
         Records the table's normal force from the simulator, N, in ``last_force`` (the
         score); the controller reads ``force_from``.
         """
-        self.last_force = float(sim.contact_force(self.table)[2])  # the table's push back, N
-        measured = self.sensing.measure(q, dq, sim, self.table)  # what the hand applies
+        contact = sim.contact_force(self.table)
+        self.last_force = float(contact[2])  # the table's push back, N
+        measured = self.sensing.measure(q, dq, sim, contact)  # what the hand applies
         self.measured_log[k] = -measured[2]
         t = k * self.cfg.dt
         if t >= self.t_hold and self.last_force > 0.5 * self.force:  # held still, pressing

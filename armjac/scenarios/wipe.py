@@ -176,8 +176,9 @@ class Wipe(Scenario):
     def command(self, k: int, q: np.ndarray, dq: np.ndarray, sim) -> np.ndarray:
         """Motion control until the sensing feels the table, then hybrid force/motion control."""
         t = k * self.cfg.dt
-        self.last_force = float(sim.contact_force(self.table)[2])  # the table's push back, N
-        measured = self.sensing.measure(q, dq, sim, self.table)  # what the tool applies
+        contact = sim.contact_force(self.table)
+        self.last_force = float(contact[2])  # the table's push back, N
+        measured = self.sensing.measure(q, dq, sim, contact)  # what the tool applies
         self.ft_log[k] = measured
         pressing = -measured[2]  # the tool pushes down on the table
         if self.touched_at is not None and t >= self.t_circle - self.settle_time:
